@@ -1,0 +1,457 @@
+#include "bridge/amqp/connection.h"
+
+#include <amqp_framing.h>
+#include <amqp_ssl_socket.h>
+#include <amqp_tcp_socket.h>
+#include <sys/time.h>
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace amqp::transport {
+namespace {
+
+constexpr amqp_channel_t kChannel = 1;
+// Passive declares fail by closing their channel; they get their own.
+constexpr amqp_channel_t kProbeChannel = 2;
+
+amqp_bytes_t Bytes(absl::string_view s) {
+  return amqp_bytes_t{s.size(), const_cast<char*>(s.data())};
+}
+
+std::string ToString(amqp_bytes_t b) {
+  return std::string(static_cast<const char*>(b.bytes), b.len);
+}
+
+// oslo's ssl_version names (Python ssl.PROTOCOL_* spellings) as the lowest
+// TLS version rabbitmq-c may negotiate.
+absl::StatusOr<amqp_tls_version_t> TlsVersion(absl::string_view name) {
+  const std::string key = absl::AsciiStrToLower(name);
+  if (key == "tlsv1" || key == "tlsv1_0" || key == "tlsv1.0") {
+    return AMQP_TLSv1;
+  }
+  if (key == "tlsv1_1" || key == "tlsv1.1") return AMQP_TLSv1_1;
+  if (key == "tlsv1_2" || key == "tlsv1.2") return AMQP_TLSv1_2;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "ssl_version '", name, "' is not one of TLSv1, TLSv1_1, TLSv1_2"));
+}
+
+// Maps a broker's close reply code to the closest status code.
+absl::StatusCode CodeForReply(uint16_t reply_code) {
+  switch (reply_code) {
+    case 403:
+      return absl::StatusCode::kPermissionDenied;
+    case 404:
+      return absl::StatusCode::kNotFound;
+    case 405:
+      return absl::StatusCode::kResourceExhausted;  // RESOURCE_LOCKED
+    case 406:
+      return absl::StatusCode::kFailedPrecondition;
+    default:
+      return absl::StatusCode::kUnavailable;
+  }
+}
+
+// Turns a synchronous method's reply into a Status; `what` names the method.
+absl::Status ReplyToStatus(const amqp_rpc_reply_t& reply,
+                           absl::string_view what) {
+  switch (reply.reply_type) {
+    case AMQP_RESPONSE_NORMAL:
+      return absl::OkStatus();
+    case AMQP_RESPONSE_NONE:
+      return absl::UnavailableError(
+          absl::StrCat(what, ": no reply from the broker"));
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+      return absl::UnavailableError(
+          absl::StrCat(what, ": ", amqp_error_string2(reply.library_error)));
+    case AMQP_RESPONSE_SERVER_EXCEPTION:
+      break;
+  }
+  if (reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
+    auto* close = static_cast<amqp_connection_close_t*>(reply.reply.decoded);
+    return absl::Status(
+        CodeForReply(close->reply_code),
+        absl::StrCat(what, ": broker closed the connection: ",
+                     close->reply_code, " ", ToString(close->reply_text)));
+  }
+  if (reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
+    auto* close = static_cast<amqp_channel_close_t*>(reply.reply.decoded);
+    return absl::Status(
+        CodeForReply(close->reply_code),
+        absl::StrCat(what, ": broker closed the channel: ", close->reply_code,
+                     " ", ToString(close->reply_text)));
+  }
+  return absl::UnavailableError(
+      absl::StrCat(what, ": unexpected broker method ", reply.reply.id));
+}
+
+absl::Status LibraryStatus(int code, absl::string_view what) {
+  if (code >= 0) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat(what, ": ", amqp_error_string2(code)));
+}
+
+// Keeps the storage behind an amqp_table_t alive for one call.
+class Table {
+ public:
+  explicit Table(const std::vector<QueueArgument>& arguments) {
+    entries_.reserve(arguments.size());
+    for (const QueueArgument& argument : arguments) {
+      amqp_table_entry_t entry;
+      entry.key = Bytes(argument.key);
+      if (const auto* number = std::get_if<int64_t>(&argument.value)) {
+        entry.value.kind = AMQP_FIELD_KIND_I64;
+        entry.value.value.i64 = *number;
+      } else {
+        entry.value.kind = AMQP_FIELD_KIND_UTF8;
+        entry.value.value.bytes = Bytes(std::get<std::string>(argument.value));
+      }
+      entries_.push_back(entry);
+    }
+  }
+  amqp_table_t get() {
+    return amqp_table_t{static_cast<int>(entries_.size()), entries_.data()};
+  }
+
+ private:
+  std::vector<amqp_table_entry_t> entries_;
+};
+
+}  // namespace
+
+Connection::Connection(amqp_connection_state_t state, const BrokerHost& host)
+    : state_(state), host_(host) {}
+
+Connection::~Connection() {
+  // Best effort: a dead socket makes these return at once.
+  amqp_channel_close(state_, kChannel, AMQP_REPLY_SUCCESS);
+  amqp_connection_close(state_, AMQP_REPLY_SUCCESS);
+  amqp_destroy_connection(state_);
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
+    const BrokerHost& host, absl::string_view vhost,
+    const RabbitOptions& rabbit, const Options& options) {
+  amqp_connection_state_t state = amqp_new_connection();
+  if (state == nullptr)
+    return absl::ResourceExhaustedError("amqp_new_connection");
+  std::unique_ptr<Connection> connection(new Connection(state, host));
+  const std::string where = absl::StrCat(host.host, ":", host.port);
+
+  amqp_socket_t* socket = nullptr;
+  if (rabbit.ssl) {
+    socket = amqp_ssl_socket_new(state);
+    if (socket == nullptr) return absl::InternalError("amqp_ssl_socket_new");
+    if (!rabbit.ssl_version.empty()) {
+      absl::StatusOr<amqp_tls_version_t> min_version =
+          TlsVersion(rabbit.ssl_version);
+      if (!min_version.ok()) return min_version.status();
+      absl::Status s =
+          LibraryStatus(amqp_ssl_socket_set_ssl_versions(socket, *min_version,
+                                                         AMQP_TLSvLATEST),
+                        absl::StrCat("ssl_version ", rabbit.ssl_version));
+      if (!s.ok()) return s;
+    }
+    const bool verify = !rabbit.ssl_ca_file.empty();
+    amqp_ssl_socket_set_verify_peer(socket, verify);
+    amqp_ssl_socket_set_verify_hostname(
+        socket, verify && rabbit.ssl_enforce_hostname_verification);
+    if (verify) {
+      absl::Status s = LibraryStatus(
+          amqp_ssl_socket_set_cacert(socket, rabbit.ssl_ca_file.c_str()),
+          absl::StrCat("reading ssl_ca_file ", rabbit.ssl_ca_file));
+      if (!s.ok()) return s;
+    }
+    if (!rabbit.ssl_cert_file.empty()) {
+      absl::Status s = LibraryStatus(
+          amqp_ssl_socket_set_key(socket, rabbit.ssl_cert_file.c_str(),
+                                  rabbit.ssl_key_file.c_str()),
+          absl::StrCat("reading ssl_cert_file ", rabbit.ssl_cert_file));
+      if (!s.ok()) return s;
+    }
+  } else {
+    socket = amqp_tcp_socket_new(state);
+    if (socket == nullptr) return absl::InternalError("amqp_tcp_socket_new");
+  }
+
+  timeval connect_timeout = absl::ToTimeval(options.connect_timeout);
+  int rc = amqp_socket_open_noblock(socket, host.host.c_str(), host.port,
+                                    &connect_timeout);
+  if (rc != AMQP_STATUS_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot connect to ", where,
+                                               ": ", amqp_error_string2(rc)));
+  }
+  timeval rpc_timeout = absl::ToTimeval(options.rpc_timeout);
+  amqp_set_handshake_timeout(state, &connect_timeout);
+  amqp_set_rpc_timeout(state, &rpc_timeout);
+
+  std::string vhost_str(vhost.empty() ? "/" : vhost);
+  amqp_table_entry_t properties_entries[] = {
+      {Bytes("connection_name"),
+       {AMQP_FIELD_KIND_UTF8, {.bytes = Bytes(options.connection_name)}}},
+      {Bytes("product"),
+       {AMQP_FIELD_KIND_UTF8, {.bytes = Bytes("grpc-amqp-bridge")}}},
+  };
+  amqp_table_t properties = {2, properties_entries};
+  amqp_rpc_reply_t login = amqp_login_with_properties(
+      state, vhost_str.c_str(), /*channel_max=*/0, /*frame_max=*/131072,
+      rabbit.heartbeat_timeout_threshold, &properties, AMQP_SASL_METHOD_PLAIN,
+      host.user.c_str(), host.password.c_str());
+  if (absl::Status s =
+          ReplyToStatus(login, absl::StrCat("login to ", where, " as ",
+                                            host.user, " vhost ", vhost_str));
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          connection->OpenChannel(kChannel, options.confirm_publishes);
+      !s.ok()) {
+    return s;
+  }
+  connection->confirm_publishes_ = options.confirm_publishes;
+  return connection;
+}
+
+absl::Status Connection::OpenChannel(amqp_channel_t channel, bool confirm) {
+  amqp_channel_open(state_, channel);
+  absl::Status s = ReplyToStatus(amqp_get_rpc_reply(state_), "channel.open");
+  if (!s.ok() || !confirm) return s;
+  amqp_confirm_select(state_, channel);
+  return ReplyToStatus(amqp_get_rpc_reply(state_), "confirm.select");
+}
+
+absl::Status Connection::DeclareExchange(absl::string_view name,
+                                         absl::string_view type, bool durable,
+                                         bool auto_delete) {
+  if (declared_exchanges_.contains(name)) return absl::OkStatus();
+  amqp_exchange_declare(state_, kChannel, Bytes(name), Bytes(type),
+                        /*passive=*/false, durable, auto_delete,
+                        /*internal=*/false, amqp_empty_table);
+  absl::Status s =
+      ReplyToStatus(amqp_get_rpc_reply(state_),
+                    absl::StrCat("declaring exchange '", name, "'"));
+  if (s.ok()) declared_exchanges_.emplace(name);
+  return s;
+}
+
+absl::StatusOr<QueueStatus> Connection::DeclareQueue(
+    const QueueDeclaration& queue) {
+  Table arguments(queue.arguments);
+  amqp_queue_declare_ok_t* ok = amqp_queue_declare(
+      state_, kChannel, Bytes(queue.name), /*passive=*/false, queue.durable,
+      queue.exclusive, queue.auto_delete, arguments.get());
+  absl::Status s =
+      ReplyToStatus(amqp_get_rpc_reply(state_),
+                    absl::StrCat("declaring queue '", queue.name, "'"));
+  if (!s.ok()) return s;
+  return QueueStatus{ok->message_count, ok->consumer_count};
+}
+
+absl::StatusOr<QueueStatus> Connection::InspectQueue(absl::string_view name) {
+  if (!probe_channel_open_) {
+    if (absl::Status s = OpenChannel(kProbeChannel, false); !s.ok()) return s;
+    probe_channel_open_ = true;
+  }
+  amqp_queue_declare_ok_t* ok =
+      amqp_queue_declare(state_, kProbeChannel, Bytes(name), /*passive=*/true,
+                         false, false, false, amqp_empty_table);
+  amqp_rpc_reply_t reply = amqp_get_rpc_reply(state_);
+  if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+      reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
+    // The broker closed only the probe channel: acknowledge and carry on.
+    amqp_channel_close_ok_t close_ok;
+    amqp_send_method(state_, kProbeChannel, AMQP_CHANNEL_CLOSE_OK_METHOD,
+                     &close_ok);
+    probe_channel_open_ = false;
+  }
+  absl::Status s =
+      ReplyToStatus(reply, absl::StrCat("inspecting queue '", name, "'"));
+  if (!s.ok()) return s;
+  return QueueStatus{ok->message_count, ok->consumer_count};
+}
+
+absl::Status Connection::BindQueue(absl::string_view queue,
+                                   absl::string_view exchange,
+                                   absl::string_view routing_key) {
+  amqp_queue_bind(state_, kChannel, Bytes(queue), Bytes(exchange),
+                  Bytes(routing_key), amqp_empty_table);
+  return ReplyToStatus(
+      amqp_get_rpc_reply(state_),
+      absl::StrCat("binding queue '", queue, "' to '", exchange, "' with key '",
+                   routing_key, "'"));
+}
+
+absl::Status Connection::DeleteQueue(absl::string_view name) {
+  amqp_queue_delete(state_, kChannel, Bytes(name), /*if_unused=*/false,
+                    /*if_empty=*/false);
+  return ReplyToStatus(amqp_get_rpc_reply(state_),
+                       absl::StrCat("deleting queue '", name, "'"));
+}
+
+absl::Status Connection::SetPrefetch(int count) {
+  if (count <= 0) return absl::OkStatus();
+  amqp_basic_qos(state_, kChannel, 0, static_cast<uint16_t>(count),
+                 /*global=*/false);
+  return ReplyToStatus(amqp_get_rpc_reply(state_), "basic.qos");
+}
+
+absl::Status Connection::Consume(absl::string_view queue,
+                                 absl::string_view consumer_tag) {
+  amqp_basic_consume(state_, kChannel, Bytes(queue), Bytes(consumer_tag),
+                     /*no_local=*/false, /*no_ack=*/false,
+                     /*exclusive=*/false, amqp_empty_table);
+  return ReplyToStatus(amqp_get_rpc_reply(state_),
+                       absl::StrCat("consuming queue '", queue, "'"));
+}
+
+absl::Status Connection::CancelConsumer(absl::string_view consumer_tag) {
+  amqp_basic_cancel(state_, kChannel, Bytes(consumer_tag));
+  return ReplyToStatus(
+      amqp_get_rpc_reply(state_),
+      absl::StrCat("cancelling consumer '", consumer_tag, "'"));
+}
+
+absl::StatusOr<uint64_t> Connection::Publish(
+    absl::string_view exchange, absl::string_view routing_key,
+    const MessageProperties& properties, absl::string_view body,
+    bool mandatory) {
+  amqp_basic_properties_t props;
+  props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG |
+                 AMQP_BASIC_CONTENT_ENCODING_FLAG |
+                 AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_PRIORITY_FLAG |
+                 AMQP_BASIC_HEADERS_FLAG;
+  props.content_type = Bytes(properties.content_type);
+  props.content_encoding = Bytes(properties.content_encoding);
+  props.delivery_mode = properties.delivery_mode;
+  props.priority = 0;
+  props.headers = amqp_empty_table;  // oslo sends an empty table
+  if (!properties.expiration.empty()) {
+    props._flags |= AMQP_BASIC_EXPIRATION_FLAG;
+    props.expiration = Bytes(properties.expiration);
+  }
+  int rc = amqp_basic_publish(state_, kChannel, Bytes(exchange),
+                              Bytes(routing_key), mandatory,
+                              /*immediate=*/false, &props, Bytes(body));
+  if (rc != AMQP_STATUS_OK) {
+    return absl::UnavailableError(absl::StrCat("publishing to '", exchange,
+                                               "' with key '", routing_key,
+                                               "': ", amqp_error_string2(rc)));
+  }
+  return confirm_publishes_ ? next_publish_sequence_++ : 0;
+}
+
+absl::Status Connection::Ack(uint64_t delivery_tag) {
+  return LibraryStatus(amqp_basic_ack(state_, kChannel, delivery_tag, false),
+                       "basic.ack");
+}
+
+absl::Status Connection::Reject(uint64_t delivery_tag) {
+  return LibraryStatus(
+      amqp_basic_reject(state_, kChannel, delivery_tag, /*requeue=*/false),
+      "basic.reject");
+}
+
+int Connection::fd() const { return amqp_get_sockfd(state_); }
+
+bool Connection::HasBufferedInput() const {
+  return amqp_frames_enqueued(state_) || amqp_data_in_buffer(state_);
+}
+
+absl::StatusOr<ConnectionEvent> Connection::NextEvent() {
+  amqp_maybe_release_buffers(state_);
+  timeval no_wait{0, 0};
+  amqp_envelope_t envelope;
+  amqp_rpc_reply_t reply = amqp_consume_message(state_, &envelope, &no_wait, 0);
+  if (reply.reply_type == AMQP_RESPONSE_NORMAL) {
+    Delivery delivery;
+    delivery.consumer_tag = ToString(envelope.consumer_tag);
+    delivery.delivery_tag = envelope.delivery_tag;
+    delivery.exchange = ToString(envelope.exchange);
+    delivery.routing_key = ToString(envelope.routing_key);
+    if (envelope.message.properties._flags & AMQP_BASIC_CONTENT_TYPE_FLAG) {
+      delivery.content_type =
+          ToString(envelope.message.properties.content_type);
+    }
+    delivery.body = ToString(envelope.message.body);
+    amqp_destroy_envelope(&envelope);
+    return delivery;
+  }
+  if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION) {
+    if (reply.library_error == AMQP_STATUS_TIMEOUT) return std::monostate();
+    if (reply.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
+      return ReadNonDeliveryFrame();
+    }
+  }
+  return ReplyToStatus(
+      reply, absl::StrCat("connection to ", host_.host, ":", host_.port));
+}
+
+absl::StatusOr<ConnectionEvent> Connection::ReadNonDeliveryFrame() {
+  amqp_frame_t frame;
+  timeval no_wait{0, 0};
+  int rc = amqp_simple_wait_frame_noblock(state_, &frame, &no_wait);
+  if (rc == AMQP_STATUS_TIMEOUT) return std::monostate();
+  if (rc != AMQP_STATUS_OK) return LibraryStatus(rc, "reading a frame");
+  if (frame.frame_type != AMQP_FRAME_METHOD) return std::monostate();
+  switch (frame.payload.method.id) {
+    case AMQP_BASIC_ACK_METHOD: {
+      auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
+      return PublisherConfirm{ack->delivery_tag, ack->multiple != 0, true};
+    }
+    case AMQP_BASIC_NACK_METHOD: {
+      auto* nack =
+          static_cast<amqp_basic_nack_t*>(frame.payload.method.decoded);
+      return PublisherConfirm{nack->delivery_tag, nack->multiple != 0, false};
+    }
+    case AMQP_BASIC_RETURN_METHOD: {
+      auto* ret =
+          static_cast<amqp_basic_return_t*>(frame.payload.method.decoded);
+      ReturnedMessage returned;
+      returned.reply_code = ret->reply_code;
+      returned.reply_text = ToString(ret->reply_text);
+      returned.exchange = ToString(ret->exchange);
+      returned.routing_key = ToString(ret->routing_key);
+      amqp_message_t message;
+      amqp_rpc_reply_t read =
+          amqp_read_message(state_, frame.channel, &message, 0);
+      if (absl::Status s = ReplyToStatus(read, "reading a returned message");
+          !s.ok()) {
+        return s;
+      }
+      returned.body = ToString(message.body);
+      amqp_destroy_message(&message);
+      return returned;
+    }
+    case AMQP_CHANNEL_CLOSE_METHOD: {
+      auto* close =
+          static_cast<amqp_channel_close_t*>(frame.payload.method.decoded);
+      amqp_channel_close_ok_t close_ok;
+      amqp_send_method(state_, frame.channel, AMQP_CHANNEL_CLOSE_OK_METHOD,
+                       &close_ok);
+      return absl::Status(
+          CodeForReply(close->reply_code),
+          absl::StrCat("broker closed channel ", frame.channel, ": ",
+                       close->reply_code, " ", ToString(close->reply_text)));
+    }
+    case AMQP_CONNECTION_CLOSE_METHOD: {
+      auto* close =
+          static_cast<amqp_connection_close_t*>(frame.payload.method.decoded);
+      amqp_connection_close_ok_t close_ok;
+      amqp_send_method(state_, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &close_ok);
+      return absl::UnavailableError(
+          absl::StrCat("broker closed the connection: ", close->reply_code, " ",
+                       ToString(close->reply_text)));
+    }
+    default:
+      // basic.cancel (queue deleted) and the like: the owner reconnects on
+      // errors, and a cancelled consumer shows up as silence, so say so.
+      if (frame.payload.method.id == AMQP_BASIC_CANCEL_METHOD) {
+        return absl::UnavailableError("broker cancelled a consumer");
+      }
+      return std::monostate();
+  }
+}
+
+}  // namespace amqp::transport

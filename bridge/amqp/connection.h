@@ -1,0 +1,153 @@
+// One AMQP 0-9-1 connection to RabbitMQ on rabbitmq-c, with the flags, queue
+// arguments and publisher confirms that oslo.messaging uses.
+//
+// A Connection is not thread-safe (neither is rabbitmq-c): exactly one thread,
+// the IoThread that owns it, calls it. It does no waiting of its own: the owner
+// polls fd() and calls NextEvent() when input is ready, so one thread can
+// multiplex consuming, confirms and publishes handed over by other threads.
+
+#ifndef BRIDGE_AMQP_CONNECTION_H_
+#define BRIDGE_AMQP_CONNECTION_H_
+
+#include <amqp.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "bridge/amqp/rabbit_options.h"
+#include "bridge/amqp/transport_url.h"
+
+namespace amqp::transport {
+
+// The basic properties oslo.messaging sets on every message it publishes.
+struct MessageProperties {
+  absl::string_view content_type = "application/json";
+  absl::string_view content_encoding = "utf-8";
+  uint8_t delivery_mode = 2;     // persistent, as oslo sends it
+  absl::string_view expiration;  // milliseconds as text; empty = none
+};
+
+// A message the broker delivered to one of our consumers.
+struct Delivery {
+  std::string consumer_tag;
+  uint64_t delivery_tag = 0;
+  std::string exchange;
+  std::string routing_key;
+  std::string content_type;  // empty when the publisher set none
+  std::string body;
+};
+
+// The broker's answer to one or more publishes in confirm mode.
+struct PublisherConfirm {
+  uint64_t sequence = 0;
+  bool multiple = false;  // confirms every sequence <= `sequence`
+  bool ack = true;        // false: basic.nack, the broker lost the message
+};
+
+// A mandatory publish that no queue was bound to receive (basic.return).
+struct ReturnedMessage {
+  int reply_code = 0;
+  std::string reply_text;
+  std::string exchange;
+  std::string routing_key;
+  std::string body;
+};
+
+// What NextEvent() found: nothing yet, or one of the above.
+using ConnectionEvent =
+    std::variant<std::monostate, Delivery, PublisherConfirm, ReturnedMessage>;
+
+struct QueueDeclaration {
+  std::string name;
+  bool durable = false;
+  bool auto_delete = false;
+  bool exclusive = false;
+  std::vector<QueueArgument> arguments;
+};
+
+struct QueueStatus {
+  uint32_t message_count = 0;
+  uint32_t consumer_count = 0;
+};
+
+class Connection {
+ public:
+  struct Options {
+    // Put the channel in publisher-confirm mode, like oslo's send channels.
+    bool confirm_publishes = true;
+    absl::Duration connect_timeout = absl::Seconds(5);
+    // Bounds every synchronous AMQP method (declare, bind, consume...).
+    absl::Duration rpc_timeout = absl::Seconds(10);
+    // Shown by `rabbitmqctl list_connections name`.
+    std::string connection_name;
+  };
+
+  // Connects, logs in (SASL PLAIN), opens channel 1 and, if asked, turns on
+  // confirms. TLS when `rabbit.ssl` is set. UNAVAILABLE when the broker cannot
+  // be reached; the message never contains the password.
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(
+      const BrokerHost& host, absl::string_view vhost,
+      const RabbitOptions& rabbit, const Options& options);
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // Declares an exchange once per connection; later calls are free.
+  absl::Status DeclareExchange(absl::string_view name, absl::string_view type,
+                               bool durable, bool auto_delete);
+  absl::StatusOr<QueueStatus> DeclareQueue(const QueueDeclaration& queue);
+  // Passive declare on a side channel, so a missing queue (NOT_FOUND) does
+  // not close the channel that consumes and publishes.
+  absl::StatusOr<QueueStatus> InspectQueue(absl::string_view name);
+  absl::Status BindQueue(absl::string_view queue, absl::string_view exchange,
+                         absl::string_view routing_key);
+  absl::Status DeleteQueue(absl::string_view name);
+  // basic.qos(0, count, global=false); 0 means unlimited and sends nothing.
+  absl::Status SetPrefetch(int count);
+  absl::Status Consume(absl::string_view queue, absl::string_view consumer_tag);
+  absl::Status CancelConsumer(absl::string_view consumer_tag);
+
+  // Publishes on channel 1. Returns the publish sequence number that a later
+  // PublisherConfirm refers to (0 when confirms are off).
+  absl::StatusOr<uint64_t> Publish(absl::string_view exchange,
+                                   absl::string_view routing_key,
+                                   const MessageProperties& properties,
+                                   absl::string_view body, bool mandatory);
+  absl::Status Ack(uint64_t delivery_tag);
+  absl::Status Reject(uint64_t delivery_tag);
+
+  // The socket to poll for input.
+  int fd() const;
+  // True when rabbitmq-c already holds unread input: do not wait on fd().
+  bool HasBufferedInput() const;
+  // Reads at most one event without blocking. Also sends heartbeats when due
+  // and detects a silent broker. An error means the connection is unusable.
+  absl::StatusOr<ConnectionEvent> NextEvent();
+
+  const BrokerHost& host() const { return host_; }
+
+ private:
+  Connection(amqp_connection_state_t state, const BrokerHost& host);
+  absl::Status OpenChannel(amqp_channel_t channel, bool confirm);
+  absl::StatusOr<ConnectionEvent> ReadNonDeliveryFrame();
+
+  amqp_connection_state_t state_;
+  BrokerHost host_;
+  uint64_t next_publish_sequence_ = 1;
+  bool confirm_publishes_ = false;
+  bool probe_channel_open_ = false;
+  absl::flat_hash_set<std::string> declared_exchanges_;
+};
+
+}  // namespace amqp::transport
+
+#endif  // BRIDGE_AMQP_CONNECTION_H_

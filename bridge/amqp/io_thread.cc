@@ -1,0 +1,283 @@
+#include "bridge/amqp/io_thread.h"
+
+#include <glog/logging.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace amqp::transport {
+namespace {
+
+// Bounds how late a heartbeat goes out: rabbitmq-c sends them while reading.
+constexpr absl::Duration kMaxPollInterval = absl::Seconds(1);
+// Events handled per wake-up before commands get a turn again.
+constexpr int kMaxEventsPerTurn = 256;
+
+std::string ConnectionName(absl::string_view name) {
+  return absl::StrCat(name, ":", getpid());
+}
+
+}  // namespace
+
+IoThread::IoThread(Config config)
+    : config_(std::move(config)), hosts_(config_.url.hosts) {
+  std::shuffle(hosts_.begin(), hosts_.end(), std::random_device());
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  PCHECK(wake_fd_ >= 0) << "eventfd";
+  thread_ = std::thread([this] { Loop(); });
+}
+
+IoThread::~IoThread() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  Wake();
+  thread_.join();
+  close(wake_fd_);
+}
+
+void IoThread::Publish(OutgoingMessage message, PublishDone done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      commands_.push_back(Command{std::move(message), std::move(done), {}});
+      Wake();
+      return;
+    }
+  }
+  done(absl::UnavailableError("AMQP connection is shutting down"));
+}
+
+void IoThread::Run(Task task) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      commands_.push_back(Command{std::nullopt, {}, std::move(task)});
+      Wake();
+      return;
+    }
+  }
+  task(nullptr);
+}
+
+bool IoThread::WaitConnected(absl::Duration timeout) const {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!connected()) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return true;
+}
+
+void IoThread::Wake() {
+  uint64_t one = 1;
+  // A full counter already means "wake up"; nothing to handle.
+  (void)!write(wake_fd_, &one, sizeof(one));
+}
+
+void IoThread::WaitForWork(absl::Duration timeout) {
+  pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {-1, POLLIN, 0}};
+  if (connection_ != nullptr) fds[1].fd = connection_->fd();
+  poll(fds, 2, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+  uint64_t drained;
+  (void)!read(wake_fd_, &drained, sizeof(drained));
+}
+
+void IoThread::Loop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) break;
+    }
+    if (connection_ == nullptr && !Connect()) {
+      // oslo/kombu: retry_interval, then + backoff per failure, up to max.
+      const double seconds = std::min(
+          config_.rabbit.rabbit_retry_interval +
+              (failed_attempts_ - 1) * config_.rabbit.rabbit_retry_backoff,
+          config_.rabbit.rabbit_interval_max);
+      const absl::Time retry_at = absl::Now() + absl::Seconds(seconds);
+      // Keep answering commands (with UNAVAILABLE) while waiting to retry.
+      while (absl::Now() < retry_at) {
+        RunCommands();
+        {
+          absl::MutexLock lock(&mu_);
+          if (stopping_) break;
+        }
+        WaitForWork(std::min(retry_at - absl::Now(), kMaxPollInterval));
+      }
+      continue;
+    }
+    RunCommands();
+    if (connection_ != nullptr && !ProcessInput()) continue;
+    if (connection_ != nullptr && !connection_->HasBufferedInput()) {
+      WaitForWork(kMaxPollInterval);
+    }
+  }
+  RunCommands();  // fails what is queued: stopping_ is set
+  Disconnect(absl::UnavailableError("AMQP connection is shutting down"));
+}
+
+bool IoThread::Connect() {
+  const BrokerHost& host = hosts_[next_host_];
+  next_host_ = (next_host_ + 1) % hosts_.size();
+  Connection::Options options;
+  options.connection_name = ConnectionName(config_.name);
+  absl::StatusOr<std::unique_ptr<Connection>> connection =
+      Connection::Open(host, config_.url.vhost, config_.rabbit, options);
+  absl::Status status = connection.status();
+  if (status.ok() && config_.on_connect)
+    status = config_.on_connect(**connection);
+  if (!status.ok()) {
+    ++failed_attempts_;
+    if (failed_attempts_ == 1 || failed_attempts_ % 10 == 0) {
+      LOG(WARNING) << config_.name << ": " << status.message() << " (attempt "
+                   << failed_attempts_ << ", retrying)";
+    }
+    last_error_ = status;
+    return false;
+  }
+  if (failed_attempts_ > 0) {
+    LOG(INFO) << config_.name << ": connected to " << host.host << ":"
+              << host.port << " after " << failed_attempts_
+              << " failed attempt(s)";
+  }
+  failed_attempts_ = 0;
+  connection_ = *std::move(connection);
+  connected_.store(true, std::memory_order_release);
+  return true;
+}
+
+void IoThread::Disconnect(const absl::Status& why) {
+  if (connection_ != nullptr) {
+    LOG_IF(WARNING, !absl::IsUnavailable(why) ||
+                        why.message() != "AMQP connection is shutting down")
+        << config_.name << ": lost the connection to "
+        << connection_->host().host << ":" << connection_->host().port << ": "
+        << why.message();
+  }
+  connected_.store(false, std::memory_order_release);
+  connection_.reset();
+  last_error_ = why;
+  auto unconfirmed = std::move(unconfirmed_);
+  unconfirmed_.clear();
+  for (auto& [sequence, pending] : unconfirmed) {
+    pending.done(absl::UnavailableError(absl::StrCat(
+        "connection to the broker lost before it confirmed the message: ",
+        why.message())));
+  }
+}
+
+void IoThread::RunCommands() {
+  std::vector<Command> commands;
+  bool stopping;
+  {
+    absl::MutexLock lock(&mu_);
+    commands.swap(commands_);
+    stopping = stopping_;
+  }
+  for (Command& command : commands) {
+    if (!command.message.has_value()) {
+      command.task(stopping ? nullptr : connection_.get());
+    } else if (connection_ == nullptr || stopping) {
+      command.done(absl::UnavailableError(
+          absl::StrCat("broker unreachable: ", last_error_.message())));
+    } else {
+      DoPublish(command);
+    }
+  }
+}
+
+void IoThread::DoPublish(Command& command) {
+  OutgoingMessage& message = *command.message;
+  absl::Status status;
+  if (message.declare.has_value()) {
+    const ExchangeSpec& x = *message.declare;
+    status =
+        connection_->DeclareExchange(x.name, x.type, x.durable, x.auto_delete);
+  }
+  absl::StatusOr<uint64_t> sequence;
+  if (status.ok()) {
+    MessageProperties properties;
+    properties.expiration = message.expiration;
+    sequence =
+        connection_->Publish(message.exchange, message.routing_key, properties,
+                             message.body, message.mandatory);
+    status = sequence.status();
+  }
+  if (!status.ok()) {
+    command.done(status);
+    // A failed declare (e.g. flag mismatch) closes the channel: start over.
+    Disconnect(status);
+    return;
+  }
+  unconfirmed_.emplace(
+      *sequence, PendingPublish{std::move(message), std::move(command.done),
+                                absl::OkStatus()});
+}
+
+bool IoThread::ProcessInput() {
+  for (int i = 0; i < kMaxEventsPerTurn; ++i) {
+    absl::StatusOr<ConnectionEvent> event = connection_->NextEvent();
+    if (!event.ok()) {
+      Disconnect(event.status());
+      return false;
+    }
+    if (std::holds_alternative<std::monostate>(*event)) return true;
+    HandleEvent(*event);
+    if (connection_ == nullptr) return false;
+  }
+  return true;
+}
+
+void IoThread::HandleEvent(ConnectionEvent& event) {
+  if (auto* delivery = std::get_if<Delivery>(&event)) {
+    const uint64_t tag = delivery->delivery_tag;
+    const bool ack =
+        config_.on_delivery ? config_.on_delivery(*delivery) : true;
+    absl::Status s = ack ? connection_->Ack(tag) : connection_->Reject(tag);
+    if (!s.ok()) Disconnect(s);
+    return;
+  }
+  if (auto* confirm = std::get_if<PublisherConfirm>(&event)) {
+    auto end = confirm->multiple ? unconfirmed_.upper_bound(confirm->sequence)
+                                 : unconfirmed_.find(confirm->sequence);
+    auto begin = confirm->multiple ? unconfirmed_.begin() : end;
+    if (!confirm->multiple) {
+      if (end == unconfirmed_.end()) return;
+      ++end;
+    }
+    std::vector<PendingPublish> confirmed;
+    for (auto it = begin; it != end; ++it)
+      confirmed.push_back(std::move(it->second));
+    unconfirmed_.erase(begin, end);
+    for (PendingPublish& pending : confirmed) {
+      pending.done(!confirm->ack ? absl::UnavailableError(
+                                       "the broker refused the message (nack)")
+                                 : pending.returned);
+    }
+    return;
+  }
+  auto& returned = std::get<ReturnedMessage>(event);
+  // basic.return carries no sequence number: it precedes the confirm of the
+  // same message, so match the oldest unconfirmed one with the same content.
+  for (auto& [sequence, pending] : unconfirmed_) {
+    const OutgoingMessage& m = pending.message;
+    if (pending.returned.ok() && m.exchange == returned.exchange &&
+        m.routing_key == returned.routing_key && m.body == returned.body) {
+      pending.returned = absl::UnavailableError(
+          absl::StrCat("no queue is bound to exchange '", returned.exchange,
+                       "' with routing key '", returned.routing_key, "' (",
+                       returned.reply_code, " ", returned.reply_text, ")"));
+      return;
+    }
+  }
+}
+
+}  // namespace amqp::transport

@@ -1,0 +1,142 @@
+// A thread that owns one broker connection and does all of its I/O.
+//
+// rabbitmq-c connections are not thread-safe, so each IoThread has its own and
+// other threads hand it work: Publish() and Run() queue a command and wake the
+// thread through an eventfd. The thread reconnects with oslo's backoff, walking
+// the transport_url's hosts, and calls `on_connect` after each connect so its
+// owner re-declares what it owns and resumes consuming.
+//
+//   IoThread io({.url = url, .rabbit = options, .name = "reply",
+//                .on_connect = [](Connection& c) { return c.Consume(...); },
+//                .on_delivery = [](Delivery& d) { ...; return true; }});
+//   io.Publish({.exchange = "openstack", .routing_key = "compute", ...},
+//              [](absl::Status confirmed) { ... });
+//
+// Callbacks run on the I/O thread and must not block.
+
+#ifndef BRIDGE_AMQP_IO_THREAD_H_
+#define BRIDGE_AMQP_IO_THREAD_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "bridge/amqp/connection.h"
+#include "bridge/amqp/rabbit_options.h"
+#include "bridge/amqp/transport_url.h"
+
+namespace amqp::transport {
+
+// An exchange that must exist before a message is published to it.
+struct ExchangeSpec {
+  std::string name;
+  std::string type = "topic";
+  bool durable = false;
+  bool auto_delete = false;
+};
+
+// One message to publish. Requests and replies carry oslo's properties.
+struct OutgoingMessage {
+  std::string exchange;
+  std::string routing_key;
+  std::string body;
+  std::string expiration;  // ms as text, empty for none
+  // Fail (UNAVAILABLE) instead of dropping the message when no queue is bound.
+  bool mandatory = false;
+  // Declared once per connection before the first publish that names it.
+  std::optional<ExchangeSpec> declare;
+};
+
+class IoThread {
+ public:
+  // Runs on the I/O thread after each successful (re)connect; an error drops
+  // the connection and retries later.
+  using ConnectFn = std::function<absl::Status(Connection&)>;
+  // Runs on the I/O thread per delivery; true acks it, false rejects it
+  // (requeue=false). It may move the body out.
+  using DeliveryFn = std::function<bool(Delivery&)>;
+  // The broker's verdict on one publish: OK once confirmed, UNAVAILABLE when
+  // it was unroutable, nacked, or the connection is down.
+  using PublishDone = std::function<void(absl::Status)>;
+  // Runs on the I/O thread with the live connection, or nullptr when there is
+  // none at the moment.
+  using Task = std::function<void(Connection*)>;
+
+  struct Config {
+    TransportUrl url;
+    RabbitOptions rabbit;
+    std::string name;  // for logs and the broker's connection name
+    ConnectFn on_connect;
+    DeliveryFn on_delivery;
+  };
+
+  explicit IoThread(Config config);
+  IoThread(const IoThread&) = delete;
+  IoThread& operator=(const IoThread&) = delete;
+  // Stops the thread; pending publishes finish with UNAVAILABLE.
+  ~IoThread();
+
+  // Thread-safe. `done` runs exactly once, on the I/O thread (or inline when
+  // the thread is stopping).
+  void Publish(OutgoingMessage message, PublishDone done);
+  // Thread-safe: runs `task` on the I/O thread.
+  void Run(Task task);
+
+  bool connected() const { return connected_.load(std::memory_order_acquire); }
+  // Blocks until connected or `timeout` passed; true if connected.
+  bool WaitConnected(absl::Duration timeout) const;
+
+ private:
+  struct PendingPublish {
+    OutgoingMessage message;
+    PublishDone done;
+    absl::Status returned;  // set by basic.return, reported at the confirm
+  };
+  struct Command {
+    std::optional<OutgoingMessage> message;  // a publish, or else `task`
+    PublishDone done;
+    Task task;
+  };
+
+  void Loop();
+  bool Connect();
+  void Disconnect(const absl::Status& why);
+  void RunCommands();
+  void DoPublish(Command& command);
+  // Reads what input there is; false when the connection failed.
+  bool ProcessInput();
+  void HandleEvent(ConnectionEvent& event);
+  void Wake();
+  void WaitForWork(absl::Duration timeout);
+
+  const Config config_;
+  std::vector<BrokerHost> hosts_;  // shuffled once, like oslo
+  size_t next_host_ = 0;
+  int failed_attempts_ = 0;
+  int wake_fd_ = -1;
+
+  mutable absl::Mutex mu_;
+  std::vector<Command> commands_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> connected_{false};
+
+  // Only touched by the I/O thread.
+  std::unique_ptr<Connection> connection_;
+  std::map<uint64_t, PendingPublish> unconfirmed_;
+  absl::Status last_error_ = absl::UnavailableError("not connected yet");
+
+  std::thread thread_;
+};
+
+}  // namespace amqp::transport
+
+#endif  // BRIDGE_AMQP_IO_THREAD_H_
