@@ -1,0 +1,431 @@
+#include "bridge/oslo/json.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+
+namespace amqp::oslo {
+namespace {
+
+// NaN/Infinity because Python emits and accepts them; full precision so that
+// re-encoding a parsed float gives Python's repr back; iterative so that deep
+// input cannot exhaust the stack before the depth check fires.
+constexpr unsigned kParseFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag |
+    rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNanAndInfFlag;
+
+// Forwards SAX events to `Handler`, refusing to open container number
+// max_depth + 1.
+template <typename Handler>
+class DepthLimiter {
+ public:
+  using Ch = char;
+  DepthLimiter(Handler& handler, int max_depth)
+      : handler_(handler), max_depth_(max_depth) {}
+
+  bool exceeded() const { return exceeded_; }
+
+  bool Null() { return handler_.Null(); }
+  bool Bool(bool b) { return handler_.Bool(b); }
+  bool Int(int i) { return handler_.Int(i); }
+  bool Uint(unsigned u) { return handler_.Uint(u); }
+  bool Int64(int64_t i) { return handler_.Int64(i); }
+  bool Uint64(uint64_t u) { return handler_.Uint64(u); }
+  bool Double(double d) { return handler_.Double(d); }
+  bool RawNumber(const Ch* s, rapidjson::SizeType n, bool copy) {
+    return handler_.RawNumber(s, n, copy);
+  }
+  bool String(const Ch* s, rapidjson::SizeType n, bool copy) {
+    return handler_.String(s, n, copy);
+  }
+  bool Key(const Ch* s, rapidjson::SizeType n, bool copy) {
+    return handler_.Key(s, n, copy);
+  }
+  bool StartObject() { return Enter() && handler_.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) {
+    --depth_;
+    return handler_.EndObject(n);
+  }
+  bool StartArray() { return Enter() && handler_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth_;
+    return handler_.EndArray(n);
+  }
+
+ private:
+  bool Enter() {
+    if (++depth_ > max_depth_) {
+      exceeded_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  Handler& handler_;
+  const int max_depth_;
+  int depth_ = 0;
+  bool exceeded_ = false;
+};
+
+template <unsigned kFlags, typename Stream>
+absl::Status ParseStream(Stream& stream, JsonDocument* doc, int max_depth) {
+  rapidjson::ParseResult result;
+  bool too_deep = false;
+  auto generator = [&](JsonDocument& handler) {
+    DepthLimiter<JsonDocument> limiter(handler, max_depth);
+    rapidjson::Reader reader;
+    result = reader.Parse<kFlags>(stream, limiter);
+    too_deep = limiter.exceeded();
+    return !result.IsError();
+  };
+  doc->Populate(generator);
+  if (!result.IsError()) return absl::OkStatus();
+  doc->SetNull();
+  if (too_deep) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("JSON nested deeper than ", max_depth,
+                     " levels at offset ", result.Offset()));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid JSON at offset ", result.Offset(), ": ",
+                   rapidjson::GetParseError_En(result.Code())));
+}
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void AppendU16(uint32_t unit, std::string* out) {
+  char buf[6] = {'\\',
+                 'u',
+                 kHex[(unit >> 12) & 0xf],
+                 kHex[(unit >> 8) & 0xf],
+                 kHex[(unit >> 4) & 0xf],
+                 kHex[unit & 0xf]};
+  out->append(buf, sizeof(buf));
+}
+
+// Decodes one UTF-8 sequence at s[*i], advancing *i. Returns 0xFFFD for
+// malformed input (one byte consumed). Encoded surrogates (ED A0..BF xx) are
+// accepted, because RapidJSON stores a lone "\udc00" escape that way and
+// Python round-trips lone surrogates.
+uint32_t DecodeUtf8(absl::string_view s, size_t* i) {
+  const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
+  const uint8_t b0 = byte(*i);
+  int len;
+  uint32_t cp;
+  if (b0 >= 0xc2 && b0 <= 0xdf) {
+    len = 2;
+    cp = b0 & 0x1f;
+  } else if (b0 >= 0xe0 && b0 <= 0xef) {
+    len = 3;
+    cp = b0 & 0x0f;
+  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+    len = 4;
+    cp = b0 & 0x07;
+  } else {
+    ++*i;
+    return 0xfffd;
+  }
+  if (*i + len > s.size()) {
+    ++*i;
+    return 0xfffd;
+  }
+  for (int k = 1; k < len; ++k) {
+    const uint8_t b = byte(*i + k);
+    if ((b & 0xc0) != 0x80) {
+      ++*i;
+      return 0xfffd;
+    }
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  // Overlong forms and code points past U+10FFFF.
+  if ((len == 3 && cp < 0x800) ||
+      (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+    ++*i;
+    return 0xfffd;
+  }
+  *i += len;
+  return cp;
+}
+
+}  // namespace
+
+JsonDocument NewJsonDocument() { return JsonDocument(); }
+
+absl::Status ParseJson(absl::string_view text, JsonDocument* doc,
+                       int max_depth) {
+  rapidjson::MemoryStream stream(text.data(), text.size());
+  return ParseStream<kParseFlags>(stream, doc, max_depth);
+}
+
+absl::Status ParseJsonInsitu(char* text, JsonDocument* doc, int max_depth) {
+  rapidjson::InsituStringStream stream(text);
+  return ParseStream<kParseFlags | rapidjson::kParseInsituFlag>(stream, doc,
+                                                                max_depth);
+}
+
+void AppendPyJsonString(absl::string_view utf8, std::string* out) {
+  out->reserve(out->size() + utf8.size() + 2);
+  out->push_back('"');
+  size_t i = 0;
+  while (i < utf8.size()) {
+    const unsigned char c = static_cast<unsigned char>(utf8[i]);
+    if (c >= 0x20 && c <= 0x7e && c != '"' && c != '\\') {
+      // Copy the printable ASCII run in one go: the common case.
+      size_t j = i + 1;
+      while (j < utf8.size()) {
+        const unsigned char d = static_cast<unsigned char>(utf8[j]);
+        if (d < 0x20 || d > 0x7e || d == '"' || d == '\\') break;
+        ++j;
+      }
+      out->append(utf8.data() + i, j - i);
+      i = j;
+      continue;
+    }
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out->append("\\\"");
+          break;
+        case '\\':
+          out->append("\\\\");
+          break;
+        case '\n':
+          out->append("\\n");
+          break;
+        case '\r':
+          out->append("\\r");
+          break;
+        case '\t':
+          out->append("\\t");
+          break;
+        case '\b':
+          out->append("\\b");
+          break;
+        case '\f':
+          out->append("\\f");
+          break;
+        default:
+          AppendU16(c, out);
+      }
+      ++i;
+      continue;
+    }
+    const uint32_t cp = DecodeUtf8(utf8, &i);
+    if (cp >= 0x10000) {
+      const uint32_t v = cp - 0x10000;
+      AppendU16(0xd800 | (v >> 10), out);
+      AppendU16(0xdc00 | (v & 0x3ff), out);
+    } else {
+      AppendU16(cp, out);
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendPyFloat(double value, std::string* out) {
+  if (std::isnan(value)) {
+    out->append("NaN");
+    return;
+  }
+  if (std::isinf(value)) {
+    out->append(value > 0 ? "Infinity" : "-Infinity");
+    return;
+  }
+  // std::to_chars gives the shortest round-trip digits, nearest to the exact
+  // value on ties, like Python's repr (David Gay's dtoa mode 0).
+  char buf[64];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), value,
+                                               std::chars_format::scientific);
+  const absl::string_view sci(buf, r.ptr - buf);  // e.g. "-1.2345e-07"
+  size_t pos = 0;
+  if (sci[0] == '-') {
+    out->push_back('-');
+    pos = 1;
+  }
+  const size_t e = sci.find('e');
+  std::string digits;
+  for (size_t k = pos; k < e; ++k) {
+    if (sci[k] != '.') digits.push_back(sci[k]);
+  }
+  const int exponent = std::atoi(std::string(sci.substr(e + 1)).c_str());
+  // Python's decpt: the decimal point goes after this many digits.
+  const int decpt = exponent + 1;
+  const int n = static_cast<int>(digits.size());
+  if (decpt > -4 && decpt <= 16) {
+    if (decpt <= 0) {
+      out->append("0.");
+      out->append(-decpt, '0');
+      out->append(digits);
+    } else if (decpt >= n) {
+      out->append(digits);
+      out->append(decpt - n, '0');
+      out->append(".0");
+    } else {
+      out->append(digits, 0, decpt);
+      out->push_back('.');
+      out->append(digits, decpt, std::string::npos);
+    }
+    return;
+  }
+  out->push_back(digits[0]);
+  if (n > 1) {
+    out->push_back('.');
+    out->append(digits, 1, std::string::npos);
+  }
+  const int magnitude = std::abs(exponent);
+  absl::StrAppend(out, "e", exponent < 0 ? "-" : "+", magnitude < 10 ? "0" : "",
+                  magnitude);
+}
+
+void PyJsonWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (levels_.empty()) return;
+  Level& level = levels_.back();
+  if (!level.empty) out_->append(", ");
+  level.empty = false;
+}
+
+bool PyJsonWriter::Null() {
+  BeforeValue();
+  out_->append("null");
+  return true;
+}
+
+bool PyJsonWriter::Bool(bool b) {
+  BeforeValue();
+  out_->append(b ? "true" : "false");
+  return true;
+}
+
+bool PyJsonWriter::Int(int i) {
+  BeforeValue();
+  absl::StrAppend(out_, i);
+  return true;
+}
+
+bool PyJsonWriter::Uint(unsigned u) {
+  BeforeValue();
+  absl::StrAppend(out_, u);
+  return true;
+}
+
+bool PyJsonWriter::Int64(int64_t i) {
+  BeforeValue();
+  absl::StrAppend(out_, i);
+  return true;
+}
+
+bool PyJsonWriter::Uint64(uint64_t u) {
+  BeforeValue();
+  absl::StrAppend(out_, u);
+  return true;
+}
+
+bool PyJsonWriter::Double(double d) {
+  BeforeValue();
+  AppendPyFloat(d, out_);
+  return true;
+}
+
+bool PyJsonWriter::RawNumber(const char* str, rapidjson::SizeType length,
+                             bool /*copy*/) {
+  BeforeValue();
+  out_->append(str, length);
+  return true;
+}
+
+bool PyJsonWriter::String(const char* str, rapidjson::SizeType length,
+                          bool /*copy*/) {
+  return String(absl::string_view(str, length));
+}
+
+bool PyJsonWriter::String(absl::string_view str) {
+  BeforeValue();
+  AppendPyJsonString(str, out_);
+  return true;
+}
+
+bool PyJsonWriter::StartObject() {
+  BeforeValue();
+  out_->push_back('{');
+  levels_.push_back({/*in_object=*/true});
+  return true;
+}
+
+bool PyJsonWriter::Key(const char* str, rapidjson::SizeType length,
+                       bool /*copy*/) {
+  return Key(absl::string_view(str, length));
+}
+
+bool PyJsonWriter::Key(absl::string_view key) {
+  if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
+  BeforeValue();
+  AppendPyJsonString(key, out_);
+  out_->append(": ");
+  after_key_ = true;
+  return true;
+}
+
+bool PyJsonWriter::EndObject(rapidjson::SizeType /*member_count*/) {
+  if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
+  levels_.pop_back();
+  out_->push_back('}');
+  return true;
+}
+
+bool PyJsonWriter::StartArray() {
+  BeforeValue();
+  out_->push_back('[');
+  levels_.push_back({/*in_object=*/false});
+  return true;
+}
+
+bool PyJsonWriter::EndArray(rapidjson::SizeType /*element_count*/) {
+  if (levels_.empty() || levels_.back().in_object) return false;
+  levels_.pop_back();
+  out_->push_back(']');
+  return true;
+}
+
+bool PyJsonWriter::RawValue(absl::string_view json) {
+  BeforeValue();
+  out_->append(json.data(), json.size());
+  return true;
+}
+
+const char* JsonTypeName(const rapidjson::Value& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+      return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+      return "a boolean";
+    case rapidjson::kObjectType:
+      return "an object";
+    case rapidjson::kArrayType:
+      return "an array";
+    case rapidjson::kStringType:
+      return "a string";
+    case rapidjson::kNumberType:
+      return "a number";
+  }
+  return "unknown";
+}
+
+std::string ToPyJson(const rapidjson::Value& value) {
+  std::string out;
+  PyJsonWriter writer(&out);
+  value.Accept(writer);
+  return out;
+}
+
+}  // namespace amqp::oslo

@@ -1,0 +1,107 @@
+// JSON for the oslo.messaging wire: parsing with a nesting limit (RapidJSON)
+// and a writer that reproduces Python's json.dumps() byte for byte, because
+// oslo peers encode with jsonutils.dumps() and the vectors show exactly that
+// text (", " and ": " separators, ensure_ascii escapes, Python float repr).
+
+#ifndef BRIDGE_OSLO_JSON_H_
+#define BRIDGE_OSLO_JSON_H_
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace amqp::oslo {
+
+// Deeper documents are refused: the writer and the DOM walk them recursively,
+// and no oslo message comes anywhere near this.
+inline constexpr int kMaxJsonDepth = 64;
+
+using JsonDocument = rapidjson::Document;
+
+// A document with its own allocator, holding null.
+JsonDocument NewJsonDocument();
+
+// Parses `text` into `doc`. Accepts what Python's json.loads accepts,
+// including NaN and Infinity. InvalidArgument, with RapidJSON's message and
+// the byte offset, for invalid JSON, invalid UTF-8, or nesting deeper than
+// `max_depth` (checked while parsing, without recursion). On error `doc` is
+// null.
+absl::Status ParseJson(absl::string_view text, JsonDocument* doc,
+                       int max_depth = kMaxJsonDepth);
+
+// Like ParseJson, but parses the NUL-terminated `text` in place: strings in
+// `doc` point into `text`, which must outlive `doc` and is overwritten.
+absl::Status ParseJsonInsitu(char* text, JsonDocument* doc,
+                             int max_depth = kMaxJsonDepth);
+
+// Appends `utf8` as a JSON string literal exactly as Python's json.dumps
+// writes it (ensure_ascii=True): quotes, \" \\ \n \r \t \b \f, \u00XX for
+// other control characters and DEL, \uXXXX (lowercase) for non-ASCII and
+// surrogate pairs for astral characters. Invalid UTF-8 becomes \ufffd.
+void AppendPyJsonString(absl::string_view utf8, std::string* out);
+
+// Appends `value` the way Python's repr(float) / json.dumps does: shortest
+// round-trip digits, "1.0", "1e-07", "1e+16", NaN, Infinity, -Infinity.
+void AppendPyFloat(double value, std::string* out);
+
+// A RapidJSON Handler (so `value.Accept(writer)` works) that writes the text
+// json.dumps(obj) would produce for the same object. It inserts separators
+// itself, so callers may also drive it by hand:
+//   writer.StartObject(); writer.Key("a"); writer.Int(1); writer.EndObject();
+class PyJsonWriter {
+ public:
+  using Ch = char;
+
+  // Appends to `*out`, which must outlive the writer.
+  explicit PyJsonWriter(std::string* out) : out_(out) {}
+
+  bool Null();
+  bool Bool(bool b);
+  bool Int(int i);
+  bool Uint(unsigned u);
+  bool Int64(int64_t i);
+  bool Uint64(uint64_t u);
+  bool Double(double d);
+  // A number kept as text (kParseNumbersAsStringsFlag): written unchanged.
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool copy);
+  bool String(const char* str, rapidjson::SizeType length, bool copy);
+  bool String(absl::string_view str);
+  bool StartObject();
+  bool Key(const char* str, rapidjson::SizeType length, bool copy);
+  bool Key(absl::string_view key);
+  bool EndObject(rapidjson::SizeType member_count = 0);
+  bool StartArray();
+  bool EndArray(rapidjson::SizeType element_count = 0);
+  // Splices already-encoded JSON text (e.g. an args object) as one value.
+  bool RawValue(absl::string_view json);
+
+  // True when every container that was started has been ended.
+  bool IsComplete() const { return levels_.empty(); }
+
+ private:
+  struct Level {
+    bool in_object;
+    bool empty = true;
+  };
+  // Writes the separator due before a value (none right after a key).
+  void BeforeValue();
+
+  std::string* out_;
+  std::vector<Level> levels_;
+  bool after_key_ = false;
+};
+
+// "an object", "a string", "null"... for error messages.
+const char* JsonTypeName(const rapidjson::Value& value);
+
+// json.dumps(value) for a RapidJSON value.
+std::string ToPyJson(const rapidjson::Value& value);
+
+}  // namespace amqp::oslo
+
+#endif  // BRIDGE_OSLO_JSON_H_

@@ -1,0 +1,169 @@
+#include "bridge/oslo/request.h"
+
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "bridge/oslo/ids.h"
+#include "bridge/oslo/json.h"
+
+namespace amqp::oslo {
+namespace {
+
+constexpr absl::string_view kContextPrefix = "_context_";
+
+const rapidjson::Value& EmptyObject() {
+  static const rapidjson::Value* const kEmpty =
+      new rapidjson::Value(rapidjson::kObjectType);
+  return *kEmpty;
+}
+
+absl::string_view View(const rapidjson::Value& v) {
+  return absl::string_view(v.GetString(), v.GetStringLength());
+}
+
+absl::Status WrongType(absl::string_view field, const rapidjson::Value& value,
+                       absl::string_view want) {
+  return absl::InvalidArgumentError(absl::StrCat("request field \"", field,
+                                                 "\" is ", JsonTypeName(value),
+                                                 ", not ", want));
+}
+
+// A string field that may be absent or null (then `*out` is left alone).
+absl::Status OptionalString(absl::string_view field,
+                            const rapidjson::Value& value,
+                            absl::string_view* out) {
+  if (value.IsNull()) return absl::OkStatus();
+  if (!value.IsString()) return WrongType(field, value, "a string");
+  *out = View(value);
+  return absl::OkStatus();
+}
+
+void WriteTimeout(std::optional<double> timeout, PyJsonWriter& writer) {
+  if (!timeout.has_value()) {
+    writer.Null();
+  } else if (std::isfinite(*timeout) && *timeout == std::trunc(*timeout) &&
+             std::fabs(*timeout) < 9007199254740992.0) {
+    writer.Int64(static_cast<int64_t>(*timeout));
+  } else {
+    writer.Double(*timeout);
+  }
+}
+
+}  // namespace
+
+std::string EncodeRequest(const OutgoingRequest& request) {
+  std::string message;
+  message.reserve(256 + request.args_json.size());
+  PyJsonWriter writer(&message);
+  writer.StartObject();
+  writer.Key("method");
+  writer.String(request.method);
+  writer.Key("args");
+  writer.RawValue(request.args_json);
+  if (request.namespace_.has_value()) {
+    writer.Key("namespace");
+    writer.String(*request.namespace_);
+  }
+  if (request.version.has_value()) {
+    writer.Key("version");
+    writer.String(*request.version);
+  }
+  if (!request.msg_id.empty()) {
+    writer.Key("_msg_id");
+    writer.String(request.msg_id);
+    writer.Key("_reply_q");
+    writer.String(request.reply_q);
+    writer.Key("_timeout");
+    WriteTimeout(request.call_monitor_timeout, writer);
+  }
+  writer.Key("_unique_id");
+  if (request.unique_id.empty()) {
+    writer.String(NewUuid4Hex());
+  } else {
+    writer.String(request.unique_id);
+  }
+  if (request.context != nullptr && request.context->IsObject()) {
+    std::string key;
+    for (const auto& member : request.context->GetObject()) {
+      key.assign(kContextPrefix.data(), kContextPrefix.size());
+      key.append(member.name.GetString(), member.name.GetStringLength());
+      writer.Key(key);
+      member.value.Accept(writer);
+    }
+  }
+  writer.EndObject();
+  std::string body;
+  body.reserve(message.size() + message.size() / 8 + 64);
+  AppendEnvelope(message, &body);
+  return body;
+}
+
+absl::StatusOr<Request> Request::Decode(std::string body) {
+  absl::StatusOr<ParsedMessage> parsed = ParsedMessage::Parse(std::move(body));
+  if (!parsed.ok()) return parsed.status();
+  Request request(*std::move(parsed));
+  request.args_ = &EmptyObject();
+  bool has_method = false;
+  rapidjson::MemoryPoolAllocator<>& allocator = request.parsed_.allocator();
+  for (const auto& member : request.parsed_.message().GetObject()) {
+    const absl::string_view key = View(member.name);
+    const rapidjson::Value& value = member.value;
+    absl::Status s;
+    if (absl::StartsWith(key, kContextPrefix)) {
+      // Strings are referenced, not copied: they live in the parsed body.
+      rapidjson::Value name(rapidjson::StringRef(
+          key.data() + kContextPrefix.size(),
+          static_cast<rapidjson::SizeType>(key.size() -
+                                           kContextPrefix.size())));
+      rapidjson::Value copy(value, allocator);
+      request.context_.AddMember(name, copy, allocator);
+    } else if (key == "method") {
+      if (!value.IsString()) return WrongType(key, value, "a string");
+      request.method_ = View(value);
+      has_method = true;
+    } else if (key == "args") {
+      if (!value.IsObject()) return WrongType(key, value, "an object");
+      request.args_ = &value;
+    } else if (key == "namespace") {
+      if (value.IsNull()) {
+        request.namespace_value_.reset();
+      } else if (value.IsString()) {
+        request.namespace_value_ = View(value);
+      } else {
+        return WrongType(key, value, "a string or null");
+      }
+    } else if (key == "version") {
+      if (value.IsNull()) {
+        request.version_ = "";
+        request.version_is_null_ = true;
+      } else if (value.IsString()) {
+        request.version_ = View(value);
+        request.version_is_null_ = false;
+      } else {
+        return WrongType(key, value, "a string or null");
+      }
+    } else if (key == "_msg_id") {
+      s = OptionalString(key, value, &request.msg_id_);
+    } else if (key == "_reply_q") {
+      s = OptionalString(key, value, &request.reply_q_);
+    } else if (key == "_unique_id") {
+      s = OptionalString(key, value, &request.unique_id_);
+    } else if (key == "_timeout") {
+      if (value.IsNumber()) {
+        request.timeout_ = value.GetDouble();
+      } else if (!value.IsNull()) {
+        return WrongType(key, value, "a number or null");
+      }
+    }
+    if (!s.ok()) return s;
+  }
+  if (!has_method) {
+    return absl::InvalidArgumentError(
+        "request has no \"method\" field (is it an oslo RPC request?)");
+  }
+  return request;
+}
+
+}  // namespace amqp::oslo

@@ -1,0 +1,242 @@
+// PyJsonWriter and friends against what Python's json.dumps writes (the
+// expected strings were produced by Python 3.11's json module), and the
+// parser's limits.
+
+#include "bridge/oslo/json.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "bridge/oslo/ids.h"
+#include "tests/oslo/test_util.h"
+
+namespace amqp::oslo {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string PyString(absl::string_view utf8) {
+  std::string out;
+  AppendPyJsonString(utf8, &out);
+  return out;
+}
+
+std::string Reencode(absl::string_view json) {
+  JsonDocument doc = NewJsonDocument();
+  const absl::Status s = ParseJson(json, &doc);
+  EXPECT_TRUE(s.ok()) << s;
+  return ToPyJson(doc);
+}
+
+TEST(PyJsonStringTest, EscapesLikeEnsureAscii) {
+  EXPECT_EQ(PyString("plain"), "\"plain\"");
+  EXPECT_EQ(PyString(""), "\"\"");
+  EXPECT_EQ(PyString("h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x90\x8d"),
+            R"("h\u00e9llo \u2713 \ud83d\udc0d")");
+  EXPECT_EQ(PyString(std::string("\x00\x01\x1f\x7f\"\\/\n\r\t\b\f", 12)),
+            R"("\u0000\u0001\u001f\u007f\"\\/\n\r\t\b\f")");
+  // Japanese, as in call_basic.
+  EXPECT_EQ(PyString("\xe6\x97\xa5\xe6\x9c\xac"), R"("\u65e5\u672c")");
+}
+
+TEST(PyJsonStringTest, InvalidUtf8BecomesReplacementCharacter) {
+  EXPECT_EQ(PyString("a\xff"
+                     "b"),
+            R"("a\ufffdb")");
+  EXPECT_EQ(PyString("\xc3"), R"("\ufffd")");            // truncated
+  EXPECT_EQ(PyString("\xc0\xaf"), R"("\ufffd\ufffd")");  // overlong
+}
+
+TEST(PyFloatTest, MatchesPythonReprForEveryGolden) {
+  const std::string text =
+      testing::ReadFileOrDie(testing::TestdataPath("float_repr.txt"));
+  int checked = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<absl::string_view> parts = absl::StrSplit(line, ' ');
+    ASSERT_EQ(parts.size(), 2u) << line;
+    uint64_t bits = 0;
+    ASSERT_TRUE(absl::SimpleHexAtoi(parts[0], &bits)) << line;
+    double value;
+    std::memcpy(&value, &bits, sizeof(value));
+    std::string out;
+    AppendPyFloat(value, &out);
+    EXPECT_EQ(out, parts[1]) << "bits " << parts[0];
+    ++checked;
+  }
+  EXPECT_GT(checked, 800);
+}
+
+TEST(PyFloatTest, SpecialValuesAndFormatBoundaries) {
+  const auto repr = [](double d) {
+    std::string out;
+    AppendPyFloat(d, &out);
+    return out;
+  };
+  EXPECT_EQ(repr(1.0), "1.0");
+  EXPECT_EQ(repr(1e-07), "1e-07");
+  EXPECT_EQ(repr(0.0001), "0.0001");
+  EXPECT_EQ(repr(0.00001), "1e-05");
+  EXPECT_EQ(repr(1e16), "1e+16");
+  EXPECT_EQ(repr(1e15), "1000000000000000.0");
+  EXPECT_EQ(repr(1.5e300), "1.5e+300");
+  EXPECT_EQ(repr(-0.0), "-0.0");
+  EXPECT_EQ(repr(std::nan("")), "NaN");
+  EXPECT_EQ(repr(HUGE_VAL), "Infinity");
+  EXPECT_EQ(repr(-HUGE_VAL), "-Infinity");
+}
+
+TEST(PyJsonWriterTest, ReencodesLikeJsonDumps) {
+  // Compact input comes out with Python's separators; order is kept.
+  EXPECT_EQ(Reencode(R"({"a":[1,2.5,{"b":null}],"c":{},"d":[],"e":true,)"
+                     R"("f":"\u00fc"})"),
+            R"({"a": [1, 2.5, {"b": null}], "c": {}, "d": [], "e": true, )"
+            R"("f": "\u00fc"})");
+  EXPECT_EQ(Reencode("[NaN, Infinity, -Infinity, 1000000000000000000, "
+                     "-9223372036854775808, 18446744073709551615]"),
+            "[NaN, Infinity, -Infinity, 1000000000000000000, "
+            "-9223372036854775808, 18446744073709551615]");
+  // Raw UTF-8 in is escaped out; floats keep Python's repr.
+  EXPECT_EQ(Reencode("[\"\xe2\x9c\x93\", 9007199254740993, 3.14159, 1e-07, "
+                     "1E2, -0, 2.0]"),
+            R"(["\u2713", 9007199254740993, 3.14159, 1e-07, 100.0, 0, 2.0])");
+  EXPECT_EQ(Reencode(R"("\ud83d\udc0d")"), R"("\ud83d\udc0d")");
+  EXPECT_EQ(Reencode("\"a\\u0000b\""), R"("a\u0000b")");
+}
+
+TEST(PyJsonWriterTest, DrivenByHandInsertsSeparators) {
+  JsonDocument args = NewJsonDocument();
+  ASSERT_TRUE(ParseJson(R"({"x": [1, {"y": "z"}]})", &args).ok());
+  std::string out;
+  PyJsonWriter writer(&out);
+  writer.StartObject();
+  writer.Key("method");
+  writer.String("echo");
+  writer.Key("args");
+  args.Accept(writer);
+  writer.Key("raw");
+  writer.RawValue(R"({"pre": "encoded"})");
+  writer.Key("list");
+  writer.StartArray();
+  writer.Int(-1);
+  writer.Uint64(18446744073709551615u);
+  writer.Double(0.5);
+  writer.Bool(false);
+  writer.Null();
+  writer.RawValue("[]");
+  writer.EndArray();
+  writer.EndObject();
+  EXPECT_TRUE(writer.IsComplete());
+  EXPECT_EQ(out,
+            R"({"method": "echo", "args": {"x": [1, {"y": "z"}]}, )"
+            R"("raw": {"pre": "encoded"}, )"
+            R"("list": [-1, 18446744073709551615, 0.5, false, null, []]})");
+}
+
+TEST(PyJsonWriterTest, RefusesMisplacedKeysAndEnds) {
+  std::string out;
+  PyJsonWriter writer(&out);
+  EXPECT_FALSE(writer.Key("top-level key"));
+  EXPECT_FALSE(writer.EndObject());
+  writer.StartArray();
+  EXPECT_FALSE(writer.Key("in an array"));
+  EXPECT_FALSE(writer.EndObject());
+  EXPECT_FALSE(writer.IsComplete());
+  EXPECT_TRUE(writer.EndArray());
+  EXPECT_TRUE(writer.IsComplete());
+}
+
+std::string Nested(int depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+TEST(ParseJsonTest, DepthLimit) {
+  JsonDocument doc = NewJsonDocument();
+  EXPECT_TRUE(ParseJson(Nested(kMaxJsonDepth), &doc).ok());
+  absl::Status s = ParseJson(Nested(kMaxJsonDepth + 1), &doc);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("deeper than 64"));
+  EXPECT_TRUE(doc.IsNull());
+  EXPECT_FALSE(ParseJson(Nested(3), &doc, /*max_depth=*/2).ok());
+  // Objects count too.
+  std::string objects;
+  for (int i = 0; i < 70; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(70, '}');
+  EXPECT_THAT(ParseJson(objects, &doc).message(), HasSubstr("deeper than"));
+}
+
+TEST(ParseJsonTest, MegabyteOfBracketsDoesNotCrash) {
+  const std::string brackets(1 << 20, '[');
+  JsonDocument doc = NewJsonDocument();
+  EXPECT_THAT(ParseJson(brackets, &doc).message(), HasSubstr("deeper than"));
+  std::string insitu = brackets;
+  EXPECT_THAT(ParseJsonInsitu(insitu.data(), &doc).message(),
+              HasSubstr("deeper than"));
+  // Even with the limit lifted the parser is iterative: a clean error.
+  EXPECT_THAT(ParseJson(brackets, &doc, 1 << 30).message(),
+              HasSubstr("invalid JSON"));
+}
+
+TEST(ParseJsonTest, InvalidJsonHasMessageAndOffset) {
+  JsonDocument doc = NewJsonDocument();
+  for (const char* bad : {"", "{", "[1,]", "{'a': 1}", "{} x", "nul",
+                          "{\"a\" 1}", "\"\xff\"", "[1e999999]x"}) {
+    absl::Status s = ParseJson(bad, &doc);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(s.message(), HasSubstr("invalid JSON at offset")) << bad;
+  }
+  EXPECT_THAT(ParseJson("{} x", &doc).message(),
+              HasSubstr("offset 3: The document root must not be followed"));
+  // The view's length is honoured: no reading past it.
+  const std::string padded = "[1]garbage";
+  EXPECT_TRUE(ParseJson(absl::string_view(padded.data(), 3), &doc).ok());
+  EXPECT_EQ(ToPyJson(doc), "[1]");
+}
+
+TEST(ParseJsonTest, InsituStringsPointIntoTheBuffer) {
+  std::string text = R"({"k": "v\u00e9"})";
+  JsonDocument doc = NewJsonDocument();
+  ASSERT_TRUE(ParseJsonInsitu(text.data(), &doc).ok());
+  const char* v = doc["k"].GetString();
+  EXPECT_TRUE(v >= text.data() && v < text.data() + text.size());
+  EXPECT_EQ(std::string(v, doc["k"].GetStringLength()), "v\xc3\xa9");
+}
+
+TEST(IdsTest, Uuid4Format) {
+  const std::string hex = NewUuid4Hex();
+  ASSERT_EQ(hex.size(), 32u);
+  EXPECT_EQ(hex.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(hex[12], '4');
+  EXPECT_NE(std::string("89ab").find(hex[16]), std::string::npos);
+  const std::string dashed = NewUuid4();
+  ASSERT_EQ(dashed.size(), 36u);
+  for (int i : {8, 13, 18, 23}) EXPECT_EQ(dashed[i], '-') << dashed;
+  EXPECT_EQ(dashed[14], '4');
+  EXPECT_NE(std::string("89ab").find(dashed[19]), std::string::npos);
+}
+
+TEST(IdsTest, UniqueAcrossThreads) {
+  std::vector<std::vector<std::string>> ids(4);
+  std::vector<std::thread> threads;
+  for (auto& out : ids) {
+    threads.emplace_back([&out] {
+      for (int i = 0; i < 5000; ++i) out.push_back(NewUuid4Hex());
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  absl::flat_hash_set<std::string> seen;
+  for (const auto& out : ids) seen.insert(out.begin(), out.end());
+  EXPECT_EQ(seen.size(), 20000u);
+}
+
+}  // namespace
+}  // namespace amqp::oslo
