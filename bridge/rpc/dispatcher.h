@@ -1,0 +1,40 @@
+// Picks the endpoint and method for a request with oslo's rules
+// (rpc/dispatcher.py): endpoints in order; the first whose namespace and
+// version match and that has the method runs it. Otherwise NoSuchMethod if
+// some endpoint matched namespace and version, else UnsupportedVersion.
+
+#ifndef BRIDGE_RPC_DISPATCHER_H_
+#define BRIDGE_RPC_DISPATCHER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "bridge/oslo/request.h"
+#include "bridge/rpc/endpoint.h"
+
+namespace amqp::rpc {
+
+// oslo's version_is_compatible(endpoint_version, requested_version): same
+// major, requested minor <= endpoint minor, and for equal minors requested
+// revision <= endpoint revision. Malformed versions are incompatible.
+bool VersionIsCompatible(absl::string_view endpoint_version,
+                         absl::string_view requested_version);
+
+class Dispatcher {
+ public:
+  // Endpoints are not owned and must outlive the dispatcher.
+  void AddEndpoint(Endpoint* endpoint) { endpoints_.push_back(endpoint); }
+
+  // The method's result as JSON text, or a status carrying the oslo failure
+  // (NoSuchMethod, UnsupportedVersion, or what the method returned).
+  absl::StatusOr<std::string> Dispatch(const oslo::Request& request) const;
+
+ private:
+  std::vector<Endpoint*> endpoints_;
+};
+
+}  // namespace amqp::rpc
+
+#endif  // BRIDGE_RPC_DISPATCHER_H_

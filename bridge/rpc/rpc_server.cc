@@ -1,0 +1,214 @@
+#include "bridge/rpc/rpc_server.h"
+
+#include <glog/logging.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "bridge/oslo/failure.h"
+#include "bridge/oslo/ids.h"
+#include "bridge/oslo/reply.h"
+
+namespace amqp::rpc {
+namespace {
+
+constexpr absl::Duration kReplyRetryInterval = absl::Milliseconds(250);
+constexpr char kTopicTag[] = "1";
+constexpr char kServerTag[] = "2";
+constexpr char kFanoutTag[] = "3";
+
+}  // namespace
+
+// Heartbeats for one call while its method runs (oslo's call monitor).
+struct RpcServer::Heartbeat {
+  std::string reply_q;
+  std::string msg_id;
+  absl::Duration interval;
+  std::atomic<bool> finished{false};
+  std::atomic<DeadlineTimer::TimerId> timer{0};
+};
+
+void RpcServer::ScheduleHeartbeat(std::shared_ptr<Heartbeat> heartbeat) {
+  const absl::Time when = absl::Now() + heartbeat->interval;
+  heartbeat->timer = timer_.Schedule(when, [this, heartbeat] {
+    if (heartbeat->finished.load()) return;
+    io_->Publish({"", heartbeat->reply_q,
+                  oslo::EncodeHeartbeat(heartbeat->msg_id, oslo::NewUuid4Hex()),
+                  "", /*mandatory=*/true, std::nullopt},
+                 [](absl::Status) {});
+    ScheduleHeartbeat(heartbeat);
+  });
+}
+
+RpcServer::RpcServer(Options options, const Dispatcher* dispatcher)
+    : options_(std::move(options)),
+      dispatcher_(dispatcher),
+      fanout_queue_(
+          absl::StrCat(options_.target.topic, "_fanout_", oslo::NewUuid4Hex())),
+      workers_(std::max(1, options_.executor_threads)) {
+  transport::IoThread::Config config{
+      options_.url, options_.rabbit, options_.name,
+      [this](transport::Connection& c) { return DeclareAndConsume(c); },
+      [this](transport::Delivery& d) { return OnDelivery(d); }};
+  io_ = std::make_unique<transport::IoThread>(std::move(config));
+}
+
+bool RpcServer::WaitReady(absl::Duration timeout) const {
+  return io_->WaitConnected(timeout);
+}
+
+absl::Status RpcServer::DeclareAndConsume(transport::Connection& c) {
+  if (stopping_.load()) return absl::CancelledError("server is stopping");
+  const transport::RabbitOptions& rabbit = options_.rabbit;
+  const Target& target = options_.target;
+  const bool durable = transport::DurableQueues(rabbit);
+  const std::string server_queue = target.RoutingKey();
+  absl::Status s = c.DeclareExchange(target.exchange, "topic", durable,
+                                     rabbit.amqp_auto_delete);
+  for (const std::string& queue : {target.topic, server_queue}) {
+    if (!s.ok()) break;
+    s = c.DeclareQueue({queue, durable, rabbit.amqp_auto_delete, false,
+                        transport::TopicQueueArguments(rabbit)})
+            .status();
+    if (s.ok()) s = c.BindQueue(queue, target.exchange, queue);
+  }
+  if (s.ok()) {
+    s = c.DeclareExchange(target.FanoutExchange(), "fanout", false, true);
+  }
+  if (s.ok()) {
+    s = c.DeclareQueue({fanout_queue_, false, false, false,
+                        transport::TransientQueueArguments(rabbit)})
+            .status();
+  }
+  if (s.ok())
+    s = c.BindQueue(fanout_queue_, target.FanoutExchange(), target.topic);
+  if (s.ok()) s = c.SetPrefetch(rabbit.rabbit_qos_prefetch_count);
+  if (s.ok()) s = c.Consume(target.topic, kTopicTag);
+  if (s.ok()) s = c.Consume(server_queue, kServerTag);
+  if (s.ok()) s = c.Consume(fanout_queue_, kFanoutTag);
+  return s;
+}
+
+bool RpcServer::IsDuplicate(absl::string_view unique_id) {
+  if (unique_id.empty()) return false;  // oslo accepts messages without one
+  if (std::find(recent_ids_.begin(), recent_ids_.end(), unique_id) !=
+      recent_ids_.end()) {
+    return true;
+  }
+  recent_ids_[next_recent_] = std::string(unique_id);
+  next_recent_ = (next_recent_ + 1) % recent_ids_.size();
+  return false;
+}
+
+bool RpcServer::OnDelivery(transport::Delivery& delivery) {
+  const std::string& queue = delivery.routing_key;
+  if (delivery.content_type != "application/json") {
+    LOG(WARNING) << options_.name << ": rejecting a message on '" << queue
+                 << "' with content type '" << delivery.content_type
+                 << "' (want application/json)";
+    return false;
+  }
+  absl::StatusOr<oslo::Request> request =
+      oslo::Request::Decode(std::move(delivery.body));
+  if (!request.ok()) {
+    LOG(WARNING) << options_.name << ": rejecting a malformed message on '"
+                 << queue << "': " << request.status().message();
+    return false;
+  }
+  if (IsDuplicate(request->unique_id())) {
+    LOG(INFO) << options_.name << ": dropping a duplicate message, _unique_id "
+              << request->unique_id();
+    return true;
+  }
+  auto shared = std::make_shared<oslo::Request>(*std::move(request));
+  if (!workers_.Submit([this, shared] { Handle(*shared); })) {
+    LOG(WARNING) << options_.name << ": stopping; dropped '" << shared->method()
+                 << "'";
+  }
+  return true;  // ack on receipt, like oslo
+}
+
+void RpcServer::Handle(const oslo::Request& request) {
+  std::shared_ptr<Heartbeat> heartbeat;
+  if (request.is_call() && request.call_monitor_timeout().has_value()) {
+    // oslo: int(_timeout) / 2 seconds, and none below one second.
+    const int64_t seconds =
+        static_cast<int64_t>(*request.call_monitor_timeout()) / 2;
+    if (seconds >= 1) {
+      heartbeat = std::make_shared<Heartbeat>();
+      heartbeat->reply_q = std::string(request.reply_q());
+      heartbeat->msg_id = std::string(request.msg_id());
+      heartbeat->interval = absl::Seconds(seconds);
+      ScheduleHeartbeat(heartbeat);
+    }
+  }
+
+  absl::StatusOr<std::string> result = dispatcher_->Dispatch(request);
+
+  if (heartbeat != nullptr) {
+    heartbeat->finished.store(true);
+    timer_.Cancel(heartbeat->timer);
+  }
+  if (!request.is_call()) {
+    LOG_IF(WARNING, !result.ok())
+        << options_.name << ": cast '" << request.method()
+        << "' failed: " << result.status().message();
+    return;
+  }
+  oslo::OutgoingReply reply;
+  reply.msg_id = request.msg_id();
+  const std::string unique_id = oslo::NewUuid4Hex();
+  reply.unique_id = unique_id;
+  oslo::Failure failure;
+  if (result.ok()) {
+    reply.result_json = *result;
+  } else {
+    failure = oslo::FailureFromStatusOrDefault(result.status());
+    reply.failure = &failure;
+  }
+  PublishReply(
+      std::string(request.reply_q()), oslo::EncodeReply(reply),
+      absl::Now() +
+          absl::Seconds(options_.rabbit.kombu_missing_consumer_retry_timeout));
+}
+
+void RpcServer::PublishReply(std::string reply_q, std::string body,
+                             absl::Time give_up) {
+  transport::OutgoingMessage message{"", reply_q, body, "", true, std::nullopt};
+  io_->Publish(std::move(message), [this, reply_q, body = std::move(body),
+                                    give_up](absl::Status published) mutable {
+    if (published.ok()) return;
+    if (absl::Now() >= give_up || stopping_.load()) {
+      LOG(WARNING) << options_.name << ": abandoning a reply to '" << reply_q
+                   << "': " << published.message();
+      return;
+    }
+    VLOG(1) << options_.name << ": reply to '" << reply_q << "' not delivered ("
+            << published.message() << "); retrying";
+    timer_.Schedule(absl::Now() + kReplyRetryInterval,
+                    [this, reply_q, body = std::move(body), give_up]() mutable {
+                      PublishReply(std::move(reply_q), std::move(body),
+                                   give_up);
+                    });
+  });
+}
+
+void RpcServer::Stop() {
+  if (stopping_.exchange(true)) return;
+  absl::Notification unsubscribed;
+  io_->Run([this, &unsubscribed](transport::Connection* c) {
+    if (c != nullptr) {
+      for (const char* tag : {kTopicTag, kServerTag, kFanoutTag}) {
+        (void)c->CancelConsumer(tag);
+      }
+      (void)c->DeleteQueue(fanout_queue_);
+    }
+    unsubscribed.Notify();
+  });
+  unsubscribed.WaitForNotification();
+  workers_.Shutdown();
+}
+
+}  // namespace amqp::rpc

@@ -1,0 +1,92 @@
+// An oslo.messaging RPC server: consumes a target's three queues exactly as
+// oslo does (topic, topic.server and a private fanout queue, consumer tags
+// "1", "2", "3"), so C++ and Python servers can share a topic, and answers
+// through a Dispatcher.
+//
+//   FunctionEndpoint endpoint;
+//   endpoint.Add("ping", [](CallContext&, const rapidjson::Value&) {
+//     return absl::StatusOr<std::string>("\"pong\"");
+//   });
+//   Dispatcher dispatcher;
+//   dispatcher.AddEndpoint(&endpoint);
+//   RpcServer server({.url = url, .target = {.topic = "t", .server = "h1"}},
+//                    &dispatcher);
+//
+// Like oslo: requests are acked on receipt (at most once), duplicates of the
+// last 16 `_unique_id`s are dropped, malformed messages are rejected with one
+// log line, replies go to `_reply_q` with the mandatory flag and are retried
+// every 0.25 s while the reply queue is missing (up to
+// kombu_missing_consumer_retry_timeout), and calls carrying `_timeout` get
+// heartbeats while the method runs.
+
+#ifndef BRIDGE_RPC_RPC_SERVER_H_
+#define BRIDGE_RPC_RPC_SERVER_H_
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "bridge/amqp/io_thread.h"
+#include "bridge/amqp/rabbit_options.h"
+#include "bridge/amqp/transport_url.h"
+#include "bridge/oslo/request.h"
+#include "bridge/rpc/deadline_timer.h"
+#include "bridge/rpc/dispatcher.h"
+#include "bridge/rpc/target.h"
+#include "bridge/rpc/worker_pool.h"
+
+namespace amqp::rpc {
+
+class RpcServer {
+ public:
+  struct Options {
+    transport::TransportUrl url;
+    transport::RabbitOptions rabbit;
+    Target target;  // exchange, topic and server; version/namespace unused
+    int executor_threads = 64;  // oslo's executor_thread_pool_size
+    std::string name = "rpc_server";
+  };
+
+  // Starts consuming at once (in the background); `dispatcher` must outlive
+  // the server.
+  RpcServer(Options options, const Dispatcher* dispatcher);
+  RpcServer(const RpcServer&) = delete;
+  RpcServer& operator=(const RpcServer&) = delete;
+  ~RpcServer() { Stop(); }
+
+  // True once the three queues are consumed; false after `timeout`.
+  bool WaitReady(absl::Duration timeout) const;
+  // Stops consuming, deletes the fanout queue (as oslo's stop() does), lets
+  // running methods finish and send their replies. Idempotent.
+  void Stop();
+
+  const std::string& fanout_queue() const { return fanout_queue_; }
+
+ private:
+  struct Heartbeat;
+
+  absl::Status DeclareAndConsume(transport::Connection& connection);
+  bool OnDelivery(transport::Delivery& delivery);
+  bool IsDuplicate(absl::string_view unique_id);
+  void Handle(const oslo::Request& request);
+  void ScheduleHeartbeat(std::shared_ptr<Heartbeat> heartbeat);
+  void PublishReply(std::string reply_q, std::string body, absl::Time give_up);
+
+  const Options options_;
+  const Dispatcher* const dispatcher_;
+  const std::string fanout_queue_;
+  std::atomic<bool> stopping_{false};
+  // The last `_unique_id`s seen; only the I/O thread touches them.
+  std::array<std::string, 16> recent_ids_;
+  size_t next_recent_ = 0;
+
+  DeadlineTimer timer_;
+  WorkerPool workers_;
+  std::unique_ptr<transport::IoThread> io_;  // last: stops first
+};
+
+}  // namespace amqp::rpc
+
+#endif  // BRIDGE_RPC_RPC_SERVER_H_

@@ -1,0 +1,250 @@
+// oslo_rpc: call, cast, fanout and serve against any oslo.messaging
+// deployment, from the command line.
+//
+//   oslo_rpc call --transport_url=rabbit://u:p@host:5672/ --topic=compute \
+//       --server=host1 --version=5.0 get_info '{"instance_id": "x"}'
+//   oslo_rpc serve --topic=compute --server=host1
+//
+// Exit codes: 0 ok; 1 the server answered with a failure (printed on stderr
+// as class, module and message); 2 timeout; 3 nobody listening or broker
+// unreachable; 64 bad usage.
+
+#include <glog/logging.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "bridge/amqp/rabbit_options.h"
+#include "bridge/amqp/transport_url.h"
+#include "bridge/oslo/failure.h"
+#include "bridge/oslo/json.h"
+#include "bridge/rpc/dispatcher.h"
+#include "bridge/rpc/endpoint.h"
+#include "bridge/rpc/rpc_client.h"
+#include "bridge/rpc/rpc_server.h"
+
+ABSL_FLAG(std::string, transport_url, "rabbit://",
+          "oslo transport_url: rabbit://user:pass@host:port[,host2...]/vhost"
+          "[?option=value...]");
+ABSL_FLAG(std::string, exchange, "openstack",
+          "control exchange (oslo's control_exchange)");
+ABSL_FLAG(std::string, topic, "", "target topic (required)");
+ABSL_FLAG(std::string, server, "",
+          "target server: call/cast go to <topic>.<server>; serve listens "
+          "there (required for serve)");
+ABSL_FLAG(std::string, version, "",
+          "call/cast: target version to request, e.g. 5.0; serve: the "
+          "endpoint's version (default 1.0)");
+ABSL_FLAG(std::string, namespace, "",
+          "call/cast: target namespace to request; serve: the endpoint's");
+ABSL_FLAG(double, timeout, 60, "seconds to wait for a reply or the broker");
+ABSL_FLAG(std::string, context, "{}",
+          "oslo context as a JSON object; each key is sent as _context_<key>");
+
+namespace amqp {
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitTimeout = 2;
+constexpr int kExitUnavailable = 3;
+constexpr int kExitUsage = 64;
+
+constexpr char kUsage[] =
+    "oslo_rpc call|cast|fanout|serve [flags] [METHOD [JSON_ARGS]]\n"
+    "  call METHOD [ARGS]    prints the JSON result\n"
+    "  cast METHOD [ARGS]    returns once the broker has the message\n"
+    "  fanout METHOD [ARGS]  cast to every server of the topic\n"
+    "  serve                 answers every call with {method, args, context}\n"
+    "Exit codes: 0 ok, 1 remote failure, 2 timeout, 3 no listener or broker "
+    "unreachable, 64 usage.";
+
+int ExitCodeFor(const absl::Status& status) {
+  if (absl::IsDeadlineExceeded(status)) return kExitTimeout;
+  if (absl::IsUnavailable(status)) return kExitUnavailable;
+  return kExitFailure;
+}
+
+int ReportError(const absl::Status& status) {
+  if (std::optional<oslo::Failure> failure = oslo::FailureFromStatus(status)) {
+    std::cerr << failure->module << "." << failure->class_name << ": "
+              << failure->message << "\n";
+  } else {
+    std::cerr << "oslo_rpc: " << status.message() << "\n";
+  }
+  return ExitCodeFor(status);
+}
+
+struct Transport {
+  transport::TransportUrl url;
+  transport::RabbitOptions rabbit;
+};
+
+absl::StatusOr<Transport> LoadTransport() {
+  absl::StatusOr<transport::TransportUrl> url =
+      transport::ParseTransportUrl(absl::GetFlag(FLAGS_transport_url));
+  if (!url.ok()) return url.status();
+  Transport t{*std::move(url), {}};
+  if (absl::Status s = transport::ApplyUrlQuery(t.url, &t.rabbit); !s.ok()) {
+    return s;
+  }
+  return t;
+}
+
+std::optional<std::string> FlagOrNullopt(const absl::Flag<std::string>& flag) {
+  std::string value = absl::GetFlag(flag);
+  if (value.empty()) return std::nullopt;
+  return value;
+}
+
+int RunClient(const std::string& command, const Transport& transport,
+              const std::string& method, const std::string& args_json) {
+  oslo::JsonDocument args = oslo::NewJsonDocument();
+  if (absl::Status s = oslo::ParseJson(args_json, &args);
+      !s.ok() || !args.IsObject()) {
+    std::cerr << "oslo_rpc: JSON_ARGS must be a JSON object"
+              << (s.ok() ? "" : absl::StrCat(": ", s.message())) << "\n";
+    return kExitUsage;
+  }
+  oslo::JsonDocument context = oslo::NewJsonDocument();
+  if (absl::Status s = oslo::ParseJson(absl::GetFlag(FLAGS_context), &context);
+      !s.ok() || !context.IsObject()) {
+    std::cerr << "oslo_rpc: --context must be a JSON object"
+              << (s.ok() ? "" : absl::StrCat(": ", s.message())) << "\n";
+    return kExitUsage;
+  }
+  const absl::Duration timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout));
+  rpc::CallSpec spec;
+  spec.target.exchange = absl::GetFlag(FLAGS_exchange);
+  spec.target.topic = absl::GetFlag(FLAGS_topic);
+  spec.target.server = absl::GetFlag(FLAGS_server);
+  spec.target.version = FlagOrNullopt(FLAGS_version);
+  spec.target.namespace_ = FlagOrNullopt(FLAGS_namespace);
+  spec.target.fanout = command == "fanout";
+  spec.timeout = timeout;
+
+  rpc::RpcClient client({transport.url, transport.rabbit, 1, "oslo_rpc"});
+  if (!client.WaitReady(timeout)) {
+    return ReportError(absl::UnavailableError(
+        absl::StrCat("broker unreachable at ", transport.url.Redacted())));
+  }
+  const std::string canonical_args = oslo::ToPyJson(args);
+  if (command == "call") {
+    absl::StatusOr<std::string> result =
+        client.Call(spec, method, canonical_args, &context);
+    if (!result.ok()) return ReportError(result.status());
+    std::cout << *result << "\n";
+    return 0;
+  }
+  absl::Status cast = client.Cast(spec, method, canonical_args, &context);
+  return cast.ok() ? 0 : ReportError(cast);
+}
+
+// Answers every call with what it received, and logs every cast.
+int Serve(const Transport& transport) {
+  const std::string version =
+      FlagOrNullopt(FLAGS_version).value_or(std::string("1.0"));
+  rpc::FunctionEndpoint endpoint(version, FlagOrNullopt(FLAGS_namespace));
+  endpoint.SetFallback(
+      [](CallContext& context,
+         const rapidjson::Value& args) -> absl::StatusOr<std::string> {
+        std::string echo;
+        oslo::PyJsonWriter writer(&echo);
+        writer.StartObject();
+        writer.Key("method");
+        writer.String(context.method());
+        writer.Key("args");
+        args.Accept(writer);
+        writer.Key("context");
+        context.values().Accept(writer);
+        writer.EndObject();
+        LOG(INFO) << (context.is_call() ? "call " : "cast ") << echo;
+        return echo;
+      });
+  rpc::Dispatcher dispatcher;
+  dispatcher.AddEndpoint(&endpoint);
+
+  // Block the stop signals before any thread starts, then wait for one.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  rpc::RpcServer::Options options;
+  options.url = transport.url;
+  options.rabbit = transport.rabbit;
+  options.target.exchange = absl::GetFlag(FLAGS_exchange);
+  options.target.topic = absl::GetFlag(FLAGS_topic);
+  options.target.server = absl::GetFlag(FLAGS_server);
+  options.name = "oslo_rpc-serve";
+  rpc::RpcServer server(options, &dispatcher);
+  if (server.WaitReady(absl::Seconds(absl::GetFlag(FLAGS_timeout)))) {
+    LOG(INFO) << "serving topic '" << options.target.topic << "' server '"
+              << options.target.server << "' on exchange '"
+              << options.target.exchange << "' at " << transport.url.Redacted()
+              << " (version " << version << ")";
+  } else {
+    LOG(WARNING) << "broker not reachable yet at " << transport.url.Redacted()
+                 << "; serving once it is";
+  }
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LOG(INFO) << "stopping on signal " << signal_number;
+  server.Stop();
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+
+  if (positional.size() < 2) {
+    std::cerr << kUsage << "\n";
+    return kExitUsage;
+  }
+  const std::string command = positional[1];
+  if (absl::GetFlag(FLAGS_topic).empty()) {
+    std::cerr << "oslo_rpc: --topic is required\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<Transport> transport = LoadTransport();
+  if (!transport.ok()) {
+    std::cerr << "oslo_rpc: " << transport.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (command == "serve") {
+    if (absl::GetFlag(FLAGS_server).empty()) {
+      std::cerr << "oslo_rpc: serve needs --server\n";
+      return kExitUsage;
+    }
+    return Serve(*transport);
+  }
+  if (command != "call" && command != "cast" && command != "fanout") {
+    std::cerr << "oslo_rpc: unknown command '" << command << "'\n"
+              << kUsage << "\n";
+    return kExitUsage;
+  }
+  if (positional.size() < 3 || positional.size() > 4) {
+    std::cerr << "oslo_rpc: " << command << " needs METHOD [JSON_ARGS]\n";
+    return kExitUsage;
+  }
+  return RunClient(command, *transport, positional[2],
+                   positional.size() == 4 ? positional[3] : "{}");
+}
+
+}  // namespace
+}  // namespace amqp
+
+int main(int argc, char** argv) { return amqp::Main(argc, argv); }

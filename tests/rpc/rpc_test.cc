@@ -1,0 +1,277 @@
+// The C++ RPC client against the C++ RPC server over the real broker:
+// results, context, failures, dispatch errors, timeouts, cancellation, no
+// listener, an unreachable broker, fanout, concurrency, and malformed input.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "bridge/amqp/connection.h"
+#include "bridge/oslo/failure.h"
+#include "bridge/oslo/json.h"
+#include "bridge/rpc/dispatcher.h"
+#include "bridge/rpc/endpoint.h"
+#include "bridge/rpc/rpc_client.h"
+#include "bridge/rpc/rpc_server.h"
+#include "tests/testing/broker.h"
+
+namespace amqp::rpc {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Serves one topic with a version 1.2 endpoint in the default namespace and
+// a version 2.0 endpoint in namespace "admin".
+class RpcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::RequireBroker();
+    topic_ = testing::UniqueName("rpc_test");
+    endpoint_.Add(
+        "add",
+        [](CallContext&,
+           const rapidjson::Value& args) -> absl::StatusOr<std::string> {
+          if (!args.HasMember("a") || !args["a"].IsInt() ||
+              !args.HasMember("b") || !args["b"].IsInt()) {
+            return absl::InvalidArgumentError("add needs integers a and b");
+          }
+          return absl::StrCat(args["a"].GetInt() + args["b"].GetInt());
+        });
+    endpoint_.Add(
+        "whoami", [this](CallContext& context, const rapidjson::Value&) {
+          std::optional<absl::string_view> user = context.GetString("user");
+          calls_.fetch_add(1);
+          return absl::StatusOr<std::string>(
+              absl::StrCat("\"", user.value_or("nobody"), "\""));
+        });
+    endpoint_.Add("nothing", [](CallContext&, const rapidjson::Value&) {
+      return absl::StatusOr<std::string>("null");
+    });
+    endpoint_.Add("sleep", [](CallContext&, const rapidjson::Value& args) {
+      absl::SleepFor(absl::Milliseconds(args["ms"].GetInt()));
+      return absl::StatusOr<std::string>("\"slept\"");
+    });
+    endpoint_.Add("count", [this](CallContext&, const rapidjson::Value&) {
+      calls_.fetch_add(1);
+      return absl::StatusOr<std::string>("null");
+    });
+    admin_.Add("reset", [](CallContext&, const rapidjson::Value&) {
+      return absl::StatusOr<std::string>("\"reset\"");
+    });
+    dispatcher_.AddEndpoint(&endpoint_);
+    dispatcher_.AddEndpoint(&admin_);
+    server_ = StartServer("s1");
+    client_ = std::make_unique<RpcClient>(ClientOptions());
+    ASSERT_TRUE(client_->WaitReady(absl::Seconds(10)));
+    spec_.target.topic = topic_;
+    spec_.timeout = absl::Seconds(10);
+  }
+
+  RpcClient::Options ClientOptions() {
+    RpcClient::Options options;
+    options.url = testing::BrokerUrl();
+    options.io_threads = 2;
+    return options;
+  }
+
+  std::unique_ptr<RpcServer> StartServer(const std::string& server) {
+    RpcServer::Options options;
+    options.url = testing::BrokerUrl();
+    options.target.topic = topic_;
+    options.target.server = server;
+    options.executor_threads = 8;
+    auto rpc_server = std::make_unique<RpcServer>(options, &dispatcher_);
+    EXPECT_TRUE(rpc_server->WaitReady(absl::Seconds(10)));
+    return rpc_server;
+  }
+
+  std::string topic_;
+  FunctionEndpoint endpoint_{"1.2"};
+  FunctionEndpoint admin_{"2.0", "admin"};
+  Dispatcher dispatcher_;
+  std::atomic<int> calls_{0};
+  std::unique_ptr<RpcServer> server_;
+  std::unique_ptr<RpcClient> client_;
+  CallSpec spec_;
+};
+
+TEST_F(RpcTest, CallReturnsTheResultAndCarriesTheContext) {
+  absl::StatusOr<std::string> sum =
+      client_->Call(spec_, "add", R"({"a": 2, "b": 40})");
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  EXPECT_EQ(*sum, "42");
+
+  oslo::JsonDocument context = oslo::NewJsonDocument();
+  ASSERT_TRUE(oslo::ParseJson(R"({"user": "alice"})", &context).ok());
+  absl::StatusOr<std::string> user =
+      client_->Call(spec_, "whoami", "{}", &context);
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(*user, "\"alice\"");
+
+  absl::StatusOr<std::string> none = client_->Call(spec_, "nothing");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(*none, "null");
+}
+
+TEST_F(RpcTest, HandlerErrorsComeBackAsFailures) {
+  absl::StatusOr<std::string> r = client_->Call(spec_, "add", R"({"a": "x"})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("add needs integers a and b"));
+  EXPECT_TRUE(oslo::FailureFromStatus(r.status()).has_value());
+}
+
+TEST_F(RpcTest, DispatchFollowsOslosVersionAndNamespaceRules) {
+  absl::StatusOr<std::string> missing = client_->Call(spec_, "no_such");
+  ASSERT_FALSE(missing.ok());
+  std::optional<oslo::Failure> failure =
+      oslo::FailureFromStatus(missing.status());
+  ASSERT_TRUE(failure.has_value()) << missing.status();
+  EXPECT_EQ(failure->class_name, "NoSuchMethod");
+
+  // 1.1 is served by the 1.2 endpoint; 1.3 and 2.0 are not.
+  EXPECT_TRUE(
+      client_->Call(spec_.Prepare("", "1.1"), "add", R"({"a": 1, "b": 1})")
+          .ok());
+  absl::StatusOr<std::string> newer =
+      client_->Call(spec_.Prepare("", "1.3"), "add", R"({"a": 1, "b": 1})");
+  failure = oslo::FailureFromStatus(newer.status());
+  ASSERT_TRUE(failure.has_value()) << newer.status();
+  EXPECT_EQ(failure->class_name, "UnsupportedVersion");
+
+  CallSpec admin = spec_.Prepare("", "2.0", std::nullopt, "admin");
+  absl::StatusOr<std::string> reset = client_->Call(admin, "reset");
+  ASSERT_TRUE(reset.ok()) << reset.status();
+  EXPECT_EQ(*reset, "\"reset\"");
+  // "add" lives in the default namespace only.
+  EXPECT_FALSE(client_->Call(admin, "add", R"({"a": 1, "b": 1})").ok());
+}
+
+TEST_F(RpcTest, SlowCallTimesOutAndTheClientKeepsWorking) {
+  CallSpec quick = spec_.Prepare("", std::nullopt, absl::Milliseconds(300));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> r =
+      client_->Call(quick, "sleep", R"({"ms": 1500})");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+  EXPECT_EQ(client_->pending_calls(), 0u);
+  EXPECT_TRUE(client_->Call(spec_, "add", R"({"a": 1, "b": 2})").ok());
+}
+
+TEST_F(RpcTest, CancelFreesTheReplySlot) {
+  absl::Notification done;
+  absl::Status status;
+  RpcClient::CallId id =
+      client_->CallAsync(spec_, "sleep", R"({"ms": 500})", nullptr,
+                         [&](absl::StatusOr<oslo::Reply> reply) {
+                           status = reply.status();
+                           done.Notify();
+                         });
+  client_->Cancel(id);
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_EQ(status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(client_->pending_calls(), 0u);
+}
+
+TEST_F(RpcTest, NoListenerFailsAtOnceNotAtTheTimeout) {
+  CallSpec nobody = spec_;
+  nobody.target.topic = testing::UniqueName("rpc_nobody");
+  nobody.timeout = absl::Seconds(30);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> r = client_->Call(nobody, "add");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(client_->Cast(nobody, "add").code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(RpcTest, UnreachableBrokerNeverHangsPastTheTimeout) {
+  RpcClient::Options options = ClientOptions();
+  options.url =
+      *transport::ParseTransportUrl("rabbit://guest:guest@127.0.0.1:1/");
+  RpcClient client(options);
+  CallSpec spec = spec_.Prepare("", std::nullopt, absl::Seconds(2));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> r = client.Call(spec, "add");
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.status().code(),
+              ::testing::AnyOf(absl::StatusCode::kUnavailable,
+                               absl::StatusCode::kDeadlineExceeded));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+}
+
+TEST_F(RpcTest, ServerTargetedCallsAndFanoutCasts) {
+  std::unique_ptr<RpcServer> second = StartServer("s2");
+  calls_ = 0;
+  // Aimed at s2 only: exactly one server runs it.
+  ASSERT_TRUE(client_->Call(spec_.Prepare("s2"), "count").ok());
+  EXPECT_EQ(calls_.load(), 1);
+
+  calls_ = 0;
+  CallSpec fanout = spec_;
+  fanout.target.fanout = true;
+  ASSERT_TRUE(client_->Cast(fanout, "count").ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (calls_.load() < 2 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(calls_.load(), 2);  // both servers
+}
+
+TEST_F(RpcTest, ManyConcurrentCallsFromManyThreads) {
+  constexpr int kThreads = 8;
+  constexpr int kCallsPerThread = 50;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCallsPerThread; ++i) {
+        absl::StatusOr<std::string> sum = client_->Call(
+            spec_, "add", absl::StrCat(R"({"a": )", t, R"(, "b": )", i, "}"));
+        if (!sum.ok() || *sum != absl::StrCat(t + i)) wrong.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(client_->pending_calls(), 0u);
+}
+
+TEST_F(RpcTest, MalformedMessagesAreDroppedAndServingGoesOn) {
+  const transport::TransportUrl url = testing::BrokerUrl();
+  absl::StatusOr<std::unique_ptr<transport::Connection>> raw =
+      transport::Connection::Open(url.hosts[0], url.vhost,
+                                  transport::RabbitOptions(),
+                                  transport::Connection::Options());
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  const std::vector<std::string> bodies = {
+      "this is not json",
+      R"({"oslo.version": "3.0", "oslo.message": "{}"})",
+      R"({"oslo.version": "2.0", "oslo.message": 7})",
+      R"({"args": {}})",
+      R"({"method": "add", "args": [1, 2]})",
+      std::string(100000, '['),
+  };
+  for (const std::string& body : bodies) {
+    ASSERT_TRUE((*raw)->Publish("openstack", topic_, {}, body, true).ok());
+  }
+  transport::MessageProperties not_json;
+  not_json.content_type = "text/plain";
+  ASSERT_TRUE((*raw)
+                  ->Publish("openstack", topic_, not_json,
+                            R"({"method": "add", "args": {}})", true)
+                  .ok());
+  absl::StatusOr<std::string> sum =
+      client_->Call(spec_, "add", R"({"a": 20, "b": 22})");
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  EXPECT_EQ(*sum, "42");
+}
+
+}  // namespace
+}  // namespace amqp::rpc
