@@ -1,0 +1,48 @@
+// The well-known types whose JSON form is not an object of their fields, and
+// the RFC 3339 / proto3-JSON text forms of Timestamp and Duration. Shared by
+// the two directions of the transcoder.
+
+#ifndef BRIDGE_TRANSCODE_WELL_KNOWN_H_
+#define BRIDGE_TRANSCODE_WELL_KNOWN_H_
+
+#include <google/protobuf/descriptor.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace amqp::transcode {
+
+enum class WellKnown {
+  kNone,  // an ordinary message: a JSON object of its fields
+  kAny,   // not supported over oslo
+  kDuration,
+  kEmpty,
+  kFieldMask,
+  kListValue,
+  kStruct,
+  kTimestamp,
+  kValue,
+  kWrapper,  // Int32Value, StringValue...: the JSON of its `value` field
+};
+
+WellKnown WellKnownOf(const google::protobuf::Descriptor& type);
+
+// "2024-05-01T12:00:00Z", with 3, 6 or 9 fractional digits when non-zero.
+// INVALID_ARGUMENT outside years 1 to 9999.
+absl::Status FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out);
+// Accepts RFC 3339 ("...Z", "...+02:00") and Python's naive isoformat
+// ("2024-05-01T12:00:00.123456", or with a space), taken as UTC.
+absl::Status ParseTimestamp(absl::string_view text, int64_t* seconds,
+                            int32_t* nanos);
+
+// proto3 JSON durations: "1.5s", "-0.000001s".
+absl::Status FormatDuration(int64_t seconds, int32_t nanos, std::string* out);
+absl::Status ParseDuration(absl::string_view text, int64_t* seconds,
+                           int32_t* nanos);
+
+}  // namespace amqp::transcode
+
+#endif  // BRIDGE_TRANSCODE_WELL_KNOWN_H_

@@ -1,0 +1,91 @@
+#include "bridge/transcode/well_known.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace amqp::transcode {
+namespace {
+
+std::string Timestamp(int64_t seconds, int32_t nanos) {
+  std::string out;
+  absl::Status status = FormatTimestamp(seconds, nanos, &out);
+  EXPECT_TRUE(status.ok()) << status;
+  return out;
+}
+
+std::string Duration(int64_t seconds, int32_t nanos) {
+  std::string out;
+  absl::Status status = FormatDuration(seconds, nanos, &out);
+  EXPECT_TRUE(status.ok()) << status;
+  return out;
+}
+
+TEST(TimestampTest, FormatsWithThreeSixOrNineDigits) {
+  EXPECT_EQ(Timestamp(0, 0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(Timestamp(1795507200, 10000000), "2026-11-24T08:00:00.010Z");
+  EXPECT_EQ(Timestamp(1795507200, 123456000), "2026-11-24T08:00:00.123456Z");
+  EXPECT_EQ(Timestamp(1795507200, 1), "2026-11-24T08:00:00.000000001Z");
+  EXPECT_EQ(Timestamp(253402300799, 0), "9999-12-31T23:59:59Z");
+  std::string out;
+  EXPECT_FALSE(FormatTimestamp(253402300800, 0, &out).ok());
+  EXPECT_FALSE(FormatTimestamp(0, -1, &out).ok());
+}
+
+TEST(TimestampTest, ParsesRfc3339AndPythonIsoformat) {
+  struct Case {
+    const char* text;
+    int64_t seconds;
+    int32_t nanos;
+  };
+  const Case kCases[] = {
+      {"2026-11-24T08:00:00Z", 1795507200, 0},
+      {"2026-11-24T08:00:00.5Z", 1795507200, 500000000},
+      {"2026-11-24T10:00:00+02:00", 1795507200, 0},
+      {"2026-11-24T07:30:00.000001-00:30", 1795507200, 1000},
+      {"2026-11-24T08:00:00.123456", 1795507200, 123456000},  // naive: UTC
+      {"2026-11-24 08:00:00", 1795507200, 0},  // oslo notification style
+  };
+  for (const Case& c : kCases) {
+    int64_t seconds = 0;
+    int32_t nanos = 0;
+    absl::Status status = ParseTimestamp(c.text, &seconds, &nanos);
+    ASSERT_TRUE(status.ok()) << c.text << ": " << status;
+    EXPECT_EQ(seconds, c.seconds) << c.text;
+    EXPECT_EQ(nanos, c.nanos) << c.text;
+  }
+  for (const char* bad :
+       {"", "2026-11-24", "2026-13-24T08:00:00Z", "2026-11-24T08:00:00.Z",
+        "2026-11-24T08:00:00.1234567890Z", "2026-11-24T08:00:00+2:00",
+        "2026-11-24T08:00:00 UTC", "not a time at all, honestly"}) {
+    int64_t seconds;
+    int32_t nanos;
+    absl::Status status = ParseTimestamp(bad, &seconds, &nanos);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), ::testing::HasSubstr("RFC 3339")) << bad;
+  }
+}
+
+TEST(DurationTest, FormatsAndParsesProto3Json) {
+  EXPECT_EQ(Duration(0, 0), "0s");
+  EXPECT_EQ(Duration(1, 500000000), "1.500s");
+  EXPECT_EQ(Duration(-3, -1000), "-3.000001s");
+  EXPECT_EQ(Duration(0, -1), "-0.000000001s");
+  std::string out;
+  EXPECT_FALSE(FormatDuration(1, -1, &out).ok());  // mixed signs
+
+  int64_t seconds;
+  int32_t nanos;
+  ASSERT_TRUE(ParseDuration("-0.25s", &seconds, &nanos).ok());
+  EXPECT_EQ(seconds, 0);
+  EXPECT_EQ(nanos, -250000000);
+  ASSERT_TRUE(ParseDuration("90s", &seconds, &nanos).ok());
+  EXPECT_EQ(seconds, 90);
+  for (const char* bad : {"", "s", "1", "1.s", "1m", "--1s", "1.5 s"}) {
+    EXPECT_FALSE(ParseDuration(bad, &seconds, &nanos).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace amqp::transcode
