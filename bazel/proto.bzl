@@ -49,10 +49,13 @@ def _proto_codegen_impl(ctx):
         stem = _strip_ext(src.short_path[len(package) + 1:])
         outputs += [ctx.actions.declare_file(stem + s) for s in suffixes]
 
+    # Inside another workspace (a user's, with this one as an external
+    # repository) paths start with external/<repo>.
+    root_path = "/".join([p for p in [ctx.label.workspace_root, root] if p])
     transitive_srcs = depset(ctx.files.srcs, transitive = [d[ProtoSrcsInfo].transitive_srcs for d in ctx.attr.deps])
-    import_roots = depset([root], transitive = [d[ProtoSrcsInfo].import_roots for d in ctx.attr.deps])
+    import_roots = depset([root_path], transitive = [d[ProtoSrcsInfo].import_roots for d in ctx.attr.deps])
 
-    out_dir = ctx.bin_dir.path + ("/" + root if root else "")
+    out_dir = ctx.bin_dir.path + ("/" + root_path if root_path else "")
     args = ctx.actions.args()
 
     # Specific roots first: protoc names a file after the first root that holds it.
@@ -88,7 +91,7 @@ def _proto_codegen_impl(ctx):
         progress_message = "Generating C++ code for %s" % ctx.label,
     )
     return [
-        DefaultInfo(files = depset(outputs)),
+        DefaultInfo(files = depset(outputs), runfiles = ctx.runfiles(files = outputs)),
         ProtoSrcsInfo(transitive_srcs = transitive_srcs, import_roots = import_roots),
         OutputGroupInfo(descriptor_set = depset([descriptor_set] if descriptor_set else [])),
     ]
@@ -153,6 +156,28 @@ def cc_proto_grpc_library(
         hdrs = [":" + codegen],
         strip_include_prefix = "/" + proto_root if proto_root else None,
         deps = deps + plugin_runtime_deps + ["@system//:grpc++"],
+        visibility = visibility,
+        testonly = testonly,
+    )
+
+def cc_amqp_proto_library(name, srcs, deps = [], proto_root = "", visibility = None, testonly = False):
+    """Messages, gRPC services and oslo.messaging stubs for `srcs` in one cc_library.
+
+    Runs protoc with grpc_cpp_plugin and protoc-gen-amqp: for each x.proto the
+    library has x.pb.h, x.grpc.pb.h and x.amqp.h (<Service>Endpoint and
+    <Service>Client). The .proto files may import "amqp/options.proto". The
+    descriptor set the bridge reads is the target `name + "_descriptor_set"`.
+    """
+    options = str(Label("//proto/amqp:options_proto"))
+    cc_proto_grpc_library(
+        name = name,
+        srcs = srcs,
+        deps = deps + ([options] if options not in deps else []),
+        proto_root = proto_root,
+        plugin = str(Label("//codegen:protoc-gen-amqp")),
+        plugin_suffixes = [".amqp.h", ".amqp.cc"],
+        plugin_runtime_deps = [str(Label("//bridge/stubs"))],
+        descriptor_set = True,
         visibility = visibility,
         testonly = testonly,
     )

@@ -1,0 +1,215 @@
+#include "bridge/schema/service_map.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "amqp/options.pb.h"
+
+namespace amqp::schema {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::MethodDescriptor;
+
+constexpr char kEmpty[] = "google.protobuf.Empty";
+constexpr char kDefaultVersion[] = "1.0";
+
+absl::Status MethodError(const MethodDescriptor& method,
+                         absl::string_view problem, absl::string_view fix) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(method.file()->name(), ": ", method.service()->name(), ".",
+                   method.name(), ": ", problem, "; ", fix));
+}
+
+// (major, minor, revision) of "major.minor[.revision]", for ordering.
+std::vector<int> VersionParts(absl::string_view version) {
+  std::vector<int> parts;
+  for (absl::string_view part : absl::StrSplit(version, '.')) {
+    int number = 0;
+    parts.push_back(absl::SimpleAtoi(part, &number) ? number : 0);
+  }
+  return parts;
+}
+
+absl::Status CheckVersion(const MethodDescriptor& method,
+                          absl::string_view version) {
+  std::vector<absl::string_view> parts = absl::StrSplit(version, '.');
+  int number = 0;
+  const bool ok = (parts.size() == 2 || parts.size() == 3) &&
+                  std::all_of(parts.begin(), parts.end(), [&](auto part) {
+                    return absl::SimpleAtoi(part, &number) && number >= 0;
+                  });
+  if (ok) return absl::OkStatus();
+  return MethodError(method,
+                     absl::StrCat("version '", version,
+                                  "' is not "
+                                  "an oslo version"),
+                     "write it as \"major.minor\", e.g. \"5.1\"");
+}
+
+absl::StatusOr<MethodMap> MapMethod(const MethodDescriptor& method,
+                                    const std::string& service_version) {
+  const amqp::MethodOptions& options =
+      method.options().GetExtension(amqp::method);
+  MethodMap map;
+  map.method = &method;
+  map.oslo_name =
+      options.name().empty() ? SnakeCase(method.name()) : options.name();
+  map.version = options.version().empty() ? service_version : options.version();
+  if (absl::Status s = CheckVersion(method, map.version); !s.ok()) return s;
+
+  if (method.client_streaming()) {
+    return MethodError(method,
+                       method.server_streaming()
+                           ? "bidirectional streaming has no oslo equivalent"
+                           : "client streaming has no oslo equivalent",
+                       "make the request a single message (unary or "
+                       "server-streaming)");
+  }
+  const bool unary = !method.server_streaming();
+  if (unary && options.stream() != amqp::MethodOptions::GATHER) {
+    return MethodError(method, "`stream` applies to server-streaming methods",
+                       "remove it or declare `returns (stream ...)`");
+  }
+  if (!unary && (options.cast() || options.fanout())) {
+    return MethodError(method, "a streaming method cannot be a cast",
+                       "remove `cast`/`fanout`; streams use the fanout "
+                       "exchange already");
+  }
+  if (unary) {
+    map.kind = options.fanout() ? MethodKind::kFanoutCast
+               : options.cast() ? MethodKind::kCast
+                                : MethodKind::kCall;
+  } else {
+    map.kind = options.stream() == amqp::MethodOptions::SUBSCRIBE
+                   ? MethodKind::kSubscribe
+                   : MethodKind::kGather;
+  }
+  const bool is_cast =
+      map.kind == MethodKind::kCast || map.kind == MethodKind::kFanoutCast;
+  if (is_cast && method.output_type()->full_name() != kEmpty) {
+    return MethodError(
+        method,
+        absl::StrCat("a cast returns nothing, but the response is ",
+                     method.output_type()->full_name()),
+        "return google.protobuf.Empty or remove `cast`/`fanout`");
+  }
+
+  if (!options.server_field().empty()) {
+    map.server_field =
+        method.input_type()->FindFieldByName(options.server_field());
+    if (map.server_field == nullptr ||
+        map.server_field->type() != FieldDescriptor::TYPE_STRING ||
+        map.server_field->is_repeated()) {
+      return MethodError(method,
+                         absl::StrCat("server_field '", options.server_field(),
+                                      "' is not a string field of ",
+                                      method.input_type()->full_name()),
+                         "name a singular string field of the request");
+    }
+    if (map.kind == MethodKind::kFanoutCast || !unary) {
+      return MethodError(method,
+                         "server_field routes to one server, but "
+                         "this method goes to every server",
+                         "remove server_field or `fanout`");
+    }
+  }
+  if (!options.result_field().empty()) {
+    map.result_field =
+        method.output_type()->FindFieldByName(options.result_field());
+    if (map.result_field == nullptr) {
+      return MethodError(method,
+                         absl::StrCat("result_field '", options.result_field(),
+                                      "' is not a field of ",
+                                      method.output_type()->full_name()),
+                         "name a field of the response");
+    }
+  }
+  return map;
+}
+
+}  // namespace
+
+absl::string_view MethodKindName(MethodKind kind) {
+  switch (kind) {
+    case MethodKind::kCall:
+      return "call";
+    case MethodKind::kCast:
+      return "cast";
+    case MethodKind::kFanoutCast:
+      return "fanout";
+    case MethodKind::kGather:
+      return "gather";
+    case MethodKind::kSubscribe:
+      return "subscribe";
+  }
+  return "?";
+}
+
+std::string SnakeCase(absl::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (absl::ascii_isupper(c) && i > 0) {
+      const char prev = name[i - 1];
+      const bool next_lower =
+          i + 1 < name.size() && absl::ascii_islower(name[i + 1]);
+      if (absl::ascii_islower(prev) || absl::ascii_isdigit(prev) ||
+          (absl::ascii_isupper(prev) && next_lower)) {
+        out.push_back('_');
+      }
+    }
+    out.push_back(absl::ascii_tolower(c));
+  }
+  return out;
+}
+
+bool HasAmqpOptions(const google::protobuf::ServiceDescriptor& service) {
+  return service.options().HasExtension(amqp::service);
+}
+
+std::string ServiceMap::EndpointVersion() const {
+  std::string highest = version;
+  for (const MethodMap& method : methods) {
+    if (VersionParts(method.version) > VersionParts(highest)) {
+      highest = method.version;
+    }
+  }
+  return highest;
+}
+
+absl::StatusOr<ServiceMap> MapService(
+    const google::protobuf::ServiceDescriptor& service) {
+  const amqp::ServiceOptions& options =
+      service.options().GetExtension(amqp::service);
+  ServiceMap map;
+  map.service = &service;
+  map.topic =
+      options.topic().empty() ? SnakeCase(service.name()) : options.topic();
+  map.exchange = options.exchange();
+  map.version = options.version().empty() ? kDefaultVersion : options.version();
+  if (!options.namespace_().empty()) map.namespace_ = options.namespace_();
+
+  absl::flat_hash_map<std::string, const MethodDescriptor*> by_oslo_name;
+  for (int i = 0; i < service.method_count(); ++i) {
+    const MethodDescriptor& method = *service.method(i);
+    absl::StatusOr<MethodMap> method_map = MapMethod(method, map.version);
+    if (!method_map.ok()) return method_map.status();
+    auto [it, inserted] = by_oslo_name.emplace(method_map->oslo_name, &method);
+    if (!inserted) {
+      return MethodError(
+          method,
+          absl::StrCat("oslo method name '", method_map->oslo_name,
+                       "' is already used by ", it->second->name()),
+          "give one of them another (amqp.method).name");
+    }
+    map.methods.push_back(*std::move(method_map));
+  }
+  return map;
+}
+
+}  // namespace amqp::schema

@@ -1,0 +1,73 @@
+// How a Protobuf service maps onto oslo.messaging: for each RPC, the oslo
+// method name, kind (call, cast, fanout, gather, subscribe), target version,
+// and the request/response fields that route or carry the result. Read from
+// the (amqp.service) and (amqp.method) options with the design's defaults and
+// validated. protoc-gen-amqp and the bridge both use it, so generated stubs
+// and the bridge always agree.
+
+#ifndef BRIDGE_SCHEMA_SERVICE_MAP_H_
+#define BRIDGE_SCHEMA_SERVICE_MAP_H_
+
+#include <google/protobuf/descriptor.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace amqp::schema {
+
+enum class MethodKind {
+  kCall,        // unary: oslo call, waits for the reply
+  kCast,        // unary: oslo cast to the topic (or topic.server)
+  kFanoutCast,  // unary: oslo cast to every server of the topic
+  kGather,      // server-streaming: fanout call, one message per reply
+  kSubscribe,   // server-streaming: every matching fanout cast
+};
+
+absl::string_view MethodKindName(MethodKind kind);
+
+struct MethodMap {
+  const google::protobuf::MethodDescriptor* method = nullptr;
+  std::string oslo_name;
+  MethodKind kind = MethodKind::kCall;
+  std::string version;  // the method's, else the service's
+  // Request field that picks the server (not sent as an argument); null if
+  // none.
+  const google::protobuf::FieldDescriptor* server_field = nullptr;
+  // Response field that receives the whole oslo result; null if none.
+  const google::protobuf::FieldDescriptor* result_field = nullptr;
+};
+
+struct ServiceMap {
+  const google::protobuf::ServiceDescriptor* service = nullptr;
+  std::string topic;
+  std::string exchange;  // empty: the caller's control_exchange
+  std::string version;
+  std::optional<std::string> namespace_;
+  std::vector<MethodMap> methods;
+
+  // The highest version any method asks for: what an endpoint implementing
+  // the whole service serves.
+  std::string EndpointVersion() const;
+};
+
+// "ComputeApi" -> "compute_api", "GetHTTPStatus" -> "get_http_status".
+std::string SnakeCase(absl::string_view name);
+
+// True when the service carries an (amqp.service) option.
+bool HasAmqpOptions(const google::protobuf::ServiceDescriptor& service);
+
+// Builds the map, or INVALID_ARGUMENT naming the file, the method and the
+// fix for a shape oslo cannot carry: client or bidi streaming, a cast whose
+// response is not google.protobuf.Empty, a server_field that names no string
+// field, a result_field that names no field, two RPCs with one oslo name,
+// stream options on a unary method.
+absl::StatusOr<ServiceMap> MapService(
+    const google::protobuf::ServiceDescriptor& service);
+
+}  // namespace amqp::schema
+
+#endif  // BRIDGE_SCHEMA_SERVICE_MAP_H_

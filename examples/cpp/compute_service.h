@@ -1,0 +1,56 @@
+// The example compute service (proto/examples/compute.proto) implemented in
+// memory on the generated ComputeEndpoint: the C++ twin of
+// examples/python/compute_server.py, used by the demo, tests and benchmarks.
+
+#ifndef EXAMPLES_CPP_COMPUTE_SERVICE_H_
+#define EXAMPLES_CPP_COMPUTE_SERVICE_H_
+
+#include <atomic>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "examples/compute.amqp.h"
+
+namespace examples::compute {
+
+class InMemoryCompute : public ComputeEndpoint {
+ public:
+  explicit InMemoryCompute(std::string host);
+
+  grpc::Status GetInstance(amqp::CallContext& context,
+                           const GetInstanceRequest& request,
+                           Instance* response) override;
+  grpc::Status ListInstances(amqp::CallContext& context,
+                             const ListInstancesRequest& request,
+                             ListInstancesResponse* response) override;
+  grpc::Status RebootInstance(amqp::CallContext& context,
+                              const RebootInstanceRequest& request,
+                              google::protobuf::Empty* response) override;
+  grpc::Status GetConsoleOutput(amqp::CallContext& context,
+                                const GetConsoleOutputRequest& request,
+                                ConsoleOutput* response) override;
+  grpc::Status GetDiagnostics(amqp::CallContext& context,
+                              const GetDiagnosticsRequest& request,
+                              Diagnostics* response) override;
+  grpc::Status RefreshCache(amqp::CallContext& context,
+                            const RefreshCacheRequest& request,
+                            google::protobuf::Empty* response) override;
+  grpc::Status PingAll(amqp::CallContext& context, const PingRequest& request,
+                       PingReply* response) override;
+
+  // Casts received (reboots and cache refreshes), for tests.
+  int casts_received() const { return casts_.load(); }
+
+ private:
+  // Read-only after construction: no lock needed.
+  const grpc::Status Find(const std::string& uuid,
+                          const Instance** instance) const;
+
+  const std::string host_;
+  absl::flat_hash_map<std::string, Instance> instances_;
+  std::atomic<int> casts_{0};
+};
+
+}  // namespace examples::compute
+
+#endif  // EXAMPLES_CPP_COMPUTE_SERVICE_H_

@@ -1,0 +1,161 @@
+// The generated typed client (ComputeClient) against the real Python
+// oslo.messaging example server (examples/python/compute_server.py).
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "bridge/oslo/failure.h"
+#include "bridge/oslo/json.h"
+#include "bridge/rpc/rpc_client.h"
+#include "examples/compute.amqp.h"
+#include "tests/testing/broker.h"
+#include "tests/testing/child_process.h"
+
+namespace examples::compute {
+namespace {
+
+using ::testing::HasSubstr;
+
+class TypedClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    amqp::testing::RequireBroker();
+    topic_ = new std::string(amqp::testing::UniqueName("typed_client"));
+    server_ = new amqp::testing::ChildProcess(
+        {"/usr/bin/python3",
+         amqp::testing::Runfile("examples/python/compute_server.py"), "--topic",
+         *topic_, "--server", "host1"});
+    absl::Status ready = server_->WaitForOutput("ready", absl::Seconds(30));
+    ASSERT_TRUE(ready.ok()) << ready;
+    amqp::rpc::RpcClient::Options options;
+    options.url = amqp::testing::BrokerUrl();
+    rpc_ = new amqp::rpc::RpcClient(options);
+    ASSERT_TRUE(rpc_->WaitReady(absl::Seconds(10)));
+  }
+  static void TearDownTestSuite() {
+    delete rpc_;
+    delete server_;  // stops it by PID
+    delete topic_;
+  }
+
+  ComputeClient Client() const {
+    amqp::rpc::CallSpec spec = ComputeClient::DefaultSpec();
+    spec.target.topic = *topic_;
+    spec.timeout = absl::Seconds(10);
+    return ComputeClient(rpc_, spec);
+  }
+
+  static std::string* topic_;
+  static amqp::testing::ChildProcess* server_;
+  static amqp::rpc::RpcClient* rpc_;
+};
+
+std::string* TypedClientTest::topic_ = nullptr;
+amqp::testing::ChildProcess* TypedClientTest::server_ = nullptr;
+amqp::rpc::RpcClient* TypedClientTest::rpc_ = nullptr;
+
+TEST_F(TypedClientTest, CallDecodesTheResultIntoTheResponse) {
+  GetInstanceRequest request;
+  request.set_instance_uuid("vm-2");
+  absl::StatusOr<Instance> instance = Client().GetInstance(request);
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  EXPECT_EQ(instance->name(), "db");
+  EXPECT_EQ(instance->host(), "host1");
+  EXPECT_EQ(instance->power_state(), SHUTDOWN);  // sent as "SHUTDOWN"
+  EXPECT_EQ(instance->flavor().memory_mb(), 8192);
+  EXPECT_EQ(instance->flavor().extra_specs().at("hw:cpu_policy"), "dedicated");
+  EXPECT_TRUE(instance->metadata().fields().at("backup").bool_value());
+
+  request.set_instance_uuid("vm-1");
+  instance = Client().GetInstance(request);
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  // "2026-11-24T08:00:00Z"
+  EXPECT_EQ(instance->launched_at().seconds(), 1795507200);
+  EXPECT_THAT(instance->tags(), ::testing::ElementsAre("frontend"));
+}
+
+TEST_F(TypedClientTest, ResultFieldTakesAListOrAScalar) {
+  ListInstancesRequest list;
+  list.set_power_state(RUNNING);
+  absl::StatusOr<ListInstancesResponse> running = Client().ListInstances(list);
+  ASSERT_TRUE(running.ok()) << running.status();
+  ASSERT_EQ(running->instances_size(), 1);
+  EXPECT_EQ(running->instances(0).uuid(), "vm-1");
+
+  GetConsoleOutputRequest console;
+  console.set_host("host1");  // routes to <topic>.host1
+  console.set_instance_uuid("vm-1");
+  console.set_tail_length(2);
+  absl::StatusOr<ConsoleOutput> output = Client().GetConsoleOutput(console);
+  ASSERT_TRUE(output.ok()) << output.status();
+  EXPECT_EQ(output->output(),
+            "[    0.03] web boot line 3\n[    0.04] web boot line 4");
+}
+
+TEST_F(TypedClientTest, VersionedMethodAndLargeIntegers) {
+  GetDiagnosticsRequest request;
+  request.set_instance_uuid("vm-1");
+  absl::StatusOr<Diagnostics> diagnostics = Client().GetDiagnostics(request);
+  ASSERT_TRUE(diagnostics.ok()) << diagnostics.status();
+  ASSERT_EQ(diagnostics->nics_size(), 1);
+  EXPECT_EQ(diagnostics->nics(0).rx_octets(), uint64_t{1} << 40);
+  EXPECT_DOUBLE_EQ(diagnostics->cpu_utilisation(), 0.25);
+}
+
+TEST_F(TypedClientTest, ServerExceptionsBecomeStatuses) {
+  GetInstanceRequest request;
+  request.set_instance_uuid("vm-404");
+  absl::StatusOr<Instance> missing = Client().GetInstance(request);
+  ASSERT_FALSE(missing.ok());
+  // InstanceNotFound: a class name ending in NotFound.
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("Instance vm-404 could not be found."));
+  std::optional<amqp::oslo::Failure> failure =
+      amqp::oslo::FailureFromStatus(missing.status());
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->class_name, "InstanceNotFound");
+
+  request.set_instance_uuid("vm-1");
+  absl::StatusOr<Instance> too_new =
+      Client().Prepare("", "6.0").GetInstance(request);
+  EXPECT_EQ(too_new.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(too_new.status().message(), HasSubstr("6.0"));
+}
+
+TEST_F(TypedClientTest, CastsReachTheServer) {
+  amqp::oslo::JsonDocument context = amqp::oslo::NewJsonDocument();
+  ASSERT_TRUE(
+      amqp::oslo::ParseJson(R"({"request_id": "req-typed"})", &context).ok());
+  RebootInstanceRequest reboot;
+  reboot.set_host("host1");
+  reboot.set_instance_uuid("vm-2");
+  reboot.set_reboot_type(RebootInstanceRequest::HARD);
+  ASSERT_TRUE(Client().RebootInstance(reboot, &context).ok());
+  EXPECT_TRUE(server_
+                  ->WaitForOutput("cast reboot_instance vm-2 HARD (request "
+                                  "req-typed)",
+                                  absl::Seconds(10))
+                  .ok());
+
+  RefreshCacheRequest refresh;
+  refresh.set_reason("typed client test");
+  ASSERT_TRUE(Client().RefreshCache(refresh).ok());
+  EXPECT_TRUE(server_
+                  ->WaitForOutput("fanout refresh_cache 'typed client test'",
+                                  absl::Seconds(10))
+                  .ok());
+}
+
+TEST_F(TypedClientTest, CastToAHostWithNoServerFailsAtOnce) {
+  RebootInstanceRequest reboot;
+  reboot.set_host("no-such-host");
+  reboot.set_instance_uuid("vm-1");
+  EXPECT_EQ(Client().RebootInstance(reboot).code(),
+            absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace examples::compute

@@ -1,0 +1,71 @@
+#include "bridge/schema/service_map.h"
+
+#include <gtest/gtest.h>
+
+#include "routes.pb.h"
+
+namespace amqp::schema {
+namespace {
+
+const google::protobuf::ServiceDescriptor& Service(const std::string& name) {
+  return *routes::Req::descriptor()->file()->FindServiceByName(name);
+}
+
+TEST(SnakeCaseTest, MatchesPythonNames) {
+  EXPECT_EQ(SnakeCase("ComputeApi"), "compute_api");
+  EXPECT_EQ(SnakeCase("GetInstance"), "get_instance");
+  EXPECT_EQ(SnakeCase("GetHTTPStatus"), "get_http_status");
+  EXPECT_EQ(SnakeCase("VolumeAPI"), "volume_api");
+  EXPECT_EQ(SnakeCase("Ping2Host"), "ping2_host");
+  EXPECT_EQ(SnakeCase("already_snake"), "already_snake");
+}
+
+TEST(ServiceMapTest, DefaultsWithoutOptions) {
+  const auto& service = Service("VolumeAPI");
+  EXPECT_FALSE(HasAmqpOptions(service));
+  absl::StatusOr<ServiceMap> map = MapService(service);
+  ASSERT_TRUE(map.ok()) << map.status();
+  EXPECT_EQ(map->topic, "volume_api");
+  EXPECT_EQ(map->exchange, "");  // the bridge's control_exchange
+  EXPECT_EQ(map->version, "1.0");
+  EXPECT_FALSE(map->namespace_.has_value());
+  ASSERT_EQ(map->methods.size(), 2u);
+  EXPECT_EQ(map->methods[0].oslo_name, "get_volume");
+  EXPECT_EQ(map->methods[0].kind, MethodKind::kCall);
+  EXPECT_EQ(map->methods[0].version, "1.0");
+  EXPECT_EQ(map->methods[1].oslo_name, "get_http_status");
+}
+
+TEST(ServiceMapTest, OptionsOverrideDefaults) {
+  const auto& service = Service("Scheduler");
+  EXPECT_TRUE(HasAmqpOptions(service));
+  absl::StatusOr<ServiceMap> map = MapService(service);
+  ASSERT_TRUE(map.ok()) << map.status();
+  EXPECT_EQ(map->topic, "scheduler");
+  EXPECT_EQ(map->exchange, "nova");
+  EXPECT_EQ(map->version, "4.5");
+  EXPECT_EQ(map->namespace_, "baseapi");
+  // 4.11 > 4.5: versions compare numerically, not as text.
+  EXPECT_EQ(map->EndpointVersion(), "4.11");
+
+  ASSERT_EQ(map->methods.size(), 5u);
+  const MethodMap& select = map->methods[0];
+  EXPECT_EQ(select.oslo_name, "select_destinations");
+  EXPECT_EQ(select.version, "4.11");
+  ASSERT_NE(select.result_field, nullptr);
+  EXPECT_EQ(select.result_field->name(), "value");
+
+  const MethodMap& notify = map->methods[1];
+  EXPECT_EQ(notify.kind, MethodKind::kCast);
+  ASSERT_NE(notify.server_field, nullptr);
+  EXPECT_EQ(notify.server_field->name(), "host");
+  EXPECT_EQ(notify.version, "4.5");
+
+  EXPECT_EQ(map->methods[2].kind, MethodKind::kFanoutCast);
+  EXPECT_EQ(map->methods[3].kind, MethodKind::kGather);
+  EXPECT_EQ(map->methods[4].kind, MethodKind::kSubscribe);
+  EXPECT_EQ(MethodKindName(map->methods[4].kind), "subscribe");
+}
+
+}  // namespace
+}  // namespace amqp::schema
