@@ -202,6 +202,12 @@ void IoThread::DoPublish(Command& command) {
     status =
         connection_->DeclareExchange(x.name, x.type, x.durable, x.auto_delete);
   }
+  if (status.ok() && message.require_consumer) {
+    if (absl::Status idle = CheckConsumers(message.routing_key); !idle.ok()) {
+      command.done(std::move(idle));
+      return;
+    }
+  }
   absl::StatusOr<uint64_t> sequence;
   if (status.ok()) {
     MessageProperties properties;
@@ -220,6 +226,38 @@ void IoThread::DoPublish(Command& command) {
   unconfirmed_.emplace(
       *sequence, PendingPublish{std::move(message), std::move(command.done),
                                 absl::OkStatus()});
+}
+
+absl::Status IoThread::CheckConsumers(const std::string& queue) {
+  const absl::Time now = absl::Now();
+  auto it = consumer_counts_.find(queue);
+  if (it == consumer_counts_.end() ||
+      now - it->second.checked >= kConsumerCountTtl) {
+    absl::StatusOr<QueueStatus> status = connection_->InspectQueue(queue);
+    if (absl::IsNotFound(status.status())) {
+      // No queue at all: the mandatory flag reports it with the exchange.
+      consumer_counts_.erase(queue);
+      return absl::OkStatus();
+    }
+    if (!status.ok()) {
+      // Cannot tell: let the request go rather than refuse a live server.
+      LOG_EVERY_N(WARNING, 100)
+          << config_.name << ": cannot count the consumers of '" << queue
+          << "': " << status.status().message();
+      return absl::OkStatus();
+    }
+    // Entries of queues no longer used are dropped when the map grows large.
+    if (consumer_counts_.size() > 10000) consumer_counts_.clear();
+    it =
+        consumer_counts_
+            .insert_or_assign(queue, ConsumerCount{status->consumer_count, now})
+            .first;
+  }
+  if (it->second.consumers > 0) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat("queue '", queue,
+                   "' has no consumer: no server is listening on it "
+                   "(its server may have stopped; the queue outlives it)"));
 }
 
 bool IoThread::ProcessInput() {

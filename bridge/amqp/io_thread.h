@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -54,7 +55,15 @@ struct OutgoingMessage {
   bool mandatory = false;
   // Declared once per connection before the first publish that names it.
   std::optional<ExchangeSpec> declare;
+  // Fail (UNAVAILABLE) at once when the queue named like the routing key has
+  // no consumer: oslo's topic queues outlive their servers, and a request in
+  // a dead server's queue would wait for its whole timeout. Consumer counts
+  // come from a passive declare, cached for up to kConsumerCountTtl.
+  bool require_consumer = false;
 };
+
+// How long a queue's consumer count is trusted before it is asked again.
+inline constexpr absl::Duration kConsumerCountTtl = absl::Seconds(1);
 
 class IoThread {
  public:
@@ -112,6 +121,8 @@ class IoThread {
   void Disconnect(const absl::Status& why);
   void RunCommands();
   void DoPublish(Command& command);
+  // OK, or UNAVAILABLE when `queue` is known to have no consumer.
+  absl::Status CheckConsumers(const std::string& queue);
   // Reads what input there is; false when the connection failed.
   bool ProcessInput();
   void HandleEvent(ConnectionEvent& event);
@@ -132,6 +143,11 @@ class IoThread {
   // Only touched by the I/O thread.
   std::unique_ptr<Connection> connection_;
   std::map<uint64_t, PendingPublish> unconfirmed_;
+  struct ConsumerCount {
+    uint32_t consumers = 0;
+    absl::Time checked;
+  };
+  absl::flat_hash_map<std::string, ConsumerCount> consumer_counts_;
   absl::Status last_error_ = absl::UnavailableError("not connected yet");
 
   std::thread thread_;

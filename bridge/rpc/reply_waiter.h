@@ -11,6 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "bridge/oslo/reply.h"
@@ -23,6 +24,8 @@ class ReplySink {
   virtual ~ReplySink() = default;
   // Runs on the I/O thread of the reply queue, once per reply.
   virtual void OnReply(oslo::Reply reply) = 0;
+  // Gives up waiting (cancellation): finishes with `status` unless finished.
+  virtual void Abort(absl::Status status) = 0;
 };
 
 class ReplyWaiter {

@@ -52,6 +52,8 @@ class RpcClient::PendingCall : public ReplySink {
     }
   }
 
+  void Abort(absl::Status status) override { Fail(std::move(status)); }
+
   // Finishes with an error unless the call already finished.
   void Fail(absl::Status status) {
     if (!client_->waiter_.Unregister(msg_id_)) return;
@@ -67,6 +69,135 @@ class RpcClient::PendingCall : public ReplySink {
   std::optional<oslo::Reply> early_result_;  // only touched by the I/O thread
 };
 
+// One gather in flight: every final reply goes to `on_reply` until the window
+// closes, `expect` replies came, the publish failed or the caller cancelled.
+// One mutex serialises the callbacks, so `on_reply` never runs after `done`.
+class RpcClient::PendingGather : public ReplySink {
+ public:
+  PendingGather(RpcClient* client, std::string msg_id, int expect,
+                GatherReply on_reply, GatherDone done)
+      : client_(client),
+        msg_id_(std::move(msg_id)),
+        expect_(expect),
+        on_reply_(std::move(on_reply)),
+        done_(std::move(done)) {}
+
+  void set_timer(DeadlineTimer::TimerId id) {
+    absl::MutexLock lock(&mu_);
+    timer_ = id;
+  }
+
+  void OnReply(oslo::Reply reply) override {
+    if (!reply.ending()) return;  // heartbeats say nothing about the result
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    ++summary_.replies;
+    if (reply.failure().has_value()) {
+      ++summary_.failures;
+      on_reply_(oslo::FailureToStatus(*reply.failure()));
+    } else {
+      on_reply_(std::move(reply));
+    }
+    if (expect_ > 0 && summary_.replies >= expect_) {
+      FinishLocked(absl::OkStatus());
+    }
+  }
+
+  void Abort(absl::Status status) override {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(std::move(status));
+  }
+
+ private:
+  void FinishLocked(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    client_->waiter_.Unregister(msg_id_);
+    client_->timer_.Cancel(timer_);
+    done_(std::move(status), summary_);
+  }
+
+  RpcClient* const client_;
+  const std::string msg_id_;
+  const int expect_;
+  absl::Mutex mu_;
+  GatherReply on_reply_ ABSL_GUARDED_BY(mu_);
+  GatherDone done_ ABSL_GUARDED_BY(mu_);
+  DeadlineTimer::TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;
+  GatherSummary summary_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// What a subscription needs on the I/O thread, shared with its handle.
+struct RpcClient::SubscriberState {
+  std::string consumer_tag;
+  std::string queue;
+  std::string exchange;  // the topic's fanout exchange
+  std::string topic;
+  absl::Mutex mu;
+  bool closed ABSL_GUARDED_BY(mu) = false;
+  CastReceived on_cast ABSL_GUARDED_BY(mu);
+
+  void Deliver(const oslo::Request& request) {
+    absl::MutexLock lock(&mu);
+    if (!closed) on_cast(request);
+  }
+};
+
+class RpcClient::SubscriptionImpl : public Subscription {
+ public:
+  SubscriptionImpl(RpcClient* client, std::shared_ptr<SubscriberState> state)
+      : client_(client), state_(std::move(state)) {}
+  ~SubscriptionImpl() override {
+    {
+      absl::MutexLock lock(&state_->mu);  // waits for a running callback
+      state_->closed = true;
+    }
+    client_->Unsubscribe(state_->consumer_tag);
+  }
+
+ private:
+  RpcClient* const client_;
+  const std::shared_ptr<SubscriberState> state_;
+};
+
+namespace {
+
+// A subscription's queue: oslo's fanout queue shape, but deleted with its
+// last consumer since it belongs to one gRPC stream.
+transport::QueueDeclaration SubscriptionQueue(
+    const std::string& name, const transport::RabbitOptions& rabbit) {
+  return transport::QueueDeclaration{
+      name, /*durable=*/false,
+      /*auto_delete=*/true, /*exclusive=*/false,
+      transport::TransientQueueArguments(rabbit)};
+}
+
+absl::Status DeclareSubscription(transport::Connection& connection,
+                                 const RpcClient::Options& options,
+                                 const std::string& exchange,
+                                 const std::string& queue,
+                                 const std::string& topic,
+                                 const std::string& consumer_tag) {
+  if (absl::Status s = connection.DeclareExchange(exchange, "fanout",
+                                                  /*durable=*/false,
+                                                  /*auto_delete=*/true);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s =
+          connection.DeclareQueue(SubscriptionQueue(queue, options.rabbit));
+      !s.ok()) {
+    return s.status();
+  }
+  if (absl::Status s = connection.BindQueue(queue, exchange, topic); !s.ok()) {
+    return s;
+  }
+  return connection.Consume(queue, consumer_tag);
+}
+
+}  // namespace
+
 RpcClient::RpcClient(Options options)
     : options_(std::move(options)),
       reply_queue_(absl::StrCat("reply_", oslo::NewUuid4Hex())) {
@@ -76,17 +207,11 @@ RpcClient::RpcClient(Options options)
                                        absl::StrCat(options_.name, "-", i),
                                        nullptr, nullptr};
     if (i == 0) {
-      // The reply queue: like oslo's, classic, not durable, with x-expires.
       config.on_connect = [this](transport::Connection& connection) {
-        transport::QueueDeclaration queue{
-            reply_queue_, /*durable=*/false, /*auto_delete=*/false,
-            /*exclusive=*/false,
-            transport::TransientQueueArguments(options_.rabbit)};
-        if (auto s = connection.DeclareQueue(queue); !s.ok()) return s.status();
-        return connection.Consume(reply_queue_, "1");
+        return DeclareAndConsume(connection);
       };
       config.on_delivery = [this](transport::Delivery& delivery) {
-        return OnReplyDelivery(delivery);
+        return OnDelivery(delivery);
       };
     }
     io_threads_.push_back(
@@ -98,6 +223,47 @@ RpcClient::~RpcClient() { io_threads_.clear(); }
 
 bool RpcClient::WaitReady(absl::Duration timeout) const {
   return io_threads_[0]->WaitConnected(timeout);
+}
+
+absl::Status RpcClient::DeclareAndConsume(transport::Connection& connection) {
+  // The reply queue: like oslo's, classic, not durable, with x-expires.
+  transport::QueueDeclaration queue{
+      reply_queue_, /*durable=*/false, /*auto_delete=*/false,
+      /*exclusive=*/false, transport::TransientQueueArguments(options_.rabbit)};
+  if (auto s = connection.DeclareQueue(queue); !s.ok()) return s.status();
+  if (absl::Status s = connection.Consume(reply_queue_, "1"); !s.ok()) return s;
+  absl::MutexLock lock(&subscriptions_mu_);
+  for (const auto& [tag, state] : subscriptions_) {
+    if (absl::Status s =
+            DeclareSubscription(connection, options_, state->exchange,
+                                state->queue, state->topic, tag);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool RpcClient::OnDelivery(transport::Delivery& delivery) {
+  if (delivery.consumer_tag == "1") return OnReplyDelivery(delivery);
+  std::shared_ptr<SubscriberState> state;
+  {
+    absl::MutexLock lock(&subscriptions_mu_);
+    auto it = subscriptions_.find(delivery.consumer_tag);
+    if (it != subscriptions_.end()) state = it->second;
+  }
+  if (state == nullptr) return true;  // its stream just ended
+  absl::StatusOr<oslo::Request> request =
+      oslo::Request::Decode(std::move(delivery.body));
+  if (delivery.content_type != "application/json" || !request.ok()) {
+    LOG(WARNING) << "subscription " << state->queue
+                 << ": rejecting a malformed message: "
+                 << (request.ok() ? "content type is not application/json"
+                                  : request.status().message());
+    return false;
+  }
+  state->Deliver(*request);
+  return true;
 }
 
 bool RpcClient::OnReplyDelivery(transport::Delivery& delivery) {
@@ -190,6 +356,7 @@ RpcClient::CallId RpcClient::CallAsync(const CallSpec& spec,
   // The broker drops the request if nobody took it before the caller gives up.
   message.expiration = absl::StrCat(
       std::max<int64_t>(1, absl::ToInt64Milliseconds(spec.timeout)));
+  message.require_consumer = options_.fail_fast_no_consumer;
 
   auto call = std::make_shared<PendingCall>(this, msg_id, std::move(done));
   waiter_.Register(msg_id, call);
@@ -208,10 +375,96 @@ RpcClient::CallId RpcClient::CallAsync(const CallSpec& spec,
 }
 
 void RpcClient::Cancel(const CallId& id) {
-  std::shared_ptr<ReplySink> sink = waiter_.Find(id);
-  if (auto* call = dynamic_cast<PendingCall*>(sink.get())) {
-    call->Fail(absl::CancelledError("call cancelled by the caller"));
+  if (std::shared_ptr<ReplySink> sink = waiter_.Find(id)) {
+    sink->Abort(absl::CancelledError("call cancelled by the caller"));
   }
+}
+
+RpcClient::CallId RpcClient::GatherAsync(
+    const CallSpec& spec, absl::string_view method, absl::string_view args_json,
+    const rapidjson::Value* context, const GatherOptions& options,
+    GatherReply on_reply, GatherDone done) {
+  std::string msg_id = oslo::NewUuid4Hex();
+  const std::string unique_id = oslo::NewUuid4Hex();
+  oslo::OutgoingRequest request =
+      RequestFields(spec, method, args_json, context, unique_id);
+  request.msg_id = msg_id;
+  request.reply_q = reply_queue_;
+  CallSpec fanout = spec;
+  fanout.target.fanout = true;
+  transport::OutgoingMessage message =
+      RequestMessage(fanout, oslo::EncodeRequest(request));
+  // A server that picks the request up after the window would answer no one.
+  message.expiration = absl::StrCat(
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(options.window)));
+
+  auto gather = std::make_shared<PendingGather>(
+      this, msg_id, options.expect, std::move(on_reply), std::move(done));
+  waiter_.Register(msg_id, gather);
+  gather->set_timer(timer_.Schedule(absl::Now() + options.window, [gather] {
+    gather->Abort(absl::OkStatus());  // the window closed: a normal end
+  }));
+  NextPublisher().Publish(std::move(message), [gather](absl::Status published) {
+    if (!published.ok()) gather->Abort(std::move(published));
+  });
+  return msg_id;
+}
+
+std::unique_ptr<RpcClient::Subscription> RpcClient::Subscribe(
+    const Target& target, CastReceived on_cast,
+    std::function<void(absl::Status)> ready) {
+  auto state = std::make_shared<SubscriberState>();
+  state->consumer_tag =
+      absl::StrCat("sub-", next_subscription_.fetch_add(1) + 1);
+  state->exchange = target.FanoutExchange();
+  state->topic = target.topic;
+  state->queue =
+      absl::StrCat(target.FanoutExchange(), "_", oslo::NewUuid4Hex());
+  {
+    absl::MutexLock lock(&state->mu);
+    state->on_cast = std::move(on_cast);
+  }
+  {
+    absl::MutexLock lock(&subscriptions_mu_);
+    subscriptions_[state->consumer_tag] = state;
+  }
+  // The reply queue's connection consumes subscriptions too.
+  io_threads_[0]->Run([this, state, ready = std::move(ready)](
+                          transport::Connection* connection) {
+    absl::Status status =
+        connection == nullptr
+            ? absl::UnavailableError("broker unreachable: cannot subscribe")
+            : DeclareSubscription(*connection, options_, state->exchange,
+                                  state->queue, state->topic,
+                                  state->consumer_tag);
+    if (!status.ok()) {
+      absl::MutexLock lock(&subscriptions_mu_);
+      subscriptions_.erase(state->consumer_tag);
+    }
+    ready(std::move(status));
+  });
+  return std::make_unique<SubscriptionImpl>(this, std::move(state));
+}
+
+void RpcClient::Unsubscribe(const std::string& consumer_tag) {
+  std::shared_ptr<SubscriberState> state;
+  {
+    absl::MutexLock lock(&subscriptions_mu_);
+    auto it = subscriptions_.find(consumer_tag);
+    if (it == subscriptions_.end()) return;  // never consumed
+    state = std::move(it->second);
+    subscriptions_.erase(it);
+  }
+  io_threads_[0]->Run([state](transport::Connection* connection) {
+    if (connection == nullptr) return;  // the queue goes with the connection
+    if (absl::Status s = connection->CancelConsumer(state->consumer_tag);
+        !s.ok()) {
+      LOG(WARNING) << "subscription " << state->queue << ": " << s.message();
+    }
+    // auto_delete removes the queue with its consumer; delete it anyway in
+    // case the cancel raced with the declare.
+    (void)connection->DeleteQueue(state->queue);
+  });
 }
 
 absl::StatusOr<std::string> RpcClient::Call(const CallSpec& spec,

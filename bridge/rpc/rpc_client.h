@@ -14,6 +14,10 @@
 //
 // Requests are published with the mandatory flag: a request that no queue
 // receives fails at once with UNAVAILABLE instead of waiting for its timeout.
+//
+// Beyond oslo's client it can gather the replies of every server of a topic
+// to one fanout request (GatherAsync) and stream the fanout casts of a topic
+// (Subscribe); both are what the bridge's server-streaming methods use.
 
 #ifndef BRIDGE_RPC_RPC_CLIENT_H_
 #define BRIDGE_RPC_RPC_CLIENT_H_
@@ -27,14 +31,18 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "bridge/amqp/io_thread.h"
 #include "bridge/amqp/rabbit_options.h"
 #include "bridge/amqp/transport_url.h"
 #include "bridge/oslo/reply.h"
+#include "bridge/oslo/request.h"
 #include "bridge/rpc/deadline_timer.h"
 #include "bridge/rpc/reply_waiter.h"
 #include "bridge/rpc/target.h"
@@ -64,12 +72,40 @@ class RpcClient {
     transport::RabbitOptions rabbit;
     int io_threads = 1;
     std::string name = "rpc_client";  // for logs and connection names
+    // Calls fail at once (UNAVAILABLE) when their target queue exists but
+    // has no consumer, instead of waiting for the timeout in a queue that
+    // outlived its server. Casts still wait there for the server's return.
+    bool fail_fast_no_consumer = false;
   };
   // Runs once with the final reply (never a heartbeat); a failure reply
   // arrives as its status (see oslo::FailureToStatus).
   using CallDone = std::function<void(absl::StatusOr<oslo::Reply>)>;
   using CastDone = std::function<void(absl::Status)>;
   using CallId = std::string;  // the request's _msg_id
+
+  struct GatherOptions {
+    absl::Duration window = absl::Seconds(1);  // how long replies are taken
+    int expect = 0;  // > 0: finish as soon as this many replies came
+  };
+  struct GatherSummary {
+    int replies = 0;   // every final reply, failures included
+    int failures = 0;  // replies that carried an exception
+  };
+  // One server's reply to a gather; a failure reply arrives as its status.
+  using GatherReply = std::function<void(absl::StatusOr<oslo::Reply>)>;
+  // OK when the window closed or `expect` replies came; UNAVAILABLE when the
+  // request reached no server; CANCELLED after Cancel().
+  using GatherDone = std::function<void(absl::Status, GatherSummary)>;
+
+  // Receives the fanout casts of one topic while it lives; destroying it
+  // stops the stream (no callback runs after the destructor returns) and
+  // deletes its queue.
+  class Subscription {
+   public:
+    virtual ~Subscription() = default;
+  };
+  // Runs on the I/O thread for each cast; it must not block.
+  using CastReceived = std::function<void(const oslo::Request&)>;
 
   explicit RpcClient(Options options);
   RpcClient(const RpcClient&) = delete;
@@ -86,8 +122,9 @@ class RpcClient {
   CallId CallAsync(const CallSpec& spec, absl::string_view method,
                    absl::string_view args_json, const rapidjson::Value* context,
                    CallDone done);
-  // Gives up on a call: frees its reply slot and runs its `done` with
-  // CANCELLED, unless it already finished.
+  // Gives up on a call or gather: frees its reply slot and runs its `done`
+  // with CANCELLED, unless it already finished. Not from inside a callback
+  // of the same call.
   void Cancel(const CallId& id);
   // Blocking call; returns the result's JSON text.
   absl::StatusOr<std::string> Call(const CallSpec& spec,
@@ -104,23 +141,55 @@ class RpcClient {
                     absl::string_view args_json = "{}",
                     const rapidjson::Value* context = nullptr);
 
+  // Publishes a call to every server of spec.target.topic (its fanout
+  // exchange) and hands each server's reply to `on_reply` until the window
+  // closes or `expect` replies came, then runs `done`. The callbacks never
+  // run concurrently, and `on_reply` never after `done`.
+  CallId GatherAsync(const CallSpec& spec, absl::string_view method,
+                     absl::string_view args_json,
+                     const rapidjson::Value* context,
+                     const GatherOptions& options, GatherReply on_reply,
+                     GatherDone done);
+
+  // Binds a private queue to the topic's fanout exchange (as an oslo server
+  // does, but auto-deleted) and hands every cast arriving there to
+  // `on_cast`. `ready` runs once: OK when consuming, UNAVAILABLE when the
+  // broker cannot be reached. The subscription is re-declared after a
+  // reconnect.
+  std::unique_ptr<Subscription> Subscribe(
+      const Target& target, CastReceived on_cast,
+      std::function<void(absl::Status)> ready);
+
   const std::string& reply_queue() const { return reply_queue_; }
   // Calls waiting for a reply right now.
   size_t pending_calls() const { return waiter_.size(); }
 
  private:
   class PendingCall;
+  class PendingGather;
+  class SubscriptionImpl;
+  struct SubscriberState;
 
   transport::IoThread& NextPublisher();
   transport::OutgoingMessage RequestMessage(const CallSpec& spec,
                                             std::string body) const;
+  bool OnDelivery(transport::Delivery& delivery);
   bool OnReplyDelivery(transport::Delivery& delivery);
+  // Runs on the reply queue's I/O thread after each (re)connect.
+  absl::Status DeclareAndConsume(transport::Connection& connection);
+  void Unsubscribe(const std::string& consumer_tag);
 
   const Options options_;
   const std::string reply_queue_;
   ReplyWaiter waiter_;
   DeadlineTimer timer_;
   std::atomic<size_t> next_publisher_{0};
+  // Subscriptions by consumer tag; taken by the I/O thread per delivery to a
+  // subscription and on reconnects, never on the call path.
+  absl::Mutex subscriptions_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<SubscriberState>>
+      subscriptions_ ABSL_GUARDED_BY(subscriptions_mu_);
+  std::atomic<uint64_t> next_subscription_{0};
   // Declared last: I/O threads stop first, while what they call still exists.
   std::vector<std::unique_ptr<transport::IoThread>> io_threads_;
 };

@@ -224,6 +224,162 @@ TEST_F(RpcTest, ServerTargetedCallsAndFanoutCasts) {
   EXPECT_EQ(calls_.load(), 2);  // both servers
 }
 
+// Collects what GatherAsync hands over, for the gather tests.
+struct GatherResult {
+  absl::Notification done;
+  absl::Status status;
+  RpcClient::GatherSummary summary;
+  std::vector<std::string> results;  // JSON of each OK reply
+  std::vector<absl::Status> failures;
+  absl::Time finished;
+};
+
+void StartGather(RpcClient& client, const CallSpec& spec,
+                 absl::string_view method, absl::string_view args,
+                 const RpcClient::GatherOptions& options,
+                 GatherResult* result) {
+  client.GatherAsync(
+      spec, method, args, nullptr, options,
+      [result](absl::StatusOr<oslo::Reply> reply) {
+        if (reply.ok()) {
+          result->results.push_back(oslo::ToPyJson(reply->result()));
+        } else {
+          result->failures.push_back(reply.status());
+        }
+      },
+      [result](absl::Status status, RpcClient::GatherSummary summary) {
+        result->status = std::move(status);
+        result->summary = summary;
+        result->finished = absl::Now();
+        result->done.Notify();
+      });
+}
+
+TEST_F(RpcTest, GatherCollectsOneReplyPerServerUntilTheWindowCloses) {
+  std::unique_ptr<RpcServer> second = StartServer("s2");
+  GatherResult gather;
+  const absl::Time start = absl::Now();
+  StartGather(*client_, spec_, "whoami", "{}", {.window = absl::Seconds(1)},
+              &gather);
+  ASSERT_TRUE(gather.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(gather.status.ok()) << gather.status;
+  EXPECT_EQ(gather.summary.replies, 2);
+  EXPECT_EQ(gather.summary.failures, 0);
+  EXPECT_THAT(gather.results,
+              ::testing::ElementsAre("\"nobody\"", "\"nobody\""));
+  EXPECT_GE(gather.finished - start, absl::Milliseconds(900));
+}
+
+TEST_F(RpcTest, GatherEndsEarlyOnceTheExpectedRepliesCame) {
+  std::unique_ptr<RpcServer> second = StartServer("s2");
+  GatherResult gather;
+  const absl::Time start = absl::Now();
+  StartGather(*client_, spec_, "whoami", "{}",
+              {.window = absl::Seconds(20), .expect = 2}, &gather);
+  ASSERT_TRUE(gather.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(gather.status.ok()) << gather.status;
+  EXPECT_EQ(gather.summary.replies, 2);
+  EXPECT_LT(gather.finished - start, absl::Seconds(5));
+}
+
+TEST_F(RpcTest, GatherCountsFailuresAndKeepsGoing) {
+  std::unique_ptr<RpcServer> second = StartServer("s2");
+  GatherResult gather;
+  StartGather(*client_, spec_, "add", R"({"a": "x"})",
+              {.window = absl::Seconds(10), .expect = 2}, &gather);
+  ASSERT_TRUE(gather.done.WaitForNotificationWithTimeout(absl::Seconds(15)));
+  EXPECT_TRUE(gather.status.ok()) << gather.status;
+  EXPECT_EQ(gather.summary.replies, 2);
+  EXPECT_EQ(gather.summary.failures, 2);
+  ASSERT_EQ(gather.failures.size(), 2u);
+  EXPECT_THAT(gather.failures[0].message(), HasSubstr("add needs integers"));
+}
+
+TEST_F(RpcTest, GatherToATopicWithNoServerFailsAtOnce) {
+  CallSpec nobody = spec_;
+  nobody.target.topic = testing::UniqueName("rpc_nobody");
+  GatherResult gather;
+  const absl::Time start = absl::Now();
+  StartGather(*client_, nobody, "whoami", "{}", {.window = absl::Seconds(20)},
+              &gather);
+  ASSERT_TRUE(gather.done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(gather.status.code(), absl::StatusCode::kUnavailable)
+      << gather.status;
+  EXPECT_LT(gather.finished - start, absl::Seconds(5));
+}
+
+TEST_F(RpcTest, CancelEndsAGather) {
+  GatherResult gather;
+  const RpcClient::CallId id = client_->GatherAsync(
+      spec_, "whoami", "{}", nullptr, {.window = absl::Seconds(30)},
+      [](absl::StatusOr<oslo::Reply>) {},
+      [&](absl::Status status, RpcClient::GatherSummary) {
+        gather.status = std::move(status);
+        gather.done.Notify();
+      });
+  client_->Cancel(id);
+  ASSERT_TRUE(gather.done.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_EQ(gather.status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(client_->pending_calls(), 0u);
+}
+
+TEST_F(RpcTest, SubscriptionReceivesFanoutCastsUntilDestroyed) {
+  absl::Mutex mu;
+  std::vector<std::string> received;
+  absl::Notification ready;
+  absl::Status ready_status;
+  std::unique_ptr<RpcClient::Subscription> subscription = client_->Subscribe(
+      spec_.target,
+      [&](const oslo::Request& cast) {
+        absl::MutexLock lock(&mu);
+        received.push_back(
+            absl::StrCat(cast.method(), " ", oslo::ToPyJson(cast.args())));
+      },
+      [&](absl::Status status) {
+        ready_status = std::move(status);
+        ready.Notify();
+      });
+  ASSERT_TRUE(ready.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(ready_status.ok()) << ready_status;
+
+  CallSpec fanout = spec_;
+  fanout.target.fanout = true;
+  ASSERT_TRUE(client_->Cast(fanout, "count", R"({"n": 1})").ok());
+  auto count = [&] {
+    absl::MutexLock lock(&mu);
+    return received.size();
+  };
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (count() < 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_THAT(received, ::testing::ElementsAre(R"(count {"n": 1})"));
+  }
+  subscription.reset();
+  ASSERT_TRUE(client_->Cast(fanout, "count", R"({"n": 2})").ok());
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(count(), 1u);  // nothing after the subscription ended
+}
+
+TEST_F(RpcTest, CallToAQueueWhoseServerStoppedFailsFast) {
+  RpcClient::Options options = ClientOptions();
+  options.fail_fast_no_consumer = true;
+  RpcClient client(options);
+  ASSERT_TRUE(client.WaitReady(absl::Seconds(10)));
+  // topic.s3 outlives its server, as oslo's queues do.
+  StartServer("s3").reset();
+  CallSpec dead = spec_.Prepare("s3", std::nullopt, absl::Seconds(30));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> r = client.Call(dead, "count");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+  EXPECT_THAT(r.status().message(), HasSubstr("has no consumer"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  // A live server's queue is fine.
+  EXPECT_TRUE(client.Call(spec_.Prepare("s1"), "count").ok());
+}
+
 TEST_F(RpcTest, ManyConcurrentCallsFromManyThreads) {
   constexpr int kThreads = 8;
   constexpr int kCallsPerThread = 50;
