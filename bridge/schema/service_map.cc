@@ -51,6 +51,13 @@ absl::Status CheckVersion(const MethodDescriptor& method,
                      "write it as \"major.minor\", e.g. \"5.1\"");
 }
 
+// Why oslo cannot carry a method whose requests stream.
+const char* StreamingRequestProblem(const MethodDescriptor& method) {
+  return method.server_streaming()
+             ? "bidirectional streaming has no oslo equivalent"
+             : "client streaming has no oslo equivalent";
+}
+
 absl::StatusOr<MethodMap> MapMethod(const MethodDescriptor& method,
                                     const std::string& service_version) {
   const amqp::MethodOptions& options =
@@ -63,10 +70,7 @@ absl::StatusOr<MethodMap> MapMethod(const MethodDescriptor& method,
   if (absl::Status s = CheckVersion(method, map.version); !s.ok()) return s;
 
   if (method.client_streaming()) {
-    return MethodError(method,
-                       method.server_streaming()
-                           ? "bidirectional streaming has no oslo equivalent"
-                           : "client streaming has no oslo equivalent",
+    return MethodError(method, StreamingRequestProblem(method),
                        "make the request a single message (unary or "
                        "server-streaming)");
   }
@@ -183,7 +187,8 @@ std::string ServiceMap::EndpointVersion() const {
 }
 
 absl::StatusOr<ServiceMap> MapService(
-    const google::protobuf::ServiceDescriptor& service) {
+    const google::protobuf::ServiceDescriptor& service,
+    const MapOptions& map_options) {
   const amqp::ServiceOptions& options =
       service.options().GetExtension(amqp::service);
   ServiceMap map;
@@ -197,6 +202,10 @@ absl::StatusOr<ServiceMap> MapService(
   absl::flat_hash_map<std::string, const MethodDescriptor*> by_oslo_name;
   for (int i = 0; i < service.method_count(); ++i) {
     const MethodDescriptor& method = *service.method(i);
+    if (method.client_streaming() && map_options.skip_streaming_requests) {
+      map.unsupported.push_back({&method, StreamingRequestProblem(method)});
+      continue;
+    }
     absl::StatusOr<MethodMap> method_map = MapMethod(method, map.version);
     if (!method_map.ok()) return method_map.status();
     auto [it, inserted] = by_oslo_name.emplace(method_map->oslo_name, &method);

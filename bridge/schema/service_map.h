@@ -41,6 +41,12 @@ struct MethodMap {
   const google::protobuf::FieldDescriptor* result_field = nullptr;
 };
 
+// A method the bridge cannot serve (client or bidi streaming), and why.
+struct UnsupportedMethod {
+  const google::protobuf::MethodDescriptor* method = nullptr;
+  std::string reason;
+};
+
 struct ServiceMap {
   const google::protobuf::ServiceDescriptor* service = nullptr;
   std::string topic;
@@ -48,6 +54,8 @@ struct ServiceMap {
   std::string version;
   std::optional<std::string> namespace_;
   std::vector<MethodMap> methods;
+  // Only with MapOptions::skip_streaming_requests.
+  std::vector<UnsupportedMethod> unsupported;
 
   // The highest version any method asks for: what an endpoint implementing
   // the whole service serves.
@@ -65,8 +73,15 @@ bool HasAmqpOptions(const google::protobuf::ServiceDescriptor& service);
 // response is not google.protobuf.Empty, a server_field that names no string
 // field, a result_field that names no field, two RPCs with one oslo name,
 // stream options on a unary method.
+struct MapOptions {
+  // Record client- and bidi-streaming methods in ServiceMap::unsupported
+  // instead of failing: the bridge serves the rest of the service and
+  // answers those UNIMPLEMENTED.
+  bool skip_streaming_requests = false;
+};
 absl::StatusOr<ServiceMap> MapService(
-    const google::protobuf::ServiceDescriptor& service);
+    const google::protobuf::ServiceDescriptor& service,
+    const MapOptions& options = {});
 
 }  // namespace amqp::schema
 

@@ -67,5 +67,24 @@ TEST(ServiceMapTest, OptionsOverrideDefaults) {
   EXPECT_EQ(MethodKindName(map->methods[4].kind), "subscribe");
 }
 
+TEST(ServiceMapTest, StreamingRequestsFailOrAreSkipped) {
+  absl::StatusOr<ServiceMap> strict = MapService(Service("Uploads"));
+  ASSERT_FALSE(strict.ok());
+  EXPECT_NE(strict.status().message().find(
+                "Uploads.Upload: client streaming has no oslo equivalent"),
+            std::string::npos)
+      << strict.status();
+
+  absl::StatusOr<ServiceMap> lenient =
+      MapService(Service("Uploads"), {.skip_streaming_requests = true});
+  ASSERT_TRUE(lenient.ok()) << lenient.status();
+  ASSERT_EQ(lenient->methods.size(), 1u);
+  EXPECT_EQ(lenient->methods[0].oslo_name, "get");
+  ASSERT_EQ(lenient->unsupported.size(), 2u);
+  EXPECT_EQ(lenient->unsupported[0].method->name(), "Upload");
+  EXPECT_EQ(lenient->unsupported[1].reason,
+            "bidirectional streaming has no oslo equivalent");
+}
+
 }  // namespace
 }  // namespace amqp::schema
