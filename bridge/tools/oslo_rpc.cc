@@ -50,6 +50,11 @@ ABSL_FLAG(std::string, namespace, "",
 ABSL_FLAG(double, timeout, 60, "seconds to wait for a reply or the broker");
 ABSL_FLAG(std::string, context, "{}",
           "oslo context as a JSON object; each key is sent as _context_<key>");
+ABSL_FLAG(std::string, fail_method, "",
+          "serve: this method fails with an InvalidArgument error (a "
+          "RemoteError for Python clients) instead of echoing");
+ABSL_FLAG(std::string, none_method, "",
+          "serve: this method returns null (None) instead of the echo");
 
 namespace amqp {
 namespace {
@@ -65,6 +70,8 @@ constexpr char kUsage[] =
     "  cast METHOD [ARGS]    returns once the broker has the message\n"
     "  fanout METHOD [ARGS]  cast to every server of the topic\n"
     "  serve                 answers every call with {method, args, context}\n"
+    "                        (--fail_method fails one, --none_method returns\n"
+    "                        null from one)\n"
     "Exit codes: 0 ok, 1 remote failure, 2 timeout, 3 no listener or broker "
     "unreachable, 64 usage.";
 
@@ -154,22 +161,30 @@ int Serve(const Transport& transport) {
   const std::string version =
       FlagOrNullopt(FLAGS_version).value_or(std::string("1.0"));
   rpc::FunctionEndpoint endpoint(version, FlagOrNullopt(FLAGS_namespace));
-  endpoint.SetFallback(
-      [](CallContext& context,
-         const rapidjson::Value& args) -> absl::StatusOr<std::string> {
-        std::string echo;
-        oslo::PyJsonWriter writer(&echo);
-        writer.StartObject();
-        writer.Key("method");
-        writer.String(context.method());
-        writer.Key("args");
-        args.Accept(writer);
-        writer.Key("context");
-        context.values().Accept(writer);
-        writer.EndObject();
-        LOG(INFO) << (context.is_call() ? "call " : "cast ") << echo;
-        return echo;
-      });
+  const std::string fail_method = absl::GetFlag(FLAGS_fail_method);
+  const std::string none_method = absl::GetFlag(FLAGS_none_method);
+  endpoint.SetFallback([&](CallContext& context, const rapidjson::Value& args)
+                           -> absl::StatusOr<std::string> {
+    std::string echo;
+    oslo::PyJsonWriter writer(&echo);
+    writer.StartObject();
+    writer.Key("method");
+    writer.String(context.method());
+    writer.Key("args");
+    args.Accept(writer);
+    writer.Key("context");
+    context.values().Accept(writer);
+    writer.EndObject();
+    LOG(INFO) << (context.is_call() ? "call " : "cast ") << echo;
+    if (!fail_method.empty() && context.method() == fail_method) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "method ", context.method(), " fails on purpose (--fail_method)"));
+    }
+    if (!none_method.empty() && context.method() == none_method) {
+      return std::string("null");
+    }
+    return echo;
+  });
   rpc::Dispatcher dispatcher;
   dispatcher.AddEndpoint(&endpoint);
 
