@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "bridge/transcode/transcode.h"
 
 namespace examples::compute {
 
@@ -116,6 +118,28 @@ grpc::Status InMemoryCompute::GetDiagnostics(
   nic->set_rx_octets(uint64_t{1} << 40);
   nic->set_tx_octets(12345);
   return grpc::Status::OK;
+}
+
+grpc::Status InMemoryCompute::SnapshotInstance(
+    amqp::CallContext&, const SnapshotInstanceRequest& request,
+    Snapshot* response) {
+  const Instance* instance = nullptr;
+  grpc::Status status = Find(request.instance_uuid(), &instance);
+  if (!status.ok()) return status;
+  // Runs on the server's worker pool: sleeping blocks one worker only.
+  absl::SleepFor(absl::Seconds(request.seconds()));
+  response->set_instance_uuid(request.instance_uuid());
+  response->set_image_id(absl::StrCat("snap-", request.instance_uuid()));
+  return grpc::Status::OK;
+}
+
+grpc::Status InMemoryCompute::GetCallerContext(
+    amqp::CallContext& context, const google::protobuf::Empty&,
+    google::protobuf::Struct* response) {
+  absl::Status status =
+      amqp::transcode::ReadMessage(context.values(), response, nullptr);
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
 }
 
 grpc::Status InMemoryCompute::RefreshCache(amqp::CallContext&,

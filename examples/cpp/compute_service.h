@@ -32,6 +32,12 @@ class InMemoryCompute : public ComputeEndpoint {
   grpc::Status GetDiagnostics(amqp::CallContext& context,
                               const GetDiagnosticsRequest& request,
                               Diagnostics* response) override;
+  grpc::Status SnapshotInstance(amqp::CallContext& context,
+                                const SnapshotInstanceRequest& request,
+                                Snapshot* response) override;
+  grpc::Status GetCallerContext(amqp::CallContext& context,
+                                const google::protobuf::Empty& request,
+                                google::protobuf::Struct* response) override;
   grpc::Status RefreshCache(amqp::CallContext& context,
                             const RefreshCacheRequest& request,
                             google::protobuf::Empty* response) override;

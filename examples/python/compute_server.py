@@ -14,6 +14,7 @@ It prints "ready" once it consumes, and stops cleanly on SIGINT or SIGTERM.
 import argparse
 import signal
 import threading
+import time
 
 from oslo_config import cfg
 import oslo_messaging
@@ -68,6 +69,14 @@ class ComputeEndpoint:
         return {"state": "running", "uptime_seconds": 3600, "cpu_utilisation": 0.25,
                 "nics": [{"mac_address": "fa:16:3e:00:00:01", "rx_octets": 2 ** 40,
                           "tx_octets": 12345}]}
+
+    def snapshot_instance(self, ctxt, instance_uuid, seconds=0.0):
+        self._instance(instance_uuid)
+        time.sleep(seconds)
+        return {"instance_uuid": instance_uuid, "image_id": f"snap-{instance_uuid}"}
+
+    def get_caller_context(self, ctxt):
+        return ctxt
 
     def refresh_cache(self, ctxt, reason=""):
         print(f"fanout refresh_cache {reason!r}", flush=True)

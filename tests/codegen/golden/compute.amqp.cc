@@ -43,6 +43,16 @@ constexpr ::amqp::stubs::MethodInfo kComputeRefreshCache{
     /*oslo_name=*/"refresh_cache", /*version=*/"",
     /*server_field=*/"", /*result_field=*/"",
     /*fanout=*/true};
+// Compute.SnapshotInstance: oslo call "snapshot_instance".
+constexpr ::amqp::stubs::MethodInfo kComputeSnapshotInstance{
+    /*oslo_name=*/"snapshot_instance", /*version=*/"",
+    /*server_field=*/"", /*result_field=*/"",
+    /*fanout=*/false};
+// Compute.GetCallerContext: oslo call "get_caller_context".
+constexpr ::amqp::stubs::MethodInfo kComputeGetCallerContext{
+    /*oslo_name=*/"get_caller_context", /*version=*/"",
+    /*server_field=*/"", /*result_field=*/"",
+    /*fanout=*/false};
 // Compute.PingAll: oslo gather "ping_all".
 constexpr ::amqp::stubs::MethodInfo kComputePingAll{
     /*oslo_name=*/"ping_all", /*version=*/"",
@@ -70,6 +80,10 @@ const ::amqp::stubs::DispatchTable<ComputeEndpoint>& ComputeDispatch() {
        &::amqp::stubs::Invoke<&ComputeEndpoint::GetDiagnostics, kComputeGetDiagnostics>},
       {"refresh_cache",
        &::amqp::stubs::Invoke<&ComputeEndpoint::RefreshCache, kComputeRefreshCache>},
+      {"snapshot_instance",
+       &::amqp::stubs::Invoke<&ComputeEndpoint::SnapshotInstance, kComputeSnapshotInstance>},
+      {"get_caller_context",
+       &::amqp::stubs::Invoke<&ComputeEndpoint::GetCallerContext, kComputeGetCallerContext>},
       {"ping_all",
        &::amqp::stubs::Invoke<&ComputeEndpoint::PingAll, kComputePingAll>},
   });
@@ -133,6 +147,18 @@ absl::StatusOr<std::string> ComputeEndpoint::Invoke(
     ::amqp::CallContext&, const ::examples::compute::RefreshCacheRequest&, ::google::protobuf::Empty*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.RefreshCache is not implemented by this server");
+}
+
+::grpc::Status ComputeEndpoint::SnapshotInstance(
+    ::amqp::CallContext&, const ::examples::compute::SnapshotInstanceRequest&, ::examples::compute::Snapshot*) {
+  return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
+                        "Compute.SnapshotInstance is not implemented by this server");
+}
+
+::grpc::Status ComputeEndpoint::GetCallerContext(
+    ::amqp::CallContext&, const ::google::protobuf::Empty&, ::google::protobuf::Struct*) {
+  return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
+                        "Compute.GetCallerContext is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::PingAll(
@@ -224,6 +250,38 @@ absl::Status ComputeClient::RefreshCache(
     const rapidjson::Value* context) const {
   return ::amqp::stubs::Cast(
       *rpc_, spec_, kComputeRefreshCache, request, "", context);
+}
+
+absl::StatusOr<::examples::compute::Snapshot> ComputeClient::SnapshotInstance(
+    const ::examples::compute::SnapshotInstanceRequest& request,
+    const rapidjson::Value* context) const {
+  return ::amqp::stubs::Call<::examples::compute::Snapshot>(
+      *rpc_, spec_, kComputeSnapshotInstance, request, "", context);
+}
+
+void ComputeClient::SnapshotInstanceAsync(
+    const ::examples::compute::SnapshotInstanceRequest& request,
+    const rapidjson::Value* context,
+    std::function<void(absl::StatusOr<::examples::compute::Snapshot>)> done) const {
+  ::amqp::stubs::CallAsync<::examples::compute::Snapshot>(
+      *rpc_, spec_, kComputeSnapshotInstance, request, "", context,
+      std::move(done));
+}
+
+absl::StatusOr<::google::protobuf::Struct> ComputeClient::GetCallerContext(
+    const ::google::protobuf::Empty& request,
+    const rapidjson::Value* context) const {
+  return ::amqp::stubs::Call<::google::protobuf::Struct>(
+      *rpc_, spec_, kComputeGetCallerContext, request, "", context);
+}
+
+void ComputeClient::GetCallerContextAsync(
+    const ::google::protobuf::Empty& request,
+    const rapidjson::Value* context,
+    std::function<void(absl::StatusOr<::google::protobuf::Struct>)> done) const {
+  ::amqp::stubs::CallAsync<::google::protobuf::Struct>(
+      *rpc_, spec_, kComputeGetCallerContext, request, "", context,
+      std::move(done));
 }
 
 absl::Status ComputeClient::PublishWatchEvents(

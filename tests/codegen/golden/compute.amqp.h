@@ -66,6 +66,16 @@ class ComputeEndpoint : public ::amqp::rpc::Endpoint {
       ::amqp::CallContext& context,
       const ::examples::compute::RefreshCacheRequest& request,
       ::google::protobuf::Empty* response);
+  // oslo call "snapshot_instance".
+  virtual ::grpc::Status SnapshotInstance(
+      ::amqp::CallContext& context,
+      const ::examples::compute::SnapshotInstanceRequest& request,
+      ::examples::compute::Snapshot* response);
+  // oslo call "get_caller_context".
+  virtual ::grpc::Status GetCallerContext(
+      ::amqp::CallContext& context,
+      const ::google::protobuf::Empty& request,
+      ::google::protobuf::Struct* response);
   // oslo gather "ping_all".
   virtual ::grpc::Status PingAll(
       ::amqp::CallContext& context,
@@ -143,6 +153,24 @@ class ComputeClient {
   absl::Status RefreshCache(
       const ::examples::compute::RefreshCacheRequest& request,
       const rapidjson::Value* context = nullptr) const;
+
+  // oslo call "snapshot_instance".
+  absl::StatusOr<::examples::compute::Snapshot> SnapshotInstance(
+      const ::examples::compute::SnapshotInstanceRequest& request,
+      const rapidjson::Value* context = nullptr) const;
+  void SnapshotInstanceAsync(
+      const ::examples::compute::SnapshotInstanceRequest& request,
+      const rapidjson::Value* context,
+      std::function<void(absl::StatusOr<::examples::compute::Snapshot>)> done) const;
+
+  // oslo call "get_caller_context".
+  absl::StatusOr<::google::protobuf::Struct> GetCallerContext(
+      const ::google::protobuf::Empty& request,
+      const rapidjson::Value* context = nullptr) const;
+  void GetCallerContextAsync(
+      const ::google::protobuf::Empty& request,
+      const rapidjson::Value* context,
+      std::function<void(absl::StatusOr<::google::protobuf::Struct>)> done) const;
 
   // PingAll (gather) has no typed client method: each server answers it
   // like a call (see ComputeEndpoint), and grpc_amqp_bridge gathers them.
