@@ -31,6 +31,12 @@ def _strip_ext(path):
 def _root_depth(root):
     return len(root)
 
+def _repo_relative_path(f):
+    # short_path is "../<repo>/<path>" for files of external repositories.
+    if f.short_path.startswith("../"):
+        return f.short_path.split("/", 2)[2]
+    return f.short_path
+
 def _proto_codegen_impl(ctx):
     root = ctx.attr.proto_root
     package = ctx.label.package
@@ -43,10 +49,12 @@ def _proto_codegen_impl(ctx):
     suffixes += ctx.attr.plugin_suffixes
 
     outputs = []
+    package_prefix = package + "/" if package else ""
     for src in ctx.files.srcs:
-        if not src.short_path.startswith(package + "/"):
-            fail("%s is not inside package %s" % (src.short_path, package))
-        stem = _strip_ext(src.short_path[len(package) + 1:])
+        path = _repo_relative_path(src)
+        if not path.startswith(package_prefix):
+            fail("%s is not inside package %s" % (path, package))
+        stem = _strip_ext(path[len(package_prefix):])
         outputs += [ctx.actions.declare_file(stem + s) for s in suffixes]
 
     # Inside another workspace (a user's, with this one as an external

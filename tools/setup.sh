@@ -13,6 +13,9 @@ readonly PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libprotoc-dev
   libgrpc++-dev librabbitmq-dev libabsl-dev libgtest-dev libgmock-dev
   libbenchmark-dev rapidjson-dev libgoogle-glog-dev libinih-dev libssl-dev
+  # .proto files Bazel compiles from their Debian copies (see WORKSPACE):
+  # grpc reflection + health, google.rpc Status + ErrorInfo.
+  grpc-proto golang-github-gogo-googleapis-dev
   # Real peers for the tests and the demo.
   rabbitmq-server python3-oslo.messaging python3-grpcio python3-protobuf
   # Benchmarks: h2load as an independent gRPC load generator.
