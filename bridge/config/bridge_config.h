@@ -1,0 +1,115 @@
+// The settings of the grpc_amqp_bridge process, from defaults, an
+// oslo.config-style INI file (--config) and command-line flags, in that order
+// of precedence (flags win). The file uses oslo's own keys where oslo has one,
+// so a bridge can read a service's nova.conf-like file as it is:
+//
+//   [DEFAULT]
+//   transport_url = rabbit://nova:secret@rabbit1:5672/
+//   control_exchange = nova
+//   rpc_response_timeout = 60
+//
+//   [oslo_messaging_rabbit]
+//   # Any option RabbitOptions knows (oslo has no inline comments).
+//   heartbeat_timeout_threshold = 30
+//
+//   [grpc_amqp_bridge]
+//   listen = 0.0.0.0:50051
+//   descriptor_set = /etc/bridge/api.pb, /etc/bridge/more.pb
+//   gather_window = 500ms
+//
+// [DEFAULT] and sections the bridge does not know are shared with other
+// programs, so keys the bridge does not know there are ignored, as oslo
+// ignores them; an unknown key in [grpc_amqp_bridge] or
+// [oslo_messaging_rabbit] is an error. Usage from main():
+//
+//   ConfigOverrides overrides;  // only the flags the user actually set
+//   if (absl::GetFlagReflectionHandle(FLAGS_listen).IsSpecifiedOnCommandLine())
+//     overrides["listen"] = absl::GetFlag(FLAGS_listen);
+//   absl::StatusOr<BridgeConfig> config =
+//       LoadBridgeConfig(absl::GetFlag(FLAGS_config), overrides);
+//   if (!config.ok()) { LOG(ERROR) << config.status(); return 2; }
+//   LOG(INFO) << "starting: " << DescribeConfig(*config);
+
+#ifndef BRIDGE_CONFIG_BRIDGE_CONFIG_H_
+#define BRIDGE_CONFIG_BRIDGE_CONFIG_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "bridge/amqp/rabbit_options.h"
+#include "bridge/amqp/transport_url.h"
+
+namespace amqp::config {
+
+// Bounds enforced on the bridge's own settings.
+inline constexpr absl::Duration kMaxGatherWindow = absl::Hours(1);
+inline constexpr int kMaxIoThreads = 64;
+
+struct BridgeConfig {
+  // [grpc_amqp_bridge] descriptor_set, --descriptor_set: FileDescriptorSet
+  // files (protoc --include_imports --descriptor_set_out). Comma-separated;
+  // in the file also repeated keys or continuation lines. At least one.
+  std::vector<std::string> descriptor_sets;
+  // [grpc_amqp_bridge] listen: the gRPC listening address.
+  std::string listen = "127.0.0.1:50051";
+  // [DEFAULT] transport_url. Default (and when empty) "rabbit://", which is
+  // guest:guest@localhost:5672/ as in oslo. Log it with Redacted() only.
+  transport::TransportUrl transport_url;
+  // [oslo_messaging_rabbit], then transport_url's query options on top (as
+  // oslo does), validated together.
+  transport::RabbitOptions rabbit;
+  // [DEFAULT] control_exchange: the exchange of services without their own.
+  std::string control_exchange = "openstack";
+  // [DEFAULT] rpc_response_timeout: the reply wait of calls without a gRPC
+  // deadline. Whole seconds as in oslo, or a number with a unit ("1.5s").
+  absl::Duration rpc_response_timeout = absl::Seconds(60);
+  // [grpc_amqp_bridge] gather_window: how long a GATHER stream collects
+  // replies (a per-call header may change it). Seconds or with a unit
+  // ("500ms"); at most kMaxGatherWindow.
+  absl::Duration gather_window = absl::Seconds(1);
+  // [grpc_amqp_bridge] fail_fast_no_consumer: answer UNAVAILABLE at once when
+  // the target queue has no consumer.
+  bool fail_fast_no_consumer = true;
+  // [grpc_amqp_bridge] error_map: the operator's oslo exception -> gRPC code
+  // mapping, passed on unparsed ("" = the design's defaults only).
+  std::string error_map;
+  // [grpc_amqp_bridge] include_tracebacks: send oslo tracebacks to gRPC
+  // clients (in status details). Off: they are only logged.
+  bool include_tracebacks = false;
+  // [grpc_amqp_bridge] io_threads: AMQP connections / I/O threads, 1 to
+  // kMaxIoThreads.
+  int io_threads = 2;
+  // The file the settings were read from; "" when none.
+  std::string config_file;
+};
+
+// Flag name -> value text, for the flags the user set on the command line
+// only (a flag left at its default must not hide the file's value). Names are
+// the keys of [DEFAULT] and [grpc_amqp_bridge] above (transport_url,
+// control_exchange, rpc_response_timeout, listen, descriptor_set,
+// gather_window, fail_fast_no_consumer, error_map, include_tracebacks,
+// io_threads); values are parsed like the file's. --descriptor_set replaces
+// the file's list. [oslo_messaging_rabbit] options have no flags: put them in
+// the transport_url query instead.
+using ConfigOverrides = std::map<std::string, std::string>;
+
+// Defaults, then the file at `config_path` (none when empty), then
+// `overrides`. Errors name where the bad setting came from
+// ("<path>:<line>: [section] key: ..." or "--key: ..."): the file's read
+// status (NOT_FOUND...) when it cannot be read; INVALID_ARGUMENT for a syntax
+// error, an unknown key in [grpc_amqp_bridge] or [oslo_messaging_rabbit] or
+// in `overrides`, a bad value, or no descriptor set. They never contain a
+// password.
+absl::StatusOr<BridgeConfig> LoadBridgeConfig(const std::string& config_path,
+                                              const ConfigOverrides& overrides);
+
+// One line for the start-up log: every setting, the transport_url with its
+// passwords replaced by "***" (TransportUrl::Redacted()).
+std::string DescribeConfig(const BridgeConfig& config);
+
+}  // namespace amqp::config
+
+#endif  // BRIDGE_CONFIG_BRIDGE_CONFIG_H_
