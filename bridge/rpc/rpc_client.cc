@@ -441,7 +441,9 @@ std::unique_ptr<RpcClient::Subscription> RpcClient::Subscribe(
       absl::MutexLock lock(&subscriptions_mu_);
       subscriptions_.erase(state->consumer_tag);
     }
-    ready(std::move(status));
+    // Under the state's lock, like casts: not after the handle is gone.
+    absl::MutexLock lock(&state->mu);
+    if (!state->closed) ready(std::move(status));
   });
   return std::make_unique<SubscriptionImpl>(this, std::move(state));
 }

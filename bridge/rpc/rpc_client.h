@@ -98,8 +98,8 @@ class RpcClient {
   using GatherDone = std::function<void(absl::Status, GatherSummary)>;
 
   // Receives the fanout casts of one topic while it lives; destroying it
-  // stops the stream (no callback runs after the destructor returns) and
-  // deletes its queue.
+  // stops the stream (neither `on_cast` nor `ready` runs after the
+  // destructor returns) and deletes its queue.
   class Subscription {
    public:
     virtual ~Subscription() = default;
