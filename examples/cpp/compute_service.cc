@@ -19,7 +19,7 @@ InMemoryCompute::InMemoryCompute(std::string host) : host_(std::move(host)) {
   web.mutable_flavor()->set_vcpus(1);
   web.mutable_flavor()->set_memory_mb(2048);
   web.add_tags("frontend");
-  web.mutable_launched_at()->set_seconds(1795334400);  // 2026-11-24T08:00:00Z
+  web.mutable_launched_at()->set_seconds(1795507200);  // 2026-11-24T08:00:00Z
   instances_[web.uuid()] = web;
 
   Instance db;
