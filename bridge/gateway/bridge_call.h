@@ -1,0 +1,91 @@
+// One gRPC call through the bridge, as a callback-API reactor: reads the
+// request, turns it into an oslo call, cast, fanout cast, gather or
+// subscription on the shared RpcClient, and streams or returns what comes
+// back. No thread waits for the broker: every step is a callback. The
+// reactor deletes itself when gRPC is done with the call.
+//
+// Errors follow the design: an unknown method or a client-streaming one is
+// UNIMPLEMENTED, bad request bytes or metadata INVALID_ARGUMENT, an expired
+// deadline DEADLINE_EXCEEDED, no listener or no broker UNAVAILABLE, and oslo
+// failures what the ErrorMapper says.
+
+#ifndef BRIDGE_GATEWAY_BRIDGE_CALL_H_
+#define BRIDGE_GATEWAY_BRIDGE_CALL_H_
+
+#include <google/protobuf/message.h>
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "bridge/gateway/call_metadata.h"
+#include "bridge/gateway/gateway_env.h"
+#include "bridge/gateway/route_table.h"
+#include "bridge/rpc/rpc_client.h"
+
+namespace amqp::gateway {
+
+class BridgeCall : public grpc::ServerGenericBidiReactor {
+ public:
+  // Starts the call; `env` and `context` outlive it.
+  BridgeCall(const GatewayEnv& env,
+             grpc::GenericCallbackServerContext* context);
+
+  void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  // The deadline of the reply wait: the client's, else rpc_response_timeout.
+  absl::Time Deadline() const;
+  // The request's oslo arguments (JSON text), or the error to answer.
+  absl::StatusOr<std::string> Arguments();
+  // Where the request goes: the route's target with the server picked by
+  // x-amqp-server or the server_field.
+  rpc::CallSpec Spec(absl::Time deadline) const;
+
+  void StartCall(const std::string& args);
+  void StartCast(const std::string& args);
+  void StartGather(const std::string& args);
+  void StartSubscribe();
+
+  // The response message for an oslo result; errors become INTERNAL.
+  absl::StatusOr<grpc::ByteBuffer> Response(const oslo::Reply& reply);
+  // Queues one stream message; writes go out one at a time, in order.
+  void Send(grpc::ByteBuffer message);
+  // Writes the single response and finishes OK.
+  void Reply(grpc::ByteBuffer message);
+  // Finishes once queued messages are written. Only the first call counts.
+  void FinishWhenFlushed(const absl::Status& status);
+
+  const GatewayEnv& env_;
+  grpc::GenericCallbackServerContext* const context_;
+  const Route* route_ = nullptr;
+  const absl::Time started_ = absl::Now();
+  grpc::ByteBuffer request_bytes_;
+  std::unique_ptr<google::protobuf::Message> request_;
+  std::optional<CallMetadata> metadata_;
+
+  absl::Mutex mu_;
+  std::deque<grpc::ByteBuffer> writes_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  // The RPC client's id of the call or gather in flight, for cancellation.
+  std::string call_id_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<rpc::RpcClient::Subscription> subscription_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace amqp::gateway
+
+#endif  // BRIDGE_GATEWAY_BRIDGE_CALL_H_

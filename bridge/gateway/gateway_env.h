@@ -1,0 +1,40 @@
+// What every call through the bridge shares, built once at start-up: the
+// route table, the RPC client, the error mapping, the timeouts, and the
+// counters the bridge reports.
+
+#ifndef BRIDGE_GATEWAY_GATEWAY_ENV_H_
+#define BRIDGE_GATEWAY_GATEWAY_ENV_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "absl/time/time.h"
+#include "bridge/gateway/error_mapping.h"
+#include "bridge/gateway/route_table.h"
+#include "bridge/rpc/rpc_client.h"
+
+namespace amqp::gateway {
+
+// Counters updated with relaxed atomics on the call path.
+struct GatewayStats {
+  std::atomic<int64_t> calls{0};         // gRPC calls started
+  std::atomic<int64_t> failed_calls{0};  // ended with a non-OK status
+  std::atomic<int64_t> in_flight{0};     // started and not yet done
+  // Result keys that named no response field (design: ignored, counted).
+  std::atomic<int64_t> unknown_result_keys{0};
+};
+
+struct GatewayEnv {
+  const RouteTable* routes = nullptr;
+  rpc::RpcClient* rpc = nullptr;
+  const ErrorMapper* errors = nullptr;
+  // The reply wait of calls whose client set no deadline (oslo's key).
+  absl::Duration rpc_response_timeout = absl::Seconds(60);
+  // How long GATHER streams collect replies unless the call says otherwise.
+  absl::Duration gather_window = absl::Seconds(1);
+  GatewayStats* stats = nullptr;
+};
+
+}  // namespace amqp::gateway
+
+#endif  // BRIDGE_GATEWAY_GATEWAY_ENV_H_

@@ -1,0 +1,248 @@
+// grpc_amqp_bridge: serves gRPC and forwards each call onto oslo.messaging
+// over RabbitMQ, driven by descriptor sets at run time (docs/bridge.md).
+//
+//   grpc_amqp_bridge --descriptor_set=api.pb --listen=127.0.0.1:50051
+//       --transport_url=rabbit://user:pass@127.0.0.1:5672/
+//
+// Prints one line per route at start-up, then "listening on HOST:PORT", and
+// stops cleanly on SIGINT or SIGTERM.
+
+#include <glog/logging.h>
+#include <grpcpp/ext/health_check_service_server_builder_option.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/algorithm/container.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
+#include "bridge/config/bridge_config.h"
+#include "bridge/gateway/bridge_service.h"
+#include "bridge/gateway/error_mapping.h"
+#include "bridge/gateway/reflection_service.h"
+#include "bridge/gateway/route_table.h"
+#include "bridge/rpc/rpc_client.h"
+
+ABSL_FLAG(std::string, config, "",
+          "oslo.config-style INI file: [DEFAULT] transport_url, "
+          "control_exchange, rpc_response_timeout; [oslo_messaging_rabbit] "
+          "options; [grpc_amqp_bridge] the flags below by name. Flags win "
+          "over the file.");
+ABSL_FLAG(std::vector<std::string>, descriptor_set, {},
+          "FileDescriptorSet made with protoc --include_imports "
+          "--descriptor_set_out; repeat the flag (or separate with commas) "
+          "for several. Every service with (amqp.service) options is served.");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "gRPC address to listen on (HOST:PORT; port 0 picks a free one).");
+ABSL_FLAG(std::string, transport_url, "rabbit://",
+          "oslo transport_url: rabbit://USER:PASS@HOST:PORT[,HOST2...]/VHOST"
+          "[?oslo_messaging_rabbit options]. The password is never logged.");
+ABSL_FLAG(std::string, control_exchange, "openstack",
+          "AMQP exchange of services whose (amqp.service) names none.");
+ABSL_FLAG(std::string, rpc_response_timeout, "60",
+          "Seconds a call waits for its reply when the gRPC client sets no "
+          "deadline.");
+ABSL_FLAG(std::string, gather_window, "1s",
+          "How long a GATHER stream collects replies (x-amqp-gather-window-ms "
+          "overrides it per call); always closed before the deadline.");
+ABSL_FLAG(bool, fail_fast_no_consumer, true,
+          "Answer UNAVAILABLE at once when a call's target queue has no "
+          "consumer (its server is gone) instead of waiting for the timeout.");
+ABSL_FLAG(std::string, error_map, "",
+          "Extra oslo exception -> gRPC code rules, checked before the "
+          "defaults: 'QuotaExceeded=RESOURCE_EXHAUSTED,*Gone=NOT_FOUND'.");
+ABSL_FLAG(bool, include_tracebacks, false,
+          "Send remote Python tracebacks to gRPC clients in error messages.");
+ABSL_FLAG(int, io_threads, 2, "AMQP connections, one I/O thread each.");
+
+namespace amqp {
+namespace {
+
+// The flags that LoadBridgeConfig takes (not --config, not glog's).
+constexpr absl::string_view kConfigFlags[] = {
+    "transport_url", "control_exchange",   "rpc_response_timeout",
+    "listen",        "gather_window",      "fail_fast_no_consumer",
+    "error_map",     "include_tracebacks", "io_threads"};
+
+// The command line's flags in order, as (name, value) pairs: "--a=b",
+// "-a=b", "--a b" (when b is not a flag) and "--a"/"--noa" (bools, value
+// "true"/"false"). absl keeps only the last value of a repeated flag and, in
+// this version, no public record of which flags were given.
+std::vector<std::pair<std::string, std::string>> GivenFlags(int argc,
+                                                            char** argv) {
+  static const auto* const kBools = new std::vector<std::string>{
+      "fail_fast_no_consumer", "include_tracebacks"};
+  std::vector<std::pair<std::string, std::string>> flags;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!absl::ConsumePrefix(&arg, "-")) continue;  // a positional argument
+    absl::ConsumePrefix(&arg, "-");
+    const size_t eq = arg.find('=');
+    std::string name(arg.substr(0, eq));
+    if (eq != absl::string_view::npos) {
+      flags.emplace_back(name, std::string(arg.substr(eq + 1)));
+    } else if (absl::c_linear_search(*kBools, name)) {
+      flags.emplace_back(name, "true");
+    } else if (absl::StartsWith(name, "no") &&
+               absl::c_linear_search(*kBools, name.substr(2))) {
+      flags.emplace_back(name.substr(2), "false");
+    } else if (i + 1 < argc) {
+      flags.emplace_back(name, argv[++i]);
+    }
+  }
+  return flags;
+}
+
+// The flags the user set, as text, for LoadBridgeConfig: repeated
+// --descriptor_set flags add up, other flags keep their last value.
+config::ConfigOverrides FlagOverrides(int argc, char** argv) {
+  config::ConfigOverrides overrides;
+  std::vector<std::string> descriptor_sets;
+  for (auto& [name, value] : GivenFlags(argc, argv)) {
+    if (name == "descriptor_set") {
+      descriptor_sets.push_back(std::move(value));
+    } else if (absl::c_linear_search(kConfigFlags, name)) {
+      overrides[name] = std::move(value);
+    }
+  }
+  if (!descriptor_sets.empty()) {
+    overrides["descriptor_set"] = absl::StrJoin(descriptor_sets, ",");
+  }
+  return overrides;
+}
+
+int Run(int argc, char** argv) {
+  absl::StatusOr<config::BridgeConfig> config = config::LoadBridgeConfig(
+      absl::GetFlag(FLAGS_config), FlagOverrides(argc, argv));
+  if (!config.ok()) {
+    std::cerr << "grpc_amqp_bridge: " << config.status().message() << "\n";
+    return 2;
+  }
+  LOG(INFO) << "starting: " << config::DescribeConfig(*config);
+
+  absl::StatusOr<std::unique_ptr<gateway::RouteTable>> routes =
+      gateway::RouteTable::Load(config->descriptor_sets,
+                                config->control_exchange);
+  if (!routes.ok()) {
+    std::cerr << "grpc_amqp_bridge: " << routes.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<gateway::ErrorMapper> errors = gateway::ErrorMapper::Create(
+      config->error_map, config->include_tracebacks);
+  if (!errors.ok()) {
+    std::cerr << "grpc_amqp_bridge: --error_map: " << errors.status().message()
+              << "\n";
+    return 2;
+  }
+  for (const auto& route : (*routes)->routes()) {
+    std::cout << "route " << gateway::DescribeRoute(*route) << "\n";
+  }
+  for (const gateway::UnsupportedRoute& route : (*routes)->unsupported()) {
+    std::cout << "unsupported " << route.path << ": " << route.reason
+              << " (answers UNIMPLEMENTED)\n";
+  }
+
+  rpc::RpcClient::Options rpc_options;
+  rpc_options.url = config->transport_url;
+  rpc_options.rabbit = config->rabbit;
+  rpc_options.io_threads = config->io_threads;
+  rpc_options.name = "grpc_amqp_bridge";
+  rpc_options.fail_fast_no_consumer = config->fail_fast_no_consumer;
+  rpc::RpcClient rpc(rpc_options);
+
+  gateway::GatewayStats stats;
+  gateway::GatewayEnv env;
+  env.routes = routes->get();
+  env.rpc = &rpc;
+  env.errors = &*errors;
+  env.rpc_response_timeout = config->rpc_response_timeout;
+  env.gather_window = config->gather_window;
+  env.stats = &stats;
+  gateway::BridgeService service(env);
+  gateway::ReflectionService reflection(&(*routes)->pool(),
+                                        (*routes)->service_names());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&reflection);
+  builder.RegisterCallbackGenericService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::cerr << "grpc_amqp_bridge: cannot listen on " << config->listen
+              << "\n";
+    return 2;
+  }
+  std::string host(config->listen.substr(0, config->listen.rfind(':')));
+  std::cout << "listening on " << host << ":" << port << std::endl;
+
+  // Health follows the broker connection: NOT_SERVING while it is down.
+  absl::Notification stopping;
+  std::thread health([&] {
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    bool serving = false;
+    bool first = true;
+    do {
+      const bool connected = rpc.WaitReady(absl::ZeroDuration());
+      if (first || connected != serving) {
+        serving = connected;
+        first = false;
+        health->SetServingStatus(serving);
+        LOG(INFO) << (serving ? "broker connected: SERVING"
+                              : "broker not connected: NOT_SERVING");
+      }
+    } while (!stopping.WaitForNotificationWithTimeout(absl::Milliseconds(500)));
+  });
+
+  // SIGINT/SIGTERM were blocked in every thread (see main): wait here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LOG(INFO) << "signal " << signal_number << ": stopping";
+  stopping.Notify();
+  health.join();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  LOG(INFO) << "stopped after " << stats.calls.load() << " calls ("
+            << stats.failed_calls.load() << " failed, "
+            << stats.unknown_result_keys.load()
+            << " unknown result keys ignored)";
+  return 0;
+}
+
+}  // namespace
+}  // namespace amqp
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "serves gRPC and forwards each call onto oslo.messaging over RabbitMQ.\n"
+      "  grpc_amqp_bridge --descriptor_set=api.pb --listen=127.0.0.1:50051 "
+      "--transport_url=rabbit://USER:PASS@HOST:5672/");
+  absl::ParseCommandLine(argc, argv);
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+  // Block the stop signals before any thread starts, so that only Run's
+  // sigwait() receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return amqp::Run(argc, argv);
+}
