@@ -150,6 +150,14 @@ grpc::Status InMemoryCompute::RefreshCache(amqp::CallContext&,
   return grpc::Status::OK;
 }
 
+grpc::Status InMemoryCompute::Ping(amqp::CallContext&,
+                                   const PingRequest& request,
+                                   PingReply* response) {
+  response->set_host(host_);
+  response->set_payload(request.payload());
+  return grpc::Status::OK;
+}
+
 grpc::Status InMemoryCompute::PingAll(amqp::CallContext&,
                                       const PingRequest& request,
                                       PingReply* response) {

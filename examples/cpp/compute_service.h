@@ -41,6 +41,8 @@ class InMemoryCompute : public ComputeEndpoint {
   grpc::Status RefreshCache(amqp::CallContext& context,
                             const RefreshCacheRequest& request,
                             google::protobuf::Empty* response) override;
+  grpc::Status Ping(amqp::CallContext& context, const PingRequest& request,
+                    PingReply* response) override;
   grpc::Status PingAll(amqp::CallContext& context, const PingRequest& request,
                        PingReply* response) override;
 

@@ -81,6 +81,9 @@ class ComputeEndpoint:
     def refresh_cache(self, ctxt, reason=""):
         print(f"fanout refresh_cache {reason!r}", flush=True)
 
+    def ping(self, ctxt, payload=""):
+        return {"host": self.host, "payload": payload}
+
     def ping_all(self, ctxt, payload=""):
         return {"host": self.host, "payload": payload}
 

@@ -208,6 +208,12 @@ class BridgeTestBase:
         self.assertTrue(future.cancel())
         self.call("GetInstance", self.m.GetInstanceRequest(instance_uuid="vm-1"), "Instance")
 
+    def test_ping_returns_the_payload_from_one_server(self):
+        payload = "p" * 4096  # the benchmarks' large request
+        reply = self.call("Ping", self.m.PingRequest(payload=payload), "PingReply")
+        self.assertEqual(reply.payload, payload)
+        self.assertIn(reply.host, ("host1", "host2"))
+
     # Streaming -------------------------------------------------------------
 
     def test_gather_streams_one_reply_per_server(self):

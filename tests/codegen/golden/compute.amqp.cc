@@ -53,6 +53,11 @@ constexpr ::amqp::stubs::MethodInfo kComputeGetCallerContext{
     /*oslo_name=*/"get_caller_context", /*version=*/"",
     /*server_field=*/"", /*result_field=*/"",
     /*fanout=*/false};
+// Compute.Ping: oslo call "ping".
+constexpr ::amqp::stubs::MethodInfo kComputePing{
+    /*oslo_name=*/"ping", /*version=*/"",
+    /*server_field=*/"", /*result_field=*/"",
+    /*fanout=*/false};
 // Compute.PingAll: oslo gather "ping_all".
 constexpr ::amqp::stubs::MethodInfo kComputePingAll{
     /*oslo_name=*/"ping_all", /*version=*/"",
@@ -84,6 +89,8 @@ const ::amqp::stubs::DispatchTable<ComputeEndpoint>& ComputeDispatch() {
        &::amqp::stubs::Invoke<&ComputeEndpoint::SnapshotInstance, kComputeSnapshotInstance>},
       {"get_caller_context",
        &::amqp::stubs::Invoke<&ComputeEndpoint::GetCallerContext, kComputeGetCallerContext>},
+      {"ping",
+       &::amqp::stubs::Invoke<&ComputeEndpoint::Ping, kComputePing>},
       {"ping_all",
        &::amqp::stubs::Invoke<&ComputeEndpoint::PingAll, kComputePingAll>},
   });
@@ -159,6 +166,12 @@ absl::StatusOr<std::string> ComputeEndpoint::Invoke(
     ::amqp::CallContext&, const ::google::protobuf::Empty&, ::google::protobuf::Struct*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.GetCallerContext is not implemented by this server");
+}
+
+::grpc::Status ComputeEndpoint::Ping(
+    ::amqp::CallContext&, const ::examples::compute::PingRequest&, ::examples::compute::PingReply*) {
+  return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
+                        "Compute.Ping is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::PingAll(
@@ -281,6 +294,22 @@ void ComputeClient::GetCallerContextAsync(
     std::function<void(absl::StatusOr<::google::protobuf::Struct>)> done) const {
   ::amqp::stubs::CallAsync<::google::protobuf::Struct>(
       *rpc_, spec_, kComputeGetCallerContext, request, "", context,
+      std::move(done));
+}
+
+absl::StatusOr<::examples::compute::PingReply> ComputeClient::Ping(
+    const ::examples::compute::PingRequest& request,
+    const rapidjson::Value* context) const {
+  return ::amqp::stubs::Call<::examples::compute::PingReply>(
+      *rpc_, spec_, kComputePing, request, "", context);
+}
+
+void ComputeClient::PingAsync(
+    const ::examples::compute::PingRequest& request,
+    const rapidjson::Value* context,
+    std::function<void(absl::StatusOr<::examples::compute::PingReply>)> done) const {
+  ::amqp::stubs::CallAsync<::examples::compute::PingReply>(
+      *rpc_, spec_, kComputePing, request, "", context,
       std::move(done));
 }
 

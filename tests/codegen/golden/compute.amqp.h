@@ -76,6 +76,11 @@ class ComputeEndpoint : public ::amqp::rpc::Endpoint {
       ::amqp::CallContext& context,
       const ::google::protobuf::Empty& request,
       ::google::protobuf::Struct* response);
+  // oslo call "ping".
+  virtual ::grpc::Status Ping(
+      ::amqp::CallContext& context,
+      const ::examples::compute::PingRequest& request,
+      ::examples::compute::PingReply* response);
   // oslo gather "ping_all".
   virtual ::grpc::Status PingAll(
       ::amqp::CallContext& context,
@@ -171,6 +176,15 @@ class ComputeClient {
       const ::google::protobuf::Empty& request,
       const rapidjson::Value* context,
       std::function<void(absl::StatusOr<::google::protobuf::Struct>)> done) const;
+
+  // oslo call "ping".
+  absl::StatusOr<::examples::compute::PingReply> Ping(
+      const ::examples::compute::PingRequest& request,
+      const rapidjson::Value* context = nullptr) const;
+  void PingAsync(
+      const ::examples::compute::PingRequest& request,
+      const rapidjson::Value* context,
+      std::function<void(absl::StatusOr<::examples::compute::PingReply>)> done) const;
 
   // PingAll (gather) has no typed client method: each server answers it
   // like a call (see ComputeEndpoint), and grpc_amqp_bridge gathers them.
