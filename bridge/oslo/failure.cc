@@ -51,15 +51,9 @@ Failure SimpleFailure(absl::string_view module, absl::string_view cls,
   return f;
 }
 
-absl::string_view View(const rapidjson::Value& v) {
-  return absl::string_view(v.GetString(), v.GetStringLength());
-}
-
 absl::Status WrongType(absl::string_view field, const rapidjson::Value& value,
                        absl::string_view want) {
-  return absl::InvalidArgumentError(absl::StrCat("failure field \"", field,
-                                                 "\" is ", JsonTypeName(value),
-                                                 ", not ", want));
+  return WrongFieldType("failure", field, value, want);
 }
 
 // A class name per status code that StatusCodeForFailureClass maps back to
@@ -141,34 +135,34 @@ absl::StatusOr<Failure> DecodeFailure(absl::string_view failure_json) {
   Failure failure;
   bool has_class = false;
   for (const auto& member : doc.GetObject()) {
-    const absl::string_view key = View(member.name);
+    const absl::string_view key = JsonStringView(member.name);
     const rapidjson::Value& value = member.value;
     if (key == "class") {
       if (!value.IsString()) return WrongType(key, value, "a string");
-      failure.class_name = std::string(View(value));
+      failure.class_name = std::string(JsonStringView(value));
       has_class = true;
     } else if (key == "module") {
       if (value.IsString()) {
-        failure.module = std::string(View(value));
+        failure.module = std::string(JsonStringView(value));
       } else if (!value.IsNull()) {
         return WrongType(key, value, "a string");
       }
     } else if (key == "message") {
       if (value.IsString()) {
-        failure.message = std::string(View(value));
+        failure.message = std::string(JsonStringView(value));
       } else if (!value.IsNull()) {
         return WrongType(key, value, "a string");
       }
     } else if (key == "tb") {
       failure.traceback.clear();
       if (value.IsString()) {  // older peers sent one string
-        failure.traceback.emplace_back(View(value));
+        failure.traceback.emplace_back(JsonStringView(value));
       } else if (value.IsArray()) {
         for (const rapidjson::Value& line : value.GetArray()) {
           if (!line.IsString()) {
             return WrongType("tb[]", line, "a string");
           }
-          failure.traceback.emplace_back(View(line));
+          failure.traceback.emplace_back(JsonStringView(line));
         }
       } else if (!value.IsNull()) {
         return WrongType(key, value, "a list of strings");

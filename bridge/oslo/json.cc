@@ -402,6 +402,20 @@ bool PyJsonWriter::RawValue(absl::string_view json) {
   return true;
 }
 
+const rapidjson::Value& JsonNull() {
+  static const rapidjson::Value* const kNull = new rapidjson::Value();
+  return *kNull;
+}
+
+absl::Status WrongFieldType(absl::string_view message_kind,
+                            absl::string_view field,
+                            const rapidjson::Value& value,
+                            absl::string_view want) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(message_kind, " field \"", field, "\" is ",
+                   JsonTypeName(value), ", not ", want));
+}
+
 const char* JsonTypeName(const rapidjson::Value& v) {
   switch (v.GetType()) {
     case rapidjson::kNullType:

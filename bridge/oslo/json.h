@@ -99,6 +99,21 @@ class PyJsonWriter {
 // "an object", "a string", "null"... for error messages.
 const char* JsonTypeName(const rapidjson::Value& value);
 
+// The text of a string value (which must be a string), without copying.
+inline absl::string_view JsonStringView(const rapidjson::Value& string) {
+  return absl::string_view(string.GetString(), string.GetStringLength());
+}
+
+// A shared null value, for optional members that are absent.
+const rapidjson::Value& JsonNull();
+
+// InvalidArgument: `<message_kind> field "<field>" is <type>, not <want>`,
+// e.g. `request field "args" is an array, not an object`.
+absl::Status WrongFieldType(absl::string_view message_kind,
+                            absl::string_view field,
+                            const rapidjson::Value& value,
+                            absl::string_view want);
+
 // json.dumps(value) for a RapidJSON value.
 std::string ToPyJson(const rapidjson::Value& value);
 

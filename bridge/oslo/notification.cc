@@ -1,30 +1,17 @@
 #include "bridge/oslo/notification.h"
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bridge/oslo/context.h"
 #include "bridge/oslo/ids.h"
 #include "bridge/oslo/json.h"
 
 namespace amqp::oslo {
 namespace {
 
-constexpr absl::string_view kContextPrefix = "_context_";
-
-const rapidjson::Value& NullValue() {
-  static const rapidjson::Value* const kNull = new rapidjson::Value();
-  return *kNull;
-}
-
-absl::string_view View(const rapidjson::Value& v) {
-  return absl::string_view(v.GetString(), v.GetStringLength());
-}
-
 absl::Status WrongType(absl::string_view field, const rapidjson::Value& value,
                        absl::string_view want) {
-  return absl::InvalidArgumentError(absl::StrCat("notification field \"", field,
-                                                 "\" is ", JsonTypeName(value),
-                                                 ", not ", want));
+  return WrongFieldType("notification", field, value, want);
 }
 
 }  // namespace
@@ -62,15 +49,7 @@ std::string EncodeNotification(const OutgoingNotification& notification) {
   writer.Key("_unique_id");
   writer.String(notification.unique_id.empty() ? NewUuid4Hex()
                                                : notification.unique_id);
-  if (notification.context != nullptr && notification.context->IsObject()) {
-    std::string key;
-    for (const auto& member : notification.context->GetObject()) {
-      key.assign(kContextPrefix.data(), kContextPrefix.size());
-      key.append(member.name.GetString(), member.name.GetStringLength());
-      writer.Key(key);
-      member.value.Accept(writer);
-    }
-  }
+  WritePackedContext(notification.context, &writer);
   writer.EndObject();
   if (!notification.envelope) return message;
   std::string body;
@@ -83,27 +62,21 @@ absl::StatusOr<Notification> Notification::Decode(std::string body) {
   absl::StatusOr<ParsedMessage> parsed = ParsedMessage::Parse(std::move(body));
   if (!parsed.ok()) return parsed.status();
   Notification n(*std::move(parsed));
-  n.payload_ = &NullValue();
+  n.payload_ = &JsonNull();
   bool has_event_type = false, has_priority = false;
   rapidjson::MemoryPoolAllocator<>& allocator = n.parsed_.allocator();
   for (const auto& member : n.parsed_.message().GetObject()) {
-    const absl::string_view key = View(member.name);
+    const absl::string_view key = JsonStringView(member.name);
     const rapidjson::Value& value = member.value;
     absl::string_view* optional_string = nullptr;
-    if (absl::StartsWith(key, kContextPrefix)) {
-      rapidjson::Value name(rapidjson::StringRef(
-          key.data() + kContextPrefix.size(),
-          static_cast<rapidjson::SizeType>(key.size() -
-                                           kContextPrefix.size())));
-      rapidjson::Value copy(value, allocator);
-      n.context_.AddMember(name, copy, allocator);
-    } else if (key == "event_type" || key == "priority") {
+    if (UnpackContextMember(key, value, &n.context_, allocator)) continue;
+    if (key == "event_type" || key == "priority") {
       if (!value.IsString()) return WrongType(key, value, "a string");
       if (key == "event_type") {
-        n.event_type_ = View(value);
+        n.event_type_ = JsonStringView(value);
         has_event_type = true;
       } else {
-        n.priority_ = View(value);
+        n.priority_ = JsonStringView(value);
         has_priority = true;
       }
     } else if (key == "payload") {
@@ -119,7 +92,7 @@ absl::StatusOr<Notification> Notification::Decode(std::string body) {
     }
     if (optional_string != nullptr) {
       if (value.IsString()) {
-        *optional_string = View(value);
+        *optional_string = JsonStringView(value);
       } else if (!value.IsNull()) {
         return WrongType(key, value, "a string or null");
       }

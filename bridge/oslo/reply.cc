@@ -7,19 +7,9 @@
 namespace amqp::oslo {
 namespace {
 
-const rapidjson::Value& NullValue() {
-  static const rapidjson::Value* const kNull = new rapidjson::Value();
-  return *kNull;
-}
-
-absl::string_view View(const rapidjson::Value& v) {
-  return absl::string_view(v.GetString(), v.GetStringLength());
-}
-
 absl::Status WrongType(absl::string_view field, const rapidjson::Value& value,
                        absl::string_view want) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "reply field \"", field, "\" is ", JsonTypeName(value), ", not ", want));
+  return WrongFieldType("reply", field, value, want);
 }
 
 }  // namespace
@@ -71,16 +61,16 @@ absl::StatusOr<Reply> Reply::Decode(std::string body) {
   absl::StatusOr<ParsedMessage> parsed = ParsedMessage::Parse(std::move(body));
   if (!parsed.ok()) return parsed.status();
   Reply reply(*std::move(parsed));
-  reply.result_ = &NullValue();
+  reply.result_ = &JsonNull();
   bool has_msg_id = false;
   for (const auto& member : reply.parsed_.message().GetObject()) {
-    const absl::string_view key = View(member.name);
+    const absl::string_view key = JsonStringView(member.name);
     const rapidjson::Value& value = member.value;
     if (key == "result") {
       reply.result_ = &value;
     } else if (key == "failure") {
       if (value.IsString()) {
-        absl::StatusOr<Failure> failure = DecodeFailure(View(value));
+        absl::StatusOr<Failure> failure = DecodeFailure(JsonStringView(value));
         if (!failure.ok()) {
           return absl::InvalidArgumentError(absl::StrCat(
               "reply field \"failure\": ", failure.status().message()));
@@ -97,11 +87,11 @@ absl::StatusOr<Reply> Reply::Decode(std::string body) {
       }
     } else if (key == "_msg_id") {
       if (!value.IsString()) return WrongType(key, value, "a string");
-      reply.msg_id_ = View(value);
+      reply.msg_id_ = JsonStringView(value);
       has_msg_id = true;
     } else if (key == "_unique_id") {
       if (value.IsString()) {
-        reply.unique_id_ = View(value);
+        reply.unique_id_ = JsonStringView(value);
       } else if (!value.IsNull()) {
         return WrongType(key, value, "a string");
       }

@@ -3,15 +3,13 @@
 #include <cmath>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "bridge/oslo/context.h"
 #include "bridge/oslo/ids.h"
 #include "bridge/oslo/json.h"
 
 namespace amqp::oslo {
 namespace {
-
-constexpr absl::string_view kContextPrefix = "_context_";
 
 const rapidjson::Value& EmptyObject() {
   static const rapidjson::Value* const kEmpty =
@@ -19,15 +17,9 @@ const rapidjson::Value& EmptyObject() {
   return *kEmpty;
 }
 
-absl::string_view View(const rapidjson::Value& v) {
-  return absl::string_view(v.GetString(), v.GetStringLength());
-}
-
 absl::Status WrongType(absl::string_view field, const rapidjson::Value& value,
                        absl::string_view want) {
-  return absl::InvalidArgumentError(absl::StrCat("request field \"", field,
-                                                 "\" is ", JsonTypeName(value),
-                                                 ", not ", want));
+  return WrongFieldType("request", field, value, want);
 }
 
 // A string field that may be absent or null (then `*out` is left alone).
@@ -36,7 +28,7 @@ absl::Status OptionalString(absl::string_view field,
                             absl::string_view* out) {
   if (value.IsNull()) return absl::OkStatus();
   if (!value.IsString()) return WrongType(field, value, "a string");
-  *out = View(value);
+  *out = JsonStringView(value);
   return absl::OkStatus();
 }
 
@@ -84,15 +76,7 @@ std::string EncodeRequest(const OutgoingRequest& request) {
   } else {
     writer.String(request.unique_id);
   }
-  if (request.context != nullptr && request.context->IsObject()) {
-    std::string key;
-    for (const auto& member : request.context->GetObject()) {
-      key.assign(kContextPrefix.data(), kContextPrefix.size());
-      key.append(member.name.GetString(), member.name.GetStringLength());
-      writer.Key(key);
-      member.value.Accept(writer);
-    }
-  }
+  WritePackedContext(request.context, &writer);
   writer.EndObject();
   std::string body;
   body.reserve(message.size() + message.size() / 8 + 64);
@@ -108,20 +92,13 @@ absl::StatusOr<Request> Request::Decode(std::string body) {
   bool has_method = false;
   rapidjson::MemoryPoolAllocator<>& allocator = request.parsed_.allocator();
   for (const auto& member : request.parsed_.message().GetObject()) {
-    const absl::string_view key = View(member.name);
+    const absl::string_view key = JsonStringView(member.name);
     const rapidjson::Value& value = member.value;
     absl::Status s;
-    if (absl::StartsWith(key, kContextPrefix)) {
-      // Strings are referenced, not copied: they live in the parsed body.
-      rapidjson::Value name(rapidjson::StringRef(
-          key.data() + kContextPrefix.size(),
-          static_cast<rapidjson::SizeType>(key.size() -
-                                           kContextPrefix.size())));
-      rapidjson::Value copy(value, allocator);
-      request.context_.AddMember(name, copy, allocator);
-    } else if (key == "method") {
+    if (UnpackContextMember(key, value, &request.context_, allocator)) continue;
+    if (key == "method") {
       if (!value.IsString()) return WrongType(key, value, "a string");
-      request.method_ = View(value);
+      request.method_ = JsonStringView(value);
       has_method = true;
     } else if (key == "args") {
       if (!value.IsObject()) return WrongType(key, value, "an object");
@@ -130,7 +107,7 @@ absl::StatusOr<Request> Request::Decode(std::string body) {
       if (value.IsNull()) {
         request.namespace_value_.reset();
       } else if (value.IsString()) {
-        request.namespace_value_ = View(value);
+        request.namespace_value_ = JsonStringView(value);
       } else {
         return WrongType(key, value, "a string or null");
       }
@@ -139,7 +116,7 @@ absl::StatusOr<Request> Request::Decode(std::string body) {
         request.version_ = "";
         request.version_is_null_ = true;
       } else if (value.IsString()) {
-        request.version_ = View(value);
+        request.version_ = JsonStringView(value);
         request.version_is_null_ = false;
       } else {
         return WrongType(key, value, "a string or null");

@@ -20,10 +20,6 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Reflection;
 
-absl::string_view View(const rapidjson::Value& string) {
-  return absl::string_view(string.GetString(), string.GetStringLength());
-}
-
 absl::Status Expected(absl::string_view what, const rapidjson::Value& got) {
   return absl::InvalidArgumentError(
       absl::StrCat("expected ", what, ", got ", oslo::JsonTypeName(got)));
@@ -66,7 +62,7 @@ absl::Status ToInteger(const rapidjson::Value& json, T* out) {
   }
   if (json.IsString()) {
     T v;
-    if (!absl::SimpleAtoi(View(json), &v)) {
+    if (!absl::SimpleAtoi(oslo::JsonStringView(json), &v)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "expected an integer, got the string ", oslo::ToPyJson(json)));
     }
@@ -82,7 +78,7 @@ absl::Status ToDouble(const rapidjson::Value& json, double* out) {
     return absl::OkStatus();
   }
   // proto3 JSON also spells numbers as strings ("1.5", "NaN", "-Infinity").
-  if (json.IsString() && absl::SimpleAtod(View(json), out)) {
+  if (json.IsString() && absl::SimpleAtod(oslo::JsonStringView(json), out)) {
     return absl::OkStatus();
   }
   return Expected("a number", json);
@@ -130,7 +126,7 @@ absl::Status Decoder::Object(const rapidjson::Value& json,
   if (!json.IsObject()) return Expected("an object", json);
   const Descriptor& type = *message->GetDescriptor();
   for (const auto& member : json.GetObject()) {
-    absl::string_view key = View(member.name);
+    absl::string_view key = oslo::JsonStringView(member.name);
     const FieldDescriptor* field = type.FindFieldByName(std::string(key));
     if (field == nullptr) {
       if (strict) {
@@ -190,7 +186,7 @@ absl::Status Decoder::Map(const rapidjson::Value& json,
     rapidjson::Value key_json(rapidjson::StringRef(
         member.name.GetString(), member.name.GetStringLength()));
     if (key.cpp_type() == FieldDescriptor::CPPTYPE_BOOL) {
-      absl::string_view text = View(member.name);
+      absl::string_view text = oslo::JsonStringView(member.name);
       if (text != "true" && text != "false") {
         return absl::InvalidArgumentError(
             absl::StrCat("map key \"", text, "\" is not true or false"));
@@ -203,7 +199,7 @@ absl::Status Decoder::Map(const rapidjson::Value& json,
                 value.cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE
             ? Expected("a value", member.value)
             : Value(member.value, entry, value);
-    if (!s.ok()) return InField(View(member.name), s);
+    if (!s.ok()) return InField(oslo::JsonStringView(member.name), s);
   }
   return absl::OkStatus();
 }
@@ -271,8 +267,8 @@ absl::Status Decoder::Value(const rapidjson::Value& json,
     case FieldDescriptor::CPPTYPE_ENUM: {
       int number;
       if (json.IsString()) {
-        const auto* value =
-            field.enum_type()->FindValueByName(std::string(View(json)));
+        const auto* value = field.enum_type()->FindValueByName(
+            std::string(oslo::JsonStringView(json)));
         if (value == nullptr) {
           return absl::InvalidArgumentError(
               absl::StrCat(oslo::ToPyJson(json), " is not a value of ",
@@ -291,8 +287,8 @@ absl::Status Decoder::Value(const rapidjson::Value& json,
       if (!json.IsString()) return Expected("a string", json);
       std::string text;
       if (field.type() == FieldDescriptor::TYPE_BYTES) {
-        if (!absl::Base64Unescape(View(json), &text) &&
-            !absl::WebSafeBase64Unescape(View(json), &text)) {
+        if (!absl::Base64Unescape(oslo::JsonStringView(json), &text) &&
+            !absl::WebSafeBase64Unescape(oslo::JsonStringView(json), &text)) {
           return absl::InvalidArgumentError("bytes must be base64");
         }
       } else {
@@ -332,9 +328,10 @@ absl::Status Decoder::WellKnownType(WellKnown kind,
       if (!json.IsString()) return Expected("a string", json);
       int64_t seconds;
       int32_t nanos;
-      absl::Status s = kind == WellKnown::kTimestamp
-                           ? ParseTimestamp(View(json), &seconds, &nanos)
-                           : ParseDuration(View(json), &seconds, &nanos);
+      absl::Status s =
+          kind == WellKnown::kTimestamp
+              ? ParseTimestamp(oslo::JsonStringView(json), &seconds, &nanos)
+              : ParseDuration(oslo::JsonStringView(json), &seconds, &nanos);
       if (!s.ok()) return s;
       r.SetInt64(message, type.FindFieldByNumber(1), seconds);
       r.SetInt32(message, type.FindFieldByNumber(2), nanos);
@@ -345,7 +342,7 @@ absl::Status Decoder::WellKnownType(WellKnown kind,
       if (!json.IsString()) return Expected("a string", json);
       const FieldDescriptor* paths = type.FindFieldByNumber(1);
       for (absl::string_view path :
-           absl::StrSplit(View(json), ',', absl::SkipEmpty())) {
+           absl::StrSplit(oslo::JsonStringView(json), ',', absl::SkipEmpty())) {
         r.AddString(message, paths, std::string(path));
       }
       return absl::OkStatus();
