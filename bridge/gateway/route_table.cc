@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 
 namespace amqp::gateway {
@@ -35,6 +36,40 @@ std::string MethodPath(const google::protobuf::MethodDescriptor& method) {
   return absl::StrCat("/", method.service()->full_name(), "/", method.name());
 }
 
+void ClearJsonNames(google::protobuf::DescriptorProto* message) {
+  for (auto& field : *message->mutable_field()) field.clear_json_name();
+  for (auto& field : *message->mutable_extension()) field.clear_json_name();
+  for (auto& nested : *message->mutable_nested_type()) ClearJsonNames(&nested);
+}
+
+// What two copies of one .proto file must agree on: the definitions, not
+// the source info (protoc --include_source_info), the derived json_name of
+// fields, or whether "proto2" is spelt out.
+std::string Definitions(google::protobuf::FileDescriptorProto file) {
+  file.clear_source_code_info();
+  if (file.syntax() == "proto2") file.clear_syntax();
+  for (auto& message : *file.mutable_message_type()) ClearJsonNames(&message);
+  for (auto& field : *file.mutable_extension()) field.clear_json_name();
+  return file.SerializeAsString();
+}
+
+// Collects what DescriptorPool::BuildFile finds wrong, for the error message
+// (instead of protobuf's log).
+class BuildErrors : public google::protobuf::DescriptorPool::ErrorCollector {
+ public:
+  void AddError(const std::string& filename, const std::string& element_name,
+                const google::protobuf::Message* descriptor,
+                ErrorLocation location, const std::string& message) override {
+    absl::StrAppend(&text_, text_.empty() ? "" : "; ",
+                    element_name.empty() ? filename : element_name, ": ",
+                    message);
+  }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Load(
@@ -42,22 +77,45 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Load(
     const std::string& control_exchange) {
   std::unique_ptr<RouteTable> table(new RouteTable());
   std::vector<const google::protobuf::FileDescriptor*> files;
+  // The set each file of the pool came from, for conflict messages.
+  absl::flat_hash_map<std::string, std::string> origin;
   for (const std::string& path : descriptor_set_paths) {
     absl::StatusOr<google::protobuf::FileDescriptorSet> set =
         ReadDescriptorSet(path);
     if (!set.ok()) return set.status();
-    // --include_imports lists dependencies first; the same file in several
-    // sets is built once (BuildFile returns the identical existing file).
+    // --include_imports lists dependencies first. Sets made apart share
+    // files (amqp/options.proto, google/protobuf/...): one that is already
+    // in the pool is used once, if both copies define the same things.
     for (const google::protobuf::FileDescriptorProto& proto : set->file()) {
+      if (const google::protobuf::FileDescriptor* existing =
+              table->pool_.FindFileByName(proto.name())) {
+        google::protobuf::FileDescriptorProto existing_proto;
+        existing->CopyTo(&existing_proto);
+        if (Definitions(std::move(existing_proto)) != Definitions(proto)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "'", path, "': ", proto.name(),
+              " conflicts with the file of that name in '",
+              origin[proto.name()],
+              "' (the sets were made from different versions of it)"));
+        }
+        continue;
+      }
+      for (const std::string& dependency : proto.dependency()) {
+        if (table->pool_.FindFileByName(dependency) == nullptr) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "'", path, "': ", proto.name(), " imports ", dependency,
+              ", which is not in the descriptor sets (make them with protoc "
+              "--include_imports)"));
+        }
+      }
+      BuildErrors errors;
       const google::protobuf::FileDescriptor* file =
-          table->pool_.BuildFile(proto);
+          table->pool_.BuildFileCollectingErrors(proto, &errors);
       if (file == nullptr) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "'", path, "': cannot use ", proto.name(),
-            ": it conflicts with a file of the same name in another "
-            "descriptor set, or its imports are missing (use protoc "
-            "--include_imports)"));
+            "'", path, "': cannot use ", proto.name(), ": ", errors.text()));
       }
+      origin[proto.name()] = path;
       files.push_back(file);
     }
   }

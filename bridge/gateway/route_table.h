@@ -46,9 +46,11 @@ class RouteTable {
   // Reads FileDescriptorSet files (protoc --include_imports
   // --descriptor_set_out) into one pool and maps every service that carries
   // (amqp.service) options; `control_exchange` is the exchange of services
-  // that name none. INVALID_ARGUMENT naming the file for an unreadable set,
-  // conflicting definitions, or a method oslo cannot carry; NOT_FOUND when no
-  // service has (amqp.service) options.
+  // that name none. Sets made apart may share files (amqp/options.proto,
+  // the well-known types): such a file is used once if its definitions agree
+  // (source info aside). INVALID_ARGUMENT naming the file for an unreadable
+  // set, a missing import, conflicting definitions, or a method oslo cannot
+  // carry; NOT_FOUND when no service has (amqp.service) options.
   static absl::StatusOr<std::unique_ptr<RouteTable>> Load(
       const std::vector<std::string>& descriptor_set_paths,
       const std::string& control_exchange);
