@@ -24,13 +24,28 @@ BROKER_PORT = 5672
 TRANSPORT_URL = f"rabbit://guest:guest@{BROKER_HOST}:{BROKER_PORT}/"
 
 
+def broker_login(timeout=3):
+    """Logs in to RabbitMQ as guest and out again; raises why it could not."""
+    conn = amqp.Connection(f"{BROKER_HOST}:{BROKER_PORT}", userid="guest",
+                           password="guest", connect_timeout=timeout)
+    try:
+        conn.connect()
+    finally:
+        conn.collect()
+
+
+def broker_accepts_login(timeout=3):
+    try:
+        broker_login(timeout)
+        return True
+    except Exception:  # any failure means "not now"
+        return False
+
+
 def require_broker():
     """Fails the whole test with a clear message when RabbitMQ is not there."""
     try:
-        conn = amqp.Connection(f"{BROKER_HOST}:{BROKER_PORT}", userid="guest",
-                               password="guest", connect_timeout=3)
-        conn.connect()
-        conn.collect()
+        broker_login()
     except Exception as e:  # the reason goes into the message
         sys.exit(f"FAIL: this test needs RabbitMQ on {BROKER_HOST}:{BROKER_PORT} "
                  f"(run tools/setup.sh): {e}")
