@@ -8,20 +8,24 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace amqp::oslo {
 namespace {
 
-// NaN/Infinity because Python emits and accepts them; full precision so that
-// re-encoding a parsed float gives Python's repr back; iterative so that deep
-// input cannot exhaust the stack before the depth check fires.
+// NaN/Infinity because Python emits and accepts them; iterative so that deep
+// input cannot exhaust the stack before the depth check fires. Numbers come
+// as text and DepthLimiter converts them (see RawNumber): RapidJSON 1.1.0's
+// own full-precision conversion returns garbage for a zero significand with a
+// large exponent ("0e99" became 6.5e+296).
 constexpr unsigned kParseFlags =
-    rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag |
+    rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag |
     rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNanAndInfFlag;
 
 // Forwards SAX events to `Handler`, refusing to open container number
-// max_depth + 1.
+// max_depth + 1, and turns number text into the value Python's json.loads
+// gives (correctly rounded floats, so re-encoding gives Python's repr back).
 template <typename Handler>
 class DepthLimiter {
  public:
@@ -38,8 +42,24 @@ class DepthLimiter {
   bool Int64(int64_t i) { return handler_.Int64(i); }
   bool Uint64(uint64_t u) { return handler_.Uint64(u); }
   bool Double(double d) { return handler_.Double(d); }
-  bool RawNumber(const Ch* s, rapidjson::SizeType n, bool copy) {
-    return handler_.RawNumber(s, n, copy);
+  // RapidJSON has checked the syntax: -?int[.frac][e[+-]exp], NaN, Infinity
+  // or -Infinity. Integers are integers while they fit 64 bits, as RapidJSON
+  // types them; beyond, and with a fraction or exponent, they are doubles.
+  bool RawNumber(const Ch* s, rapidjson::SizeType n, bool /*copy*/) {
+    const absl::string_view text(s, n);
+    if (text.find_first_of(".eEIN") == absl::string_view::npos) {
+      if (text[0] == '-') {
+        int64_t i;
+        if (absl::SimpleAtoi(text, &i)) return handler_.Int64(i);
+      } else {
+        uint64_t u;
+        if (absl::SimpleAtoi(text, &u)) return handler_.Uint64(u);
+      }
+    }
+    // Overflow gives +-Infinity and underflow +-0.0, as in Python.
+    double d;
+    if (!absl::SimpleAtod(text, &d)) return false;
+    return handler_.Double(d);
   }
   bool String(const Ch* s, rapidjson::SizeType n, bool copy) {
     return handler_.String(s, n, copy);

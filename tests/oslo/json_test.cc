@@ -113,6 +113,36 @@ TEST(PyJsonWriterTest, ReencodesLikeJsonDumps) {
   EXPECT_EQ(Reencode("\"a\\u0000b\""), R"("a\u0000b")");
 }
 
+TEST(ParseJsonTest, NumbersAsPythonReadsThem) {
+  // A zero significand with a large exponent: RapidJSON 1.1.0's full
+  // precision conversion made 6.5e+296 of "0e99" (found by fuzzing).
+  EXPECT_EQ(Reencode("[0e99, 0.000e300, -0e200, 0E+22, 0e-400]"),
+            "[0.0, 0.0, -0.0, 0.0, 0.0]");
+  // Overflow and underflow as in Python's json.loads.
+  EXPECT_EQ(Reencode("[2e308, -2e308, 1e-400, -1e-400, 5e-324]"),
+            "[Infinity, -Infinity, 0.0, -0.0, 5e-324]");
+  // Integers stay integers while they fit 64 bits; beyond, doubles.
+  EXPECT_EQ(Reencode("[18446744073709551615, 18446744073709551616, "
+                     "-9223372036854775808, -9223372036854775809, -0]"),
+            "[18446744073709551615, 1.8446744073709552e+19, "
+            "-9223372036854775808, -9.223372036854776e+18, 0]");
+  // Correct rounding on a halfway case and on long inputs.
+  EXPECT_EQ(
+      Reencode("[9007199254740993.0, 0.1000000000000000055511151231257827,"
+               " 2.2250738585072011e-308]"),
+      "[9007199254740992.0, 0.1, 2.225073858507201e-308]");
+  JsonDocument doc = NewJsonDocument();
+  ASSERT_TRUE(ParseJson("[1, -1, 4294967296, 1.5]", &doc).ok());
+  EXPECT_TRUE(doc[0].IsInt() && doc[0].IsUint() && doc[0].GetInt() == 1);
+  EXPECT_TRUE(doc[1].IsInt() && !doc[1].IsUint() && doc[1].GetInt() == -1);
+  EXPECT_TRUE(doc[2].IsInt64() && !doc[2].IsInt());
+  EXPECT_TRUE(doc[3].IsDouble());
+  std::string insitu = "{\"a\": 0e99, \"b\": -12}";
+  ASSERT_TRUE(ParseJsonInsitu(insitu.data(), &doc).ok());
+  EXPECT_EQ(doc["a"].GetDouble(), 0.0);
+  EXPECT_EQ(doc["b"].GetInt(), -12);
+}
+
 TEST(PyJsonWriterTest, DrivenByHandInsertsSeparators) {
   JsonDocument args = NewJsonDocument();
   ASSERT_TRUE(ParseJson(R"({"x": [1, {"y": "z"}]})", &args).ok());
