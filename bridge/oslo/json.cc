@@ -93,6 +93,49 @@ class DepthLimiter {
   bool exceeded_ = false;
 };
 
+// rapidjson::InsituStringStream that stays inside its NUL-terminated text.
+// RapidJSON 1.1.0's UTF-8 validation takes (and writes back) all the
+// continuation bytes its lead byte announces without looking for the end, so
+// a text ending in a truncated sequence ("...\xef") made it read and write up
+// to two bytes past the terminator: past the end of the message body. Here
+// Take() stops at the NUL (returning it again, which fails validation), and
+// Put() writes only over text already taken, as in-situ output never
+// outruns the input otherwise.
+struct BoundedInsituStream {
+  using Ch = char;
+
+  explicit BoundedInsituStream(Ch* text)
+      : src(text), dst(nullptr), head(text) {}
+
+  Ch Peek() const { return *src; }
+  Ch Take() { return *src == '\0' ? '\0' : *src++; }
+  size_t Tell() const { return static_cast<size_t>(src - head); }
+
+  Ch* PutBegin() { return dst = src; }
+  void Put(Ch c) {
+    if (dst < src) *dst++ = c;
+  }
+  size_t PutEnd(Ch* begin) { return static_cast<size_t>(dst - begin); }
+  void Flush() {}
+
+  Ch* src;
+  Ch* dst;
+  Ch* head;
+};
+
+}  // namespace
+}  // namespace amqp::oslo
+
+// Like InsituStringStream's: the reader works on a copy of the stream, and
+// in-situ numbers depend on that (it takes their start from the original).
+template <>
+struct rapidjson::StreamTraits<amqp::oslo::BoundedInsituStream> {
+  enum { copyOptimization = 1 };
+};
+
+namespace amqp::oslo {
+namespace {
+
 template <unsigned kFlags, typename Stream>
 absl::Status ParseStream(Stream& stream, JsonDocument* doc, int max_depth) {
   rapidjson::ParseResult result;
@@ -184,7 +227,7 @@ absl::Status ParseJson(absl::string_view text, JsonDocument* doc,
 }
 
 absl::Status ParseJsonInsitu(char* text, JsonDocument* doc, int max_depth) {
-  rapidjson::InsituStringStream stream(text);
+  BoundedInsituStream stream(text);
   return ParseStream<kParseFlags | rapidjson::kParseInsituFlag>(stream, doc,
                                                                 max_depth);
 }

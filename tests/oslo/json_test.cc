@@ -113,6 +113,27 @@ TEST(PyJsonWriterTest, ReencodesLikeJsonDumps) {
   EXPECT_EQ(Reencode("\"a\\u0000b\""), R"("a\u0000b")");
 }
 
+TEST(ParseJsonTest, InsituStaysInsideTheText) {
+  // Texts ending in a truncated UTF-8 sequence: RapidJSON's validator took
+  // (and wrote back) the continuation bytes the lead byte announces, past the
+  // terminating NUL (found by fuzzing; ASan: heap-buffer-overflow). After an
+  // escape the output lags the input, so the byte after the NUL was copied
+  // over the NUL.
+  for (const std::string text :
+       {"\"\\n\xef", "\"\\t\xf0\x9f", "{\"k\": \"\\u00e9\xe2", "\"\xc3"}) {
+    std::vector<char> buffer(text.begin(), text.end());
+    buffer.push_back('\0');
+    buffer.push_back('X');
+    buffer.push_back('Y');
+    JsonDocument doc = NewJsonDocument();
+    const absl::Status status = ParseJsonInsitu(buffer.data(), &doc);
+    EXPECT_THAT(status.message(), HasSubstr("Invalid encoding")) << text;
+    EXPECT_EQ(buffer[text.size()], '\0') << text;
+    EXPECT_EQ(buffer[text.size() + 1], 'X') << text;
+    EXPECT_EQ(buffer[text.size() + 2], 'Y') << text;
+  }
+}
+
 TEST(ParseJsonTest, NumbersAsPythonReadsThem) {
   // A zero significand with a large exponent: RapidJSON 1.1.0's full
   // precision conversion made 6.5e+296 of "0e99" (found by fuzzing).
