@@ -1,0 +1,147 @@
+// Microbenchmarks of the bridge's transcoding, with its dynamic messages:
+//  - proto -> args: the gRPC request bytes parsed into the route's request
+//    prototype and written as oslo keyword arguments (Python-style JSON);
+//  - result -> proto: an oslo result (parsed JSON) read into the route's
+//    response prototype and serialised for gRPC.
+// For Ping with a 64-byte and a 4 KiB payload, and for a ~4 KiB structured
+// message (ListInstancesResponse: nested messages, enums, maps, repeated
+// fields, a Timestamp and a Struct).
+//
+//   bazel run -c opt //bench:micro_transcode
+
+#include <benchmark/benchmark.h>
+#include <google/protobuf/message.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "bench/micro_routes.h"
+#include "bridge/oslo/json.h"
+#include "bridge/transcode/transcode.h"
+#include "examples/compute.pb.h"
+
+namespace amqp::bench {
+namespace {
+
+using google::protobuf::Message;
+
+const gateway::RouteTable& Routes() {
+  static const gateway::RouteTable* const kRoutes =
+      LoadComputeRoutes().release();
+  return *kRoutes;
+}
+
+const gateway::Route& PingRoute() {
+  return *Routes().Find("/examples.compute.Compute/Ping");
+}
+
+const gateway::Route& ListRoute() {
+  return *Routes().Find("/examples.compute.Compute/ListInstances");
+}
+
+// About 4 KiB of JSON: instances like the example servers' ones.
+examples::compute::ListInstancesResponse Instances(int count) {
+  examples::compute::ListInstancesResponse list;
+  for (int i = 0; i < count; ++i) {
+    examples::compute::Instance* vm = list.add_instances();
+    vm->set_uuid(absl::StrCat("3f0c0ad4-4dc2-4b41-a3a4-7bd9d5cbb", 100 + i));
+    vm->set_name(absl::StrCat("web-", i));
+    vm->set_host("compute-host-1");
+    vm->set_power_state(examples::compute::RUNNING);
+    vm->mutable_flavor()->set_name("m1.small");
+    vm->mutable_flavor()->set_vcpus(2);
+    vm->mutable_flavor()->set_memory_mb(4096);
+    (*vm->mutable_flavor()->mutable_extra_specs())["hw:cpu_policy"] =
+        "dedicated";
+    vm->add_tags("frontend");
+    vm->add_tags("production");
+    vm->mutable_launched_at()->set_seconds(1795507200 + i);
+    (*vm->mutable_metadata()->mutable_fields())["backup"].set_bool_value(true);
+    (*vm->mutable_metadata()->mutable_fields())["owner"].set_string_value(
+        "team-a");
+  }
+  return list;
+}
+
+// The wire bytes of a message, as gRPC hands them to the bridge.
+std::string PingBytes(int payload_bytes) {
+  examples::compute::PingRequest request;
+  request.set_payload(std::string(payload_bytes, 'x'));
+  return request.SerializeAsString();
+}
+
+void ProtoToArgs(benchmark::State& state, const Message& prototype,
+                 const std::string& bytes) {
+  size_t json_bytes = 0;
+  for (auto _ : state) {
+    std::unique_ptr<Message> message(prototype.New());
+    if (!message->ParseFromString(bytes)) state.SkipWithError("parse");
+    std::string args;
+    oslo::PyJsonWriter writer(&args);
+    if (!transcode::WriteArgs(*message, {}, &writer).ok()) {
+      state.SkipWithError("WriteArgs");
+    }
+    json_bytes = args.size();
+    benchmark::DoNotOptimize(args);
+  }
+  state.counters["json_bytes"] = json_bytes;
+  state.SetBytesProcessed(state.iterations() * json_bytes);
+}
+
+void ResultToProto(benchmark::State& state, const Message& prototype,
+                   const std::string& result_json) {
+  oslo::JsonDocument result;
+  if (!oslo::ParseJson(result_json, &result).ok()) std::abort();
+  size_t proto_bytes = 0;
+  for (auto _ : state) {
+    std::unique_ptr<Message> message(prototype.New());
+    transcode::ResultStats stats;
+    if (!transcode::ReadResult(result, "", message.get(), &stats).ok()) {
+      state.SkipWithError("ReadResult");
+    }
+    std::string bytes = message->SerializeAsString();
+    proto_bytes = bytes.size();
+    benchmark::DoNotOptimize(bytes);
+  }
+  state.counters["json_bytes"] = result_json.size();
+  state.counters["proto_bytes"] = proto_bytes;
+  state.SetBytesProcessed(state.iterations() * result_json.size());
+}
+
+std::string PingResultJson(int payload_bytes) {
+  return absl::StrCat(R"({"host": "host1", "payload": ")",
+                      std::string(payload_bytes, 'x'), R"("})");
+}
+
+std::string InstancesJson() {
+  std::string json;
+  oslo::PyJsonWriter writer(&json);
+  if (!transcode::WriteResult(Instances(10), "", &writer).ok()) std::abort();
+  return json;
+}
+
+void BM_ProtoToArgs_Ping(benchmark::State& state) {
+  ProtoToArgs(state, *PingRoute().request_prototype, PingBytes(state.range(0)));
+}
+BENCHMARK(BM_ProtoToArgs_Ping)->Arg(64)->Arg(4096);
+
+void BM_ProtoToArgs_Instances4K(benchmark::State& state) {
+  ProtoToArgs(state, *ListRoute().response_prototype,
+              Instances(10).SerializeAsString());
+}
+BENCHMARK(BM_ProtoToArgs_Instances4K);
+
+void BM_ResultToProto_Ping(benchmark::State& state) {
+  ResultToProto(state, *PingRoute().response_prototype,
+                PingResultJson(state.range(0)));
+}
+BENCHMARK(BM_ResultToProto_Ping)->Arg(64)->Arg(4096);
+
+void BM_ResultToProto_Instances4K(benchmark::State& state) {
+  ResultToProto(state, *ListRoute().response_prototype, InstancesJson());
+}
+BENCHMARK(BM_ResultToProto_Instances4K);
+
+}  // namespace
+}  // namespace amqp::bench
