@@ -5,6 +5,7 @@
 #include <amqp_tcp_socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -211,6 +212,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     return s;
   }
   connection->confirm_publishes_ = options.confirm_publishes;
+  connection->max_message_bytes_ = options.max_message_bytes;
   return connection;
 }
 
@@ -362,38 +364,87 @@ bool Connection::HasBufferedInput() const {
 absl::StatusOr<ConnectionEvent> Connection::NextEvent() {
   amqp_maybe_release_buffers(state_);
   timeval no_wait{0, 0};
-  amqp_envelope_t envelope;
-  amqp_rpc_reply_t reply = amqp_consume_message(state_, &envelope, &no_wait, 0);
-  if (reply.reply_type == AMQP_RESPONSE_NORMAL) {
-    Delivery delivery;
-    delivery.consumer_tag = ToString(envelope.consumer_tag);
-    delivery.delivery_tag = envelope.delivery_tag;
-    delivery.exchange = ToString(envelope.exchange);
-    delivery.routing_key = ToString(envelope.routing_key);
-    if (envelope.message.properties._flags & AMQP_BASIC_CONTENT_TYPE_FLAG) {
-      delivery.content_type =
-          ToString(envelope.message.properties.content_type);
-    }
-    delivery.body = ToString(envelope.message.body);
-    amqp_destroy_envelope(&envelope);
-    return delivery;
+  amqp_frame_t frame;
+  const int rc = amqp_simple_wait_frame_noblock(state_, &frame, &no_wait);
+  if (rc == AMQP_STATUS_TIMEOUT) return std::monostate();
+  if (rc != AMQP_STATUS_OK) {
+    return LibraryStatus(
+        rc, absl::StrCat("connection to ", host_.host, ":", host_.port));
   }
-  if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION) {
-    if (reply.library_error == AMQP_STATUS_TIMEOUT) return std::monostate();
-    if (reply.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
-      return ReadNonDeliveryFrame();
-    }
+  if (frame.frame_type == AMQP_FRAME_METHOD &&
+      frame.payload.method.id == AMQP_BASIC_DELIVER_METHOD) {
+    return ReadDelivery(frame);
   }
-  return ReplyToStatus(
-      reply, absl::StrCat("connection to ", host_.host, ":", host_.port));
+  return ReadNonDeliveryFrame(frame);
 }
 
-absl::StatusOr<ConnectionEvent> Connection::ReadNonDeliveryFrame() {
+// What amqp_consume_message does, except that the content header's body size
+// is checked before the body is read: an oversized body is skipped frame by
+// frame instead of being allocated whole.
+absl::StatusOr<ConnectionEvent> Connection::ReadDelivery(
+    const amqp_frame_t& deliver) {
+  const auto* method =
+      static_cast<const amqp_basic_deliver_t*>(deliver.payload.method.decoded);
+  const amqp_channel_t channel = deliver.channel;
+  Delivery delivery;
+  delivery.consumer_tag = ToString(method->consumer_tag);
+  delivery.delivery_tag = method->delivery_tag;
+  delivery.exchange = ToString(method->exchange);
+  delivery.routing_key = ToString(method->routing_key);
+
+  // Content frames of one channel are never interleaved with other frames
+  // of that channel, and no other channel is busy here (channel 2 only
+  // carries synchronous passive declares): the next frames are this
+  // message's header and body.
   amqp_frame_t frame;
-  timeval no_wait{0, 0};
-  int rc = amqp_simple_wait_frame_noblock(state_, &frame, &no_wait);
-  if (rc == AMQP_STATUS_TIMEOUT) return std::monostate();
-  if (rc != AMQP_STATUS_OK) return LibraryStatus(rc, "reading a frame");
+  int rc = amqp_simple_wait_frame(state_, &frame);
+  if (rc != AMQP_STATUS_OK) return LibraryStatus(rc, "reading a delivery");
+  if (frame.frame_type != AMQP_FRAME_HEADER || frame.channel != channel) {
+    if (frame.frame_type == AMQP_FRAME_METHOD) {
+      absl::StatusOr<ConnectionEvent> event = ReadNonDeliveryFrame(frame);
+      if (!event.ok()) return event.status();  // a close
+    }
+    return absl::UnavailableError(
+        "reading a delivery: no content header after basic.deliver");
+  }
+  const auto* properties = static_cast<const amqp_basic_properties_t*>(
+      frame.payload.properties.decoded);
+  if (properties->_flags & AMQP_BASIC_CONTENT_TYPE_FLAG) {
+    delivery.content_type = ToString(properties->content_type);
+  }
+  delivery.body_size = frame.payload.properties.body_size;
+  // rabbitmq-c allocates every frame in its channel's pool: give each one
+  // back once copied (or skipped), so a large body is never held twice.
+  amqp_maybe_release_buffers_on_channel(state_, channel);
+  delivery.oversized =
+      max_message_bytes_ > 0 && delivery.body_size > max_message_bytes_;
+  // The broker caps bodies (max_message_size, 128 MiB by default); do not
+  // trust a header's size for the reservation beyond that.
+  if (!delivery.oversized) {
+    delivery.body.reserve(std::min<uint64_t>(delivery.body_size, 128 << 20));
+  }
+  uint64_t read = 0;
+  while (read < delivery.body_size) {
+    rc = amqp_simple_wait_frame(state_, &frame);
+    if (rc != AMQP_STATUS_OK) return LibraryStatus(rc, "reading a delivery");
+    if (frame.frame_type != AMQP_FRAME_BODY || frame.channel != channel ||
+        read + frame.payload.body_fragment.len > delivery.body_size) {
+      return absl::UnavailableError(
+          "reading a delivery: its body frames do not match its header");
+    }
+    read += frame.payload.body_fragment.len;
+    if (!delivery.oversized) {
+      delivery.body.append(
+          static_cast<const char*>(frame.payload.body_fragment.bytes),
+          frame.payload.body_fragment.len);
+    }
+    amqp_maybe_release_buffers_on_channel(state_, channel);
+  }
+  return delivery;
+}
+
+absl::StatusOr<ConnectionEvent> Connection::ReadNonDeliveryFrame(
+    const amqp_frame_t& frame) {
   if (frame.frame_type != AMQP_FRAME_METHOD) return std::monostate();
   switch (frame.payload.method.id) {
     case AMQP_BASIC_ACK_METHOD: {

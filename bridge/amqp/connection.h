@@ -43,6 +43,15 @@ struct Delivery {
   std::string routing_key;
   std::string content_type;  // empty when the publisher set none
   std::string body;
+  // The size the content header announced. A body over the connection's
+  // max_message_bytes is read and dropped frame by frame, never held: then
+  // `oversized` is true and `body` stays empty.
+  uint64_t body_size = 0;
+  bool oversized = false;
+  // Set by an IoThread's on_delivery to settle the delivery itself later
+  // (Connection::Ack or Reject through IoThread::Run, on the same
+  // connection): the IoThread then neither acks nor rejects it.
+  bool settle_later = false;
 };
 
 // The broker's answer to one or more publishes in confirm mode.
@@ -88,6 +97,9 @@ class Connection {
     absl::Duration rpc_timeout = absl::Seconds(10);
     // Shown by `rabbitmqctl list_connections name`.
     std::string connection_name;
+    // Deliveries whose body is larger are not read into memory (see
+    // Delivery::oversized); 0 means no limit.
+    uint64_t max_message_bytes = 0;
   };
 
   // Connects, logs in (SASL PLAIN), opens channel 1 and, if asked, turns on
@@ -138,13 +150,16 @@ class Connection {
  private:
   Connection(amqp_connection_state_t state, const BrokerHost& host);
   absl::Status OpenChannel(amqp_channel_t channel, bool confirm);
-  absl::StatusOr<ConnectionEvent> ReadNonDeliveryFrame();
+  absl::StatusOr<ConnectionEvent> ReadDelivery(const amqp_frame_t& deliver);
+  absl::StatusOr<ConnectionEvent> ReadNonDeliveryFrame(
+      const amqp_frame_t& frame);
 
   amqp_connection_state_t state_;
   BrokerHost host_;
   uint64_t next_publish_sequence_ = 1;
   bool confirm_publishes_ = false;
   bool probe_channel_open_ = false;
+  uint64_t max_message_bytes_ = 0;
   absl::flat_hash_set<std::string> declared_exchanges_;
 };
 

@@ -129,6 +129,7 @@ bool IoThread::Connect() {
   next_host_ = (next_host_ + 1) % hosts_.size();
   Connection::Options options;
   options.connection_name = ConnectionName(config_.name);
+  options.max_message_bytes = config_.max_message_bytes;
   absl::StatusOr<std::unique_ptr<Connection>> connection =
       Connection::Open(host, config_.url.vhost, config_.rabbit, options);
   absl::Status status = connection.status();
@@ -277,8 +278,16 @@ bool IoThread::ProcessInput() {
 void IoThread::HandleEvent(ConnectionEvent& event) {
   if (auto* delivery = std::get_if<Delivery>(&event)) {
     const uint64_t tag = delivery->delivery_tag;
-    const bool ack =
-        config_.on_delivery ? config_.on_delivery(*delivery) : true;
+    bool ack = false;
+    if (delivery->oversized) {
+      LOG(WARNING) << config_.name << ": rejecting a " << delivery->body_size
+                   << "-byte message on '" << delivery->routing_key
+                   << "' unread: over max_message_bytes ("
+                   << config_.max_message_bytes << ")";
+    } else {
+      ack = config_.on_delivery ? config_.on_delivery(*delivery) : true;
+      if (delivery->settle_later) return;
+    }
     absl::Status s = ack ? connection_->Ack(tag) : connection_->Reject(tag);
     if (!s.ok()) Disconnect(s);
     return;

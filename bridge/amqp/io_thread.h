@@ -62,6 +62,9 @@ struct OutgoingMessage {
   bool require_consumer = false;
 };
 
+// The default bound of message bodies that RpcServer and RpcClient accept.
+inline constexpr uint64_t kDefaultMaxMessageBytes = 16 << 20;
+
 // How long a queue's consumer count is trusted before it is asked again.
 inline constexpr absl::Duration kConsumerCountTtl = absl::Seconds(1);
 
@@ -71,7 +74,8 @@ class IoThread {
   // the connection and retries later.
   using ConnectFn = std::function<absl::Status(Connection&)>;
   // Runs on the I/O thread per delivery; true acks it, false rejects it
-  // (requeue=false). It may move the body out.
+  // (requeue=false), unless it set Delivery::settle_later. It may move the
+  // body out. Deliveries over max_message_bytes never reach it.
   using DeliveryFn = std::function<bool(Delivery&)>;
   // The broker's verdict on one publish: OK once confirmed, UNAVAILABLE when
   // it was unroutable, nacked, or the connection is down.
@@ -86,6 +90,9 @@ class IoThread {
     std::string name;  // for logs and the broker's connection name
     ConnectFn on_connect;
     DeliveryFn on_delivery;
+    // A delivery whose body is larger is rejected (requeue=false) with one
+    // log line, without reading the body into memory; 0 means no limit.
+    uint64_t max_message_bytes = 0;
   };
 
   explicit IoThread(Config config);

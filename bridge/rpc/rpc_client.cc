@@ -206,6 +206,7 @@ RpcClient::RpcClient(Options options)
     transport::IoThread::Config config{options_.url, options_.rabbit,
                                        absl::StrCat(options_.name, "-", i),
                                        nullptr, nullptr};
+    config.max_message_bytes = options_.max_message_bytes;
     if (i == 0) {
       config.on_connect = [this](transport::Connection& connection) {
         return DeclareAndConsume(connection);

@@ -76,6 +76,9 @@ class RpcClient {
     // has no consumer, instead of waiting for the timeout in a queue that
     // outlived its server. Casts still wait there for the server's return.
     bool fail_fast_no_consumer = false;
+    // Larger replies (and subscription casts) are rejected unread with one
+    // log line; 0: no limit.
+    uint64_t max_message_bytes = transport::kDefaultMaxMessageBytes;
   };
   // Runs once with the final reply (never a heartbeat); a failure reply
   // arrives as its status (see oslo::FailureToStatus).

@@ -52,6 +52,7 @@ RpcServer::RpcServer(Options options, const Dispatcher* dispatcher)
       options_.url, options_.rabbit, options_.name,
       [this](transport::Connection& c) { return DeclareAndConsume(c); },
       [this](transport::Delivery& d) { return OnDelivery(d); }};
+  config.max_message_bytes = options_.max_message_bytes;
   io_ = std::make_unique<transport::IoThread>(std::move(config));
 }
 
@@ -61,6 +62,10 @@ bool RpcServer::WaitReady(absl::Duration timeout) const {
 
 absl::Status RpcServer::DeclareAndConsume(transport::Connection& c) {
   if (stopping_.load()) return absl::CancelledError("server is stopping");
+  // Parked deliveries of a lost connection were never acked: the broker
+  // delivers them again.
+  parked_.clear();
+  parked_count_.store(0);
   const transport::RabbitOptions& rabbit = options_.rabbit;
   const Target& target = options_.target;
   const bool durable = transport::DurableQueues(rabbit);
@@ -84,7 +89,11 @@ absl::Status RpcServer::DeclareAndConsume(transport::Connection& c) {
   }
   if (s.ok())
     s = c.BindQueue(fanout_queue_, target.FanoutExchange(), target.topic);
-  if (s.ok()) s = c.SetPrefetch(rabbit.rabbit_qos_prefetch_count);
+  // With no prefetch of its own, the worker queue's bound is the prefetch:
+  // parked (unacked) deliveries then stop the broker's flow.
+  int prefetch = rabbit.rabbit_qos_prefetch_count;
+  if (prefetch <= 0) prefetch = std::min(options_.max_queued_requests, 65535);
+  if (s.ok()) s = c.SetPrefetch(prefetch);
   if (s.ok()) s = c.Consume(target.topic, kTopicTag);
   if (s.ok()) s = c.Consume(server_queue, kServerTag);
   if (s.ok()) s = c.Consume(fanout_queue_, kFanoutTag);
@@ -123,11 +132,70 @@ bool RpcServer::OnDelivery(transport::Delivery& delivery) {
     return true;
   }
   auto shared = std::make_shared<oslo::Request>(*std::move(request));
-  if (!workers_.Submit([this, shared] { Handle(*shared); })) {
-    LOG(WARNING) << options_.name << ": stopping; dropped '" << shared->method()
-                 << "'";
+  const int bound = options_.max_queued_requests;
+  if (bound > 0 && (!parked_.empty() || queued_.load() >= bound)) {
+    // The workers are saturated: keep it unacked until a slot frees. The
+    // prefetch bounds how many wait here.
+    parked_.push_back({delivery.delivery_tag, std::move(shared)});
+    const int parked = parked_count_.fetch_add(1) + 1;
+    if (parked > max_parked_.load()) max_parked_.store(parked);
+    delivery.settle_later = true;
+    // A worker may have freed a slot before it could see this one.
+    if (queued_.load() < bound) ScheduleDrain();
+    return true;
   }
+  Accept(std::move(shared));
   return true;  // ack on receipt, like oslo
+}
+
+void RpcServer::Accept(std::shared_ptr<oslo::Request> request) {
+  const int queued = queued_.fetch_add(1) + 1;
+  if (queued > max_queued_.load()) max_queued_.store(queued);
+  const bool submitted = workers_.Submit([this, request] {
+    queued_.fetch_sub(1);
+    if (parked_count_.load() > 0) ScheduleDrain();
+    Handle(*request);
+  });
+  if (!submitted) {
+    queued_.fetch_sub(1);
+    LOG(WARNING) << options_.name << ": stopping; dropped '"
+                 << request->method() << "'";
+  }
+}
+
+void RpcServer::ScheduleDrain() {
+  if (drain_scheduled_.exchange(true)) return;  // one is on its way
+  io_->Run([this](transport::Connection* c) {
+    drain_scheduled_.store(false);
+    Drain(c);
+  });
+}
+
+void RpcServer::Drain(transport::Connection* connection) {
+  // No connection: what is parked goes back to the queue with it, and the
+  // next connect forgets it.
+  if (connection == nullptr || stopping_.load()) return;
+  while (!parked_.empty() && queued_.load() < options_.max_queued_requests) {
+    Parked next = std::move(parked_.front());
+    parked_.pop_front();
+    parked_count_.fetch_sub(1);
+    // Ack before dispatch, like oslo; a failed ack discards the request (the
+    // broker redelivers it after the reconnect).
+    if (absl::Status s = connection->Ack(next.delivery_tag); !s.ok()) {
+      LOG(WARNING) << options_.name << ": " << s.message() << "; "
+                   << parked_.size() + 1
+                   << " parked request(s) left to the broker";
+      parked_.clear();
+      parked_count_.store(0);
+      return;
+    }
+    Accept(std::move(next.request));
+  }
+}
+
+RpcServer::QueueStats RpcServer::queue_stats() const {
+  return {queued_.load(), parked_count_.load(), max_queued_.load(),
+          max_parked_.load()};
 }
 
 void RpcServer::Handle(const oslo::Request& request) {

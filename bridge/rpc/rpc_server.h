@@ -12,6 +12,14 @@
 //   RpcServer server({.url = url, .target = {.topic = "t", .server = "h1"}},
 //                    &dispatcher);
 //
+// Work taken from the broker is bounded: at most `max_queued_requests`
+// requests wait for a worker. Beyond that a delivery is parked unacked, and
+// the channel's prefetch (rabbit_qos_prefetch_count, or max_queued_requests
+// when that is 0) makes the broker stop delivering, so the rest wait in the
+// queue. A parked request is acked once a worker slot is free, still before
+// it is dispatched (oslo's at-most-once); if the connection drops first, the
+// broker redelivers it. Bodies over `max_message_bytes` are rejected unread.
+//
 // Like oslo: requests are acked on receipt (at most once), duplicates of the
 // last 16 `_unique_id`s are dropped, malformed messages are rejected with one
 // log line, replies go to `_reply_q` with the mandatory flag and are retried
@@ -24,6 +32,7 @@
 
 #include <array>
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <string>
 
@@ -47,6 +56,18 @@ class RpcServer {
     Target target;  // exchange, topic and server; version/namespace unused
     int executor_threads = 64;  // oslo's executor_thread_pool_size
     std::string name = "rpc_server";
+    // Requests acked and waiting for a worker, at most; 0: no bound (oslo).
+    int max_queued_requests = 64;
+    // Larger message bodies are rejected (requeue=false) unread; 0: none.
+    uint64_t max_message_bytes = transport::kDefaultMaxMessageBytes;
+  };
+
+  // The worker queue's state, for tests and monitoring.
+  struct QueueStats {
+    int queued = 0;      // acked, waiting for a worker
+    int parked = 0;      // delivered, not acked: waiting for a queue slot
+    int max_queued = 0;  // high-water marks since start
+    int max_parked = 0;
   };
 
   // Starts consuming at once (in the background); `dispatcher` must outlive
@@ -63,13 +84,23 @@ class RpcServer {
   void Stop();
 
   const std::string& fanout_queue() const { return fanout_queue_; }
+  QueueStats queue_stats() const;
 
  private:
   struct Heartbeat;
+  struct Parked {
+    uint64_t delivery_tag;
+    std::shared_ptr<oslo::Request> request;
+  };
 
   absl::Status DeclareAndConsume(transport::Connection& connection);
   bool OnDelivery(transport::Delivery& delivery);
   bool IsDuplicate(absl::string_view unique_id);
+  // Hands an acked request to the workers.
+  void Accept(std::shared_ptr<oslo::Request> request);
+  // Asks the I/O thread to accept parked requests while there is room.
+  void ScheduleDrain();
+  void Drain(transport::Connection* connection);
   void Handle(const oslo::Request& request);
   void ScheduleHeartbeat(std::shared_ptr<Heartbeat> heartbeat);
   void PublishReply(std::string reply_q, std::string body, absl::Time give_up);
@@ -81,6 +112,14 @@ class RpcServer {
   // The last `_unique_id`s seen; only the I/O thread touches them.
   std::array<std::string, 16> recent_ids_;
   size_t next_recent_ = 0;
+  // Deliveries of the current connection waiting for a queue slot, unacked;
+  // only the I/O thread touches the deque.
+  std::deque<Parked> parked_;
+  std::atomic<int> parked_count_{0};
+  std::atomic<int> queued_{0};
+  std::atomic<int> max_queued_{0};
+  std::atomic<int> max_parked_{0};
+  std::atomic<bool> drain_scheduled_{false};
 
   DeadlineTimer timer_;
   WorkerPool workers_;

@@ -26,6 +26,11 @@ ABSL_FLAG(std::string, exchange, "openstack", "control exchange");
 ABSL_FLAG(std::string, topic, "compute", "topic to serve");
 ABSL_FLAG(std::string, server, "host1", "this server's name (topic.server)");
 ABSL_FLAG(int, executor_threads, 16, "worker threads for the methods");
+ABSL_FLAG(int, max_queued_requests, 64,
+          "requests waiting for a worker, at most; beyond it deliveries stay "
+          "in the broker (prefetch). 0 = no bound");
+ABSL_FLAG(uint64_t, max_message_bytes, uint64_t{16} << 20,
+          "larger requests are rejected unread; 0 = no limit");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -60,6 +65,8 @@ int main(int argc, char** argv) {
   options.target.topic = absl::GetFlag(FLAGS_topic);
   options.target.server = absl::GetFlag(FLAGS_server);
   options.executor_threads = absl::GetFlag(FLAGS_executor_threads);
+  options.max_queued_requests = absl::GetFlag(FLAGS_max_queued_requests);
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.name = "compute_server";
   amqp::rpc::RpcServer server(options, &dispatcher);
   if (server.WaitReady(absl::Seconds(30))) {
