@@ -32,7 +32,7 @@ TEST(EncodeRequestTest, CallWithEverything) {
   OutgoingRequest request;
   request.method = "ns_echo";
   request.args_json = R"({"x": 1})";
-  request.namespace_ = std::string("vectors_ns");
+  request.namespace_ = "vectors_ns";
   request.version = "1.3";
   request.msg_id = "m1";
   request.reply_q = "reply_q1";
