@@ -65,15 +65,31 @@ ABSL_FLAG(std::string, error_map, "",
 ABSL_FLAG(bool, include_tracebacks, false,
           "Send remote Python tracebacks to gRPC clients in error messages.");
 ABSL_FLAG(int, io_threads, 2, "AMQP connections, one I/O thread each.");
+ABSL_FLAG(uint64_t, max_message_bytes, uint64_t{16} << 20,
+          "AMQP replies and subscription casts with a larger body are "
+          "rejected unread (one log line each); 0 = no limit.");
+ABSL_FLAG(int, max_receive_message_bytes, 4 << 20,
+          "gRPC requests larger than this fail with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_inflight, 10000,
+          "gRPC calls in progress at once; beyond it a call fails at once "
+          "with RESOURCE_EXHAUSTED. 0 = no limit.");
 
 namespace amqp {
 namespace {
 
 // The flags that LoadBridgeConfig takes (not --config, not glog's).
-constexpr absl::string_view kConfigFlags[] = {
-    "transport_url", "control_exchange",   "rpc_response_timeout",
-    "listen",        "gather_window",      "fail_fast_no_consumer",
-    "error_map",     "include_tracebacks", "io_threads"};
+constexpr absl::string_view kConfigFlags[] = {"transport_url",
+                                              "control_exchange",
+                                              "rpc_response_timeout",
+                                              "listen",
+                                              "gather_window",
+                                              "fail_fast_no_consumer",
+                                              "error_map",
+                                              "include_tracebacks",
+                                              "io_threads",
+                                              "max_message_bytes",
+                                              "max_receive_message_bytes",
+                                              "max_inflight"};
 
 // The command line's flags in order, as (name, value) pairs: "--a=b",
 // "-a=b", "--a b" (when b is not a flag) and "--a"/"--noa" (bools, value
@@ -160,7 +176,9 @@ int Run(int argc, char** argv) {
   rpc_options.io_threads = config->io_threads;
   rpc_options.name = "grpc_amqp_bridge";
   rpc_options.fail_fast_no_consumer = config->fail_fast_no_consumer;
+  rpc_options.max_message_bytes = config->max_message_bytes;
   rpc::RpcClient rpc(rpc_options);
+  LOG(INFO) << "reply queue " << rpc.reply_queue();
 
   gateway::GatewayStats stats;
   gateway::GatewayEnv env;
@@ -170,6 +188,7 @@ int Run(int argc, char** argv) {
   env.rpc_response_timeout = config->rpc_response_timeout;
   env.gather_window = config->gather_window;
   env.stats = &stats;
+  env.max_inflight = config->max_inflight;
   gateway::BridgeService service(env);
   gateway::ReflectionService reflection(&(*routes)->pool(),
                                         (*routes)->service_names());
@@ -179,6 +198,7 @@ int Run(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(),
                            &port);
+  builder.SetMaxReceiveMessageSize(config->max_receive_message_bytes);
   builder.RegisterService(&reflection);
   builder.RegisterCallbackGenericService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -221,6 +241,7 @@ int Run(int argc, char** argv) {
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   LOG(INFO) << "stopped after " << stats.calls.load() << " calls ("
             << stats.failed_calls.load() << " failed, "
+            << stats.rejected_calls.load() << " over max_inflight, "
             << stats.unknown_result_keys.load()
             << " unknown result keys ignored)";
   return 0;

@@ -90,6 +90,18 @@ absl::Status CheckToken(absl::string_view text, size_t max_bytes) {
   return absl::OkStatus();
 }
 
+// A whole number from `min` to `max`.
+template <typename Int>
+absl::Status ParseCount(absl::string_view value, Int min, Int max, Int* out) {
+  Int number = 0;
+  if (!absl::SimpleAtoi(value, &number) || number < min || number > max) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", value, "' is not a whole number from ", min, " to ", max));
+  }
+  *out = number;
+  return absl::OkStatus();
+}
+
 using Setter = absl::Status (*)(absl::string_view value, BridgeConfig* config);
 
 // A key of [DEFAULT] or [grpc_amqp_bridge], also usable as a flag.
@@ -169,6 +181,21 @@ const Setting kSettings[] = {
        }
        config->io_threads = threads;
        return absl::OkStatus();
+     }},
+    {"max_message_bytes", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       return ParseCount<uint64_t>(value, 0, kMaxMessageBytesLimit,
+                                   &config->max_message_bytes);
+     }},
+    {"max_receive_message_bytes", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       return ParseCount<int>(value, 1, kMaxReceiveMessageBytesLimit,
+                              &config->max_receive_message_bytes);
+     }},
+    {"max_inflight", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       return ParseCount<int64_t>(value, 0, kMaxInflightLimit,
+                                  &config->max_inflight);
      }},
 };
 
@@ -301,6 +328,9 @@ std::string DescribeConfig(const BridgeConfig& config) {
       " fail_fast_no_consumer=", BoolText(config.fail_fast_no_consumer),
       " include_tracebacks=", BoolText(config.include_tracebacks),
       " io_threads=", config.io_threads,
+      " max_message_bytes=", config.max_message_bytes,
+      " max_receive_message_bytes=", config.max_receive_message_bytes,
+      " max_inflight=", config.max_inflight,
       " error_map=", config.error_map.empty() ? "(default)" : config.error_map,
       " ssl=", BoolText(rabbit.ssl),
       " heartbeat_timeout_threshold=", rabbit.heartbeat_timeout_threshold,

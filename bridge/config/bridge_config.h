@@ -33,6 +33,7 @@
 #ifndef BRIDGE_CONFIG_BRIDGE_CONFIG_H_
 #define BRIDGE_CONFIG_BRIDGE_CONFIG_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -47,6 +48,9 @@ namespace amqp::config {
 // Bounds enforced on the bridge's own settings.
 inline constexpr absl::Duration kMaxGatherWindow = absl::Hours(1);
 inline constexpr int kMaxIoThreads = 64;
+inline constexpr uint64_t kMaxMessageBytesLimit = uint64_t{512} << 20;
+inline constexpr int kMaxReceiveMessageBytesLimit = 1 << 30;
+inline constexpr int64_t kMaxInflightLimit = 10000000;
 
 struct BridgeConfig {
   // [grpc_amqp_bridge] descriptor_set, --descriptor_set: FileDescriptorSet
@@ -82,6 +86,17 @@ struct BridgeConfig {
   // [grpc_amqp_bridge] io_threads: AMQP connections / I/O threads, 1 to
   // kMaxIoThreads.
   int io_threads = 2;
+  // [grpc_amqp_bridge] max_message_bytes: AMQP replies (and subscription
+  // casts) with a larger body are rejected unread, with one log line; 0 =
+  // no limit, at most kMaxMessageBytesLimit (RabbitMQ's own ceiling).
+  uint64_t max_message_bytes = uint64_t{16} << 20;
+  // [grpc_amqp_bridge] max_receive_message_bytes: gRPC requests larger than
+  // this fail with RESOURCE_EXHAUSTED (set explicitly on the server; gRPC's
+  // own default is also 4 MiB).
+  int max_receive_message_bytes = 4 << 20;
+  // [grpc_amqp_bridge] max_inflight: gRPC calls in progress at once; beyond
+  // it a call fails at once with RESOURCE_EXHAUSTED. 0 = no limit.
+  int64_t max_inflight = 10000;
   // The file the settings were read from; "" when none.
   std::string config_file;
 };
@@ -91,7 +106,8 @@ struct BridgeConfig {
 // the keys of [DEFAULT] and [grpc_amqp_bridge] above (transport_url,
 // control_exchange, rpc_response_timeout, listen, descriptor_set,
 // gather_window, fail_fast_no_consumer, error_map, include_tracebacks,
-// io_threads); values are parsed like the file's. --descriptor_set replaces
+// io_threads, max_message_bytes, max_receive_message_bytes, max_inflight);
+// values are parsed like the file's. --descriptor_set replaces
 // the file's list. [oslo_messaging_rabbit] options have no flags: put them in
 // the transport_url query instead.
 using ConfigOverrides = std::map<std::string, std::string>;

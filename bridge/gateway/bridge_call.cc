@@ -45,7 +45,16 @@ BridgeCall::BridgeCall(const GatewayEnv& env,
                        grpc::GenericCallbackServerContext* context)
     : env_(env), context_(context) {
   env_.stats->calls.fetch_add(1, std::memory_order_relaxed);
-  env_.stats->in_flight.fetch_add(1, std::memory_order_relaxed);
+  // OnDone gives the slot back, exactly once, whatever ends the call.
+  const int64_t in_flight =
+      env_.stats->in_flight.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (env_.max_inflight > 0 && in_flight > env_.max_inflight) {
+    env_.stats->rejected_calls.fetch_add(1, std::memory_order_relaxed);
+    FinishWhenFlushed(absl::ResourceExhaustedError(
+        absl::StrCat("the bridge has ", env_.max_inflight,
+                     " calls in progress (--max_inflight); retry later")));
+    return;
+  }
   route_ = env_.routes->Find(context_->method());
   if (route_ != nullptr) {
     StartRead(&request_bytes_);

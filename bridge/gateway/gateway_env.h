@@ -17,9 +17,10 @@ namespace amqp::gateway {
 
 // Counters updated with relaxed atomics on the call path.
 struct GatewayStats {
-  std::atomic<int64_t> calls{0};         // gRPC calls started
-  std::atomic<int64_t> failed_calls{0};  // ended with a non-OK status
-  std::atomic<int64_t> in_flight{0};     // started and not yet done
+  std::atomic<int64_t> calls{0};           // gRPC calls started
+  std::atomic<int64_t> failed_calls{0};    // ended with a non-OK status
+  std::atomic<int64_t> in_flight{0};       // started and not yet done
+  std::atomic<int64_t> rejected_calls{0};  // over max_inflight
   // Result keys that named no response field (design: ignored, counted).
   std::atomic<int64_t> unknown_result_keys{0};
 };
@@ -33,6 +34,8 @@ struct GatewayEnv {
   // How long GATHER streams collect replies unless the call says otherwise.
   absl::Duration gather_window = absl::Seconds(1);
   GatewayStats* stats = nullptr;
+  // Calls in progress at most; beyond it RESOURCE_EXHAUSTED at once. 0: none.
+  int64_t max_inflight = 0;
 };
 
 }  // namespace amqp::gateway
