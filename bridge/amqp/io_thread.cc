@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "bridge/amqp/log_text.h"
 
 namespace amqp::transport {
 namespace {
@@ -144,11 +145,14 @@ bool IoThread::Connect() {
     last_error_ = status;
     return false;
   }
-  if (failed_attempts_ > 0) {
+  // Where a connection went after a loss (failover) is worth a line even
+  // when the first attempt worked.
+  if (failed_attempts_ > 0 || connected_before_) {
     LOG(INFO) << config_.name << ": connected to " << host.host << ":"
               << host.port << " after " << failed_attempts_
               << " failed attempt(s)";
   }
+  connected_before_ = true;
   failed_attempts_ = 0;
   connection_ = *std::move(connection);
   connected_.store(true, std::memory_order_release);
@@ -281,7 +285,7 @@ void IoThread::HandleEvent(ConnectionEvent& event) {
     bool ack = false;
     if (delivery->oversized) {
       LOG(WARNING) << config_.name << ": rejecting a " << delivery->body_size
-                   << "-byte message on '" << delivery->routing_key
+                   << "-byte message on '" << LogText(delivery->routing_key)
                    << "' unread: over max_message_bytes ("
                    << config_.max_message_bytes << ")";
     } else {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "bridge/amqp/log_text.h"
 #include "bridge/oslo/failure.h"
 #include "bridge/oslo/ids.h"
 #include "bridge/oslo/json.h"
@@ -259,8 +260,9 @@ bool RpcClient::OnDelivery(transport::Delivery& delivery) {
   if (delivery.content_type != "application/json" || !request.ok()) {
     LOG(WARNING) << "subscription " << state->queue
                  << ": rejecting a malformed message: "
-                 << (request.ok() ? "content type is not application/json"
-                                  : request.status().message());
+                 << (request.ok()
+                         ? "content type is not application/json"
+                         : transport::LogText(request.status().message()));
     return false;
   }
   state->Deliver(*request);
@@ -271,7 +273,8 @@ bool RpcClient::OnReplyDelivery(transport::Delivery& delivery) {
   if (delivery.content_type != "application/json") {
     LOG(WARNING) << "reply queue " << reply_queue_
                  << ": rejecting a message with content type '"
-                 << delivery.content_type << "' (want application/json)";
+                 << transport::LogText(delivery.content_type)
+                 << "' (want application/json)";
     return false;
   }
   absl::StatusOr<oslo::Reply> reply =
@@ -279,13 +282,15 @@ bool RpcClient::OnReplyDelivery(transport::Delivery& delivery) {
   if (!reply.ok()) {
     LOG(WARNING) << "reply queue " << reply_queue_
                  << ": rejecting a malformed reply: "
-                 << reply.status().message();
+                 << transport::LogText(reply.status().message());
     return false;
   }
   const std::string msg_id(reply->msg_id());
   if (!waiter_.Deliver(*std::move(reply))) {
-    VLOG(1) << "reply queue " << reply_queue_ << ": no call waits for msg_id "
-            << msg_id << " (finished or timed out); dropped";
+    // oslo logs these at INFO too ("No calling threads waiting for msg_id").
+    LOG(INFO) << "reply queue " << reply_queue_ << ": no call waits for msg_id "
+              << transport::LogText(msg_id)
+              << " (finished or timed out); dropped";
   }
   return true;
 }

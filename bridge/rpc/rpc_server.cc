@@ -7,12 +7,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "bridge/amqp/log_text.h"
 #include "bridge/oslo/failure.h"
 #include "bridge/oslo/ids.h"
 #include "bridge/oslo/reply.h"
 
 namespace amqp::rpc {
 namespace {
+
+using transport::LogText;
 
 constexpr absl::Duration kReplyRetryInterval = absl::Milliseconds(250);
 constexpr char kTopicTag[] = "1";
@@ -114,8 +117,9 @@ bool RpcServer::IsDuplicate(absl::string_view unique_id) {
 bool RpcServer::OnDelivery(transport::Delivery& delivery) {
   const std::string& queue = delivery.routing_key;
   if (delivery.content_type != "application/json") {
-    LOG(WARNING) << options_.name << ": rejecting a message on '" << queue
-                 << "' with content type '" << delivery.content_type
+    LOG(WARNING) << options_.name << ": rejecting a message on '"
+                 << LogText(queue) << "' with content type '"
+                 << LogText(delivery.content_type)
                  << "' (want application/json)";
     return false;
   }
@@ -123,12 +127,13 @@ bool RpcServer::OnDelivery(transport::Delivery& delivery) {
       oslo::Request::Decode(std::move(delivery.body));
   if (!request.ok()) {
     LOG(WARNING) << options_.name << ": rejecting a malformed message on '"
-                 << queue << "': " << request.status().message();
+                 << LogText(queue)
+                 << "': " << LogText(request.status().message());
     return false;
   }
   if (IsDuplicate(request->unique_id())) {
     LOG(INFO) << options_.name << ": dropping a duplicate message, _unique_id "
-              << request->unique_id();
+              << LogText(request->unique_id());
     return true;
   }
   auto shared = std::make_shared<oslo::Request>(*std::move(request));
@@ -159,7 +164,7 @@ void RpcServer::Accept(std::shared_ptr<oslo::Request> request) {
   if (!submitted) {
     queued_.fetch_sub(1);
     LOG(WARNING) << options_.name << ": stopping; dropped '"
-                 << request->method() << "'";
+                 << LogText(request->method()) << "'";
   }
 }
 
@@ -221,8 +226,8 @@ void RpcServer::Handle(const oslo::Request& request) {
   }
   if (!request.is_call()) {
     LOG_IF(WARNING, !result.ok())
-        << options_.name << ": cast '" << request.method()
-        << "' failed: " << result.status().message();
+        << options_.name << ": cast '" << LogText(request.method())
+        << "' failed: " << LogText(result.status().message());
     return;
   }
   oslo::OutgoingReply reply;
@@ -249,12 +254,13 @@ void RpcServer::PublishReply(std::string reply_q, std::string body,
                                     give_up](absl::Status published) mutable {
     if (published.ok()) return;
     if (absl::Now() >= give_up || stopping_.load()) {
-      LOG(WARNING) << options_.name << ": abandoning a reply to '" << reply_q
-                   << "': " << published.message();
+      LOG(WARNING) << options_.name << ": abandoning a reply to '"
+                   << LogText(reply_q) << "': " << LogText(published.message());
       return;
     }
-    VLOG(1) << options_.name << ": reply to '" << reply_q << "' not delivered ("
-            << published.message() << "); retrying";
+    VLOG(1) << options_.name << ": reply to '" << LogText(reply_q)
+            << "' not delivered (" << LogText(published.message())
+            << "); retrying";
     timer_.Schedule(absl::Now() + kReplyRetryInterval,
                     [this, reply_q, body = std::move(body), give_up]() mutable {
                       PublishReply(std::move(reply_q), std::move(body),
