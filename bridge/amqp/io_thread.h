@@ -156,6 +156,8 @@ class IoThread {
   };
   absl::flat_hash_map<std::string, ConsumerCount> consumer_counts_;
   absl::Status last_error_ = absl::UnavailableError("not connected yet");
+  // Set by the first connect: later connects are reconnects, always logged.
+  bool connected_before_ = false;
 
   std::thread thread_;
 };
