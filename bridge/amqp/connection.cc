@@ -4,8 +4,11 @@
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -88,6 +91,34 @@ absl::Status ReplyToStatus(const amqp_rpc_reply_t& reply,
       absl::StrCat(what, ": unexpected broker method ", reply.reply.id));
 }
 
+// What a TLS failure of rabbitmq-c most likely means, for the operator.
+std::string TlsHint(int rc, const BrokerHost& host,
+                    const RabbitOptions& rabbit) {
+  switch (rc) {
+    case AMQP_STATUS_SSL_PEER_VERIFY_FAILED:
+      return absl::StrCat(
+          ": the broker's certificate does not verify against ssl_ca_file ",
+          rabbit.ssl_ca_file, " (signed by another CA, or expired)");
+    case AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED:
+      return absl::StrCat(
+          ": the broker's certificate does not name '", host.host,
+          "' (ssl_enforce_hostname_verification; rabbitmq-c matches DNS "
+          "names only, so connect by a name the certificate lists)");
+    case AMQP_STATUS_SSL_CONNECTION_FAILED:
+      return absl::StrCat(" (ssl=true: is port ", host.port,
+                          " the broker's TLS listener?)");
+    default:
+      return "";
+  }
+}
+
+// rabbitmq-c says only "a SSL error occurred" when a file cannot be read.
+absl::Status CheckReadable(absl::string_view option, absl::string_view path) {
+  if (access(std::string(path).c_str(), R_OK) == 0) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("cannot read ", option, " ", path, ": ", strerror(errno)));
+}
+
 absl::Status LibraryStatus(int code, absl::string_view what) {
   if (code >= 0) return absl::OkStatus();
   return absl::UnavailableError(
@@ -155,6 +186,14 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
                         absl::StrCat("ssl_version ", rabbit.ssl_version));
       if (!s.ok()) return s;
     }
+    const std::pair<absl::string_view, absl::string_view> files[] = {
+        {"ssl_ca_file", rabbit.ssl_ca_file},
+        {"ssl_cert_file", rabbit.ssl_cert_file},
+        {"ssl_key_file", rabbit.ssl_key_file}};
+    for (const auto& [option, path] : files) {
+      if (path.empty()) continue;
+      if (absl::Status s = CheckReadable(option, path); !s.ok()) return s;
+    }
     const bool verify = !rabbit.ssl_ca_file.empty();
     amqp_ssl_socket_set_verify_peer(socket, verify);
     amqp_ssl_socket_set_verify_hostname(
@@ -182,7 +221,8 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
                                     &connect_timeout);
   if (rc != AMQP_STATUS_OK) {
     return absl::UnavailableError(absl::StrCat("cannot connect to ", where,
-                                               ": ", amqp_error_string2(rc)));
+                                               ": ", amqp_error_string2(rc),
+                                               TlsHint(rc, host, rabbit)));
   }
   timeval rpc_timeout = absl::ToTimeval(options.rpc_timeout);
   amqp_set_handshake_timeout(state, &connect_timeout);
