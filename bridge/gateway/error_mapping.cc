@@ -212,7 +212,7 @@ absl::StatusOr<ErrorMapper> ErrorMapper::Create(absl::string_view overrides,
   return ErrorMapper(std::move(parsed), include_tracebacks);
 }
 
-absl::StatusCode ErrorMapper::CodeForFailureClass(
+std::optional<absl::StatusCode> ErrorMapper::MatchOverride(
     absl::string_view class_name) const {
   absl::string_view name = class_name;
   absl::ConsumeSuffix(&name, kRemoteSuffix);
@@ -231,7 +231,19 @@ absl::StatusCode ErrorMapper::CodeForFailureClass(
     }
     if (match) return rule.code;
   }
-  return oslo::StatusCodeForFailureClass(name);
+  return std::nullopt;
+}
+
+absl::StatusCode ErrorMapper::CodeForFailureClass(
+    absl::string_view class_name) const {
+  return MatchOverride(class_name)
+      .value_or(oslo::StatusCodeForFailureClass(class_name));
+}
+
+absl::StatusCode ErrorMapper::CodeForFailure(
+    const oslo::Failure& failure) const {
+  return MatchOverride(failure.class_name)
+      .value_or(oslo::StatusCodeForFailure(failure));
 }
 
 grpc::Status ErrorMapper::ToGrpc(const absl::Status& status) const {
@@ -241,7 +253,7 @@ grpc::Status ErrorMapper::ToGrpc(const absl::Status& status) const {
     if (include_tracebacks_ && !failure->traceback.empty()) {
       absl::StrAppend(&message, "\n\n", TracebackTail(failure->traceback));
     }
-    return MakeGrpcStatus(CodeForFailureClass(failure->class_name), message,
+    return MakeGrpcStatus(CodeForFailure(*failure), message,
                           BoundedUtf8(failure->class_name, 256),
                           BoundedUtf8(failure->module, 256));
   }

@@ -19,6 +19,7 @@
 #include <grpcpp/support/status.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "bridge/oslo/failure.h"
 
 namespace amqp::gateway {
 
@@ -80,6 +82,9 @@ class ErrorMapper {
   // design's table (oslo::StatusCodeForFailureClass). A "_Remote" suffix on
   // the class is ignored.
   absl::StatusCode CodeForFailureClass(absl::string_view class_name) const;
+  // The same for a whole failure: the overrides, else the code a C++
+  // endpoint returned (oslo::StatusCodeForFailure), else the table.
+  absl::StatusCode CodeForFailure(const oslo::Failure& failure) const;
 
  private:
   struct Override {
@@ -92,6 +97,10 @@ class ErrorMapper {
   ErrorMapper(std::vector<Override> overrides, bool include_tracebacks)
       : overrides_(std::move(overrides)),
         include_tracebacks_(include_tracebacks) {}
+
+  // The code of the first override matching `class_name`, if any.
+  std::optional<absl::StatusCode> MatchOverride(
+      absl::string_view class_name) const;
 
   std::vector<Override> overrides_;  // exact ones first, then by specificity
   bool include_tracebacks_;

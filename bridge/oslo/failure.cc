@@ -224,9 +224,21 @@ absl::StatusCode StatusCodeForFailureClass(absl::string_view class_name) {
   return absl::StatusCode::kUnknown;
 }
 
+absl::StatusCode StatusCodeForFailure(const Failure& failure) {
+  if (failure.module == kBridgeFailureModule) {
+    for (int code = 1;
+         code <= static_cast<int>(absl::StatusCode::kUnauthenticated); ++code) {
+      if (ClassForCode(static_cast<absl::StatusCode>(code)) ==
+          failure.class_name) {
+        return static_cast<absl::StatusCode>(code);
+      }
+    }
+  }
+  return StatusCodeForFailureClass(failure.class_name);
+}
+
 absl::Status FailureToStatus(const Failure& failure) {
-  absl::Status status(StatusCodeForFailureClass(failure.class_name),
-                      failure.message);
+  absl::Status status(StatusCodeForFailure(failure), failure.message);
   status.SetPayload(kFailurePayloadUrl, absl::Cord(EncodeFailure(failure)));
   return status;
 }

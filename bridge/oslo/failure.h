@@ -66,8 +66,14 @@ Failure UnsupportedVersionFailure(absl::string_view version,
 // RESOURCE_EXHAUSTED; anything else UNKNOWN. A "_Remote" suffix is ignored.
 absl::StatusCode StatusCodeForFailureClass(absl::string_view class_name);
 
-// A status with the failure's code and message that carries the failure
-// itself (payload kFailurePayloadUrl).
+// The code a failure stands for: when it was made from a C++ endpoint's
+// status (module kBridgeFailureModule, see FailureFromStatusOrDefault), that
+// status's code again, so UNIMPLEMENTED or UNAUTHENTICATED survive the trip;
+// otherwise StatusCodeForFailureClass(class).
+absl::StatusCode StatusCodeForFailure(const Failure& failure);
+
+// A status with the failure's code (StatusCodeForFailure) and message that
+// carries the failure itself (payload kFailurePayloadUrl).
 absl::Status FailureToStatus(const Failure& failure);
 
 // The failure a status carries, or nullopt.

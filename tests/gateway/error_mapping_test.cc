@@ -123,6 +123,34 @@ TEST(ErrorMapperTest, RemoteSuffixIsIgnoredForTheCode) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ErrorMapperTest, ACppEndpointsCodeSurvivesTheTrip) {
+  // What a generated C++ endpoint's non-OK status becomes on the wire.
+  for (absl::StatusCode code :
+       {absl::StatusCode::kUnimplemented, absl::StatusCode::kUnauthenticated,
+        absl::StatusCode::kFailedPrecondition, absl::StatusCode::kInternal,
+        absl::StatusCode::kAborted, absl::StatusCode::kNotFound}) {
+    const oslo::Failure failure =
+        oslo::FailureFromStatusOrDefault(absl::Status(code, "from C++"));
+    const grpc::Status status =
+        Defaults().ToGrpc(oslo::FailureToStatus(failure));
+    EXPECT_EQ(static_cast<int>(status.error_code()), static_cast<int>(code))
+        << failure.class_name;
+    EXPECT_EQ(Decode(status).info.domain(), oslo::kBridgeFailureModule);
+  }
+  // The same class names from another module follow the table.
+  EXPECT_EQ(Defaults().ToGrpc(FailureStatus("Unimplemented")).error_code(),
+            grpc::StatusCode::UNKNOWN);
+  // Overrides still come first.
+  absl::StatusOr<ErrorMapper> mapper =
+      ErrorMapper::Create("Unimplemented=ABORTED", false);
+  ASSERT_TRUE(mapper.ok());
+  EXPECT_EQ(mapper
+                ->ToGrpc(oslo::FailureToStatus(oslo::FailureFromStatusOrDefault(
+                    absl::UnimplementedError("x"))))
+                .error_code(),
+            grpc::StatusCode::ABORTED);
+}
+
 TEST(ErrorMapperTest, OverridesWinOverTheDefaults) {
   absl::StatusOr<ErrorMapper> mapper = ErrorMapper::Create(
       "QuotaExceeded=RESOURCE_EXHAUSTED,*Gone=NOT_FOUND,MyError*=ABORTED,"
