@@ -13,6 +13,10 @@
 namespace amqp::transport {
 namespace {
 
+constexpr absl::string_view kEscapeHint =
+    " (if a user name or password has a ',', '/', '?', '@' or '%', "
+    "percent-encode it: %2C, %2F, %3F, %40, %25)";
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   c = absl::ascii_tolower(c);
@@ -61,8 +65,16 @@ std::string Quote(absl::string_view text) {
   return out;
 }
 
-absl::StatusOr<BrokerHost> ParseHost(absl::string_view netloc) {
+// `url_has_credentials`: some part of the URL has an '@'. Then text of a
+// host without one may be the start of a password split off at an unescaped
+// ',', '/' or '?' ("u:pass,word@h" reads as host "u", port "pass"), so the
+// errors do not show that text.
+absl::StatusOr<BrokerHost> ParseHost(absl::string_view netloc,
+                                     bool url_has_credentials) {
   BrokerHost host;
+  const bool has_credentials = netloc.find('@') != absl::string_view::npos;
+  // Whether the text of the address may appear in an error.
+  const bool show = has_credentials || !url_has_credentials;
   absl::string_view address = netloc;
   if (const size_t at = netloc.rfind('@'); at != absl::string_view::npos) {
     absl::string_view credentials = netloc.substr(0, at);
@@ -86,14 +98,16 @@ absl::StatusOr<BrokerHost> ParseHost(absl::string_view netloc) {
   if (absl::ConsumePrefix(&address, "[")) {
     const size_t close = address.find(']');
     if (close == absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unterminated IPv6 host '[", address, "' in transport_url"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unterminated IPv6 host '[", show ? address : "...",
+                       "' in transport_url", show ? "" : kEscapeHint));
     }
     host.host = std::string(address.substr(0, close));
     absl::string_view rest = address.substr(close + 1);
     if (!rest.empty() && !absl::ConsumePrefix(&rest, ":")) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unexpected '", rest, "' after IPv6 host in transport_url"));
+          "unexpected '", show ? rest : "...",
+          "' after IPv6 host in transport_url", show ? "" : kEscapeHint));
     }
     port = rest;
   } else {
@@ -107,6 +121,11 @@ absl::StatusOr<BrokerHost> ParseHost(absl::string_view netloc) {
   if (!port.empty()) {
     if (!absl::SimpleAtoi(port, &host.port) || host.port <= 0 ||
         host.port > 65535) {
+      if (!show) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("bad port for host '", host.host, "' in transport_url",
+                         kEscapeHint));
+      }
       return absl::InvalidArgumentError(absl::StrCat(
           "bad port '", port, "' for host '", host.host, "' in transport_url"));
     }
@@ -144,10 +163,25 @@ absl::StatusOr<TransportUrl> ParseTransportUrl(absl::string_view url) {
     path = rest.substr(slash + 1);
   }
 
+  // A password with an unescaped '/' or '?' ends the hosts early and its
+  // rest lands in the vhost or the query, which are logged: refuse it
+  // without showing any of it.
+  const bool at_after_hosts = path.find('@') != absl::string_view::npos ||
+                              query.find('@') != absl::string_view::npos;
+  if (at_after_hosts) {
+    for (absl::string_view netloc : absl::StrSplit(netlocs, ',')) {
+      if (netloc.find('@') == absl::string_view::npos) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "transport_url has an '@' after its host list", kEscapeHint));
+      }
+    }
+  }
+  const bool url_has_credentials =
+      rest.find('@') != absl::string_view::npos || at_after_hosts;
   if (!netlocs.empty()) {
     parsed.hosts.clear();
     for (absl::string_view netloc : absl::StrSplit(netlocs, ',')) {
-      absl::StatusOr<BrokerHost> host = ParseHost(netloc);
+      absl::StatusOr<BrokerHost> host = ParseHost(netloc, url_has_credentials);
       if (!host.ok()) return host.status();
       parsed.hosts.push_back(*std::move(host));
     }
@@ -192,6 +226,18 @@ std::string TransportUrl::Redacted() const {
                     absl::StrJoin(query, "&", absl::PairFormatter("=")));
   }
   return out;
+}
+
+bool AbslParseFlag(absl::string_view text, TransportUrlFlag* flag,
+                   std::string* /*error*/) {
+  flag->text = std::string(text);
+  return true;
+}
+
+std::string AbslUnparseFlag(const TransportUrlFlag& flag) {
+  if (flag.text.find('@') == std::string::npos) return flag.text;
+  absl::StatusOr<TransportUrl> url = ParseTransportUrl(flag.text);
+  return url.ok() ? url->Redacted() : "(an invalid transport_url, not shown)";
 }
 
 }  // namespace amqp::transport

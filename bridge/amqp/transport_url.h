@@ -44,6 +44,21 @@ struct TransportUrl {
 // the offending part but never contain a password.
 absl::StatusOr<TransportUrl> ParseTransportUrl(absl::string_view url);
 
+// The type of a --transport_url command-line flag. absl prints a flag's value
+// (--help shows "currently: ...") through AbslUnparseFlag, which gives this
+// one with its passwords replaced by "***"; parsing keeps the text as it is
+// and never fails, so absl never quotes it in an error either:
+//
+//   ABSL_FLAG(amqp::transport::TransportUrlFlag, transport_url,
+//             {"rabbit://"}, "oslo transport_url");
+//   ParseTransportUrl(absl::GetFlag(FLAGS_transport_url).text);
+struct TransportUrlFlag {
+  std::string text;
+};
+bool AbslParseFlag(absl::string_view text, TransportUrlFlag* flag,
+                   std::string* error);
+std::string AbslUnparseFlag(const TransportUrlFlag& flag);
+
 }  // namespace amqp::transport
 
 #endif  // BRIDGE_AMQP_TRANSPORT_URL_H_

@@ -33,7 +33,8 @@
 #include "bridge/rpc/rpc_client.h"
 #include "bridge/rpc/rpc_server.h"
 
-ABSL_FLAG(std::string, transport_url, "rabbit://",
+// Its own type: --help shows the current value with passwords as "***".
+ABSL_FLAG(amqp::transport::TransportUrlFlag, transport_url, {"rabbit://"},
           "oslo transport_url: rabbit://user:pass@host:port[,host2...]/vhost"
           "[?option=value...]");
 ABSL_FLAG(std::string, exchange, "openstack",
@@ -98,7 +99,7 @@ struct Transport {
 
 absl::StatusOr<Transport> LoadTransport() {
   absl::StatusOr<transport::TransportUrl> url =
-      transport::ParseTransportUrl(absl::GetFlag(FLAGS_transport_url));
+      transport::ParseTransportUrl(absl::GetFlag(FLAGS_transport_url).text);
   if (!url.ok()) return url.status();
   Transport t{*std::move(url), {}};
   if (absl::Status s = transport::ApplyUrlQuery(t.url, &t.rabbit); !s.ok()) {

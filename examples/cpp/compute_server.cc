@@ -20,8 +20,9 @@
 #include "bridge/rpc/rpc_server.h"
 #include "examples/cpp/compute_service.h"
 
-ABSL_FLAG(std::string, transport_url, "rabbit://guest:guest@127.0.0.1:5672/",
-          "oslo transport_url");
+// Its own type: --help shows the current value with passwords as "***".
+ABSL_FLAG(amqp::transport::TransportUrlFlag, transport_url,
+          {"rabbit://guest:guest@127.0.0.1:5672/"}, "oslo transport_url");
 ABSL_FLAG(std::string, exchange, "openstack", "control exchange");
 ABSL_FLAG(std::string, topic, "compute", "topic to serve");
 ABSL_FLAG(std::string, server, "host1", "this server's name (topic.server)");
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
   google::InitGoogleLogging(argv[0]);
 
   absl::StatusOr<amqp::transport::TransportUrl> url =
-      amqp::transport::ParseTransportUrl(absl::GetFlag(FLAGS_transport_url));
+      amqp::transport::ParseTransportUrl(
+          absl::GetFlag(FLAGS_transport_url).text);
   amqp::transport::RabbitOptions rabbit;
   absl::Status status =
       url.ok() ? amqp::transport::ApplyUrlQuery(*url, &rabbit) : url.status();

@@ -93,13 +93,48 @@ TEST(TransportUrlTest, RejectsBadUrlsWithoutLeakingPasswords) {
            Case{"rabbit://u:secret@h:70000/", "bad port '70000'"},
            Case{"rabbit://u:secret@[::1/", "unterminated IPv6"},
            Case{"rabbit://u:sec%zzret@h/", "bad %-escape in the password"},
+           // Unescaped ',', '/' or '?' in a password split it: its start
+           // reads as a host's port, its end as another host, the vhost or
+           // the query. None of it may show.
+           Case{"rabbit://u:sec,ret@h/", "bad port for host 'u'"},
+           Case{"rabbit://u:sec/ret@h/", "an '@' after its host list"},
+           Case{"rabbit://u:sec?ret@h/", "an '@' after its host list"},
+           Case{"rabbit://u:1234/secret@h/", "percent-encode"},
+           Case{"rabbit://u:p@h1,u:secret/x@h2/", "an '@' after its host"},
+           Case{"rabbit://[secret,x@h/", "unterminated IPv6 host '[...'"},
        }) {
     absl::StatusOr<TransportUrl> url = ParseTransportUrl(c.url);
     ASSERT_FALSE(url.ok()) << c.url;
     EXPECT_EQ(url.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(url.status().message(), HasSubstr(c.message)) << c.url;
     EXPECT_THAT(url.status().message(), ::testing::Not(HasSubstr("secret")));
+    EXPECT_THAT(url.status().message(), ::testing::Not(HasSubstr("sec'")));
+    EXPECT_THAT(url.status().message(), ::testing::Not(HasSubstr("1234")));
   }
+}
+
+TEST(TransportUrlTest, SplitPasswordsStillParseWhenEscaped) {
+  absl::StatusOr<TransportUrl> url =
+      ParseTransportUrl("rabbit://u:sec%2Cr%2Fe%3Ft%40@h/v%40x");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->hosts[0].password, "sec,r/e?t@");
+  EXPECT_EQ(url->vhost, "v@x");
+  // Without credentials anywhere, a bad port is shown: it is no secret.
+  EXPECT_THAT(ParseTransportUrl("rabbit://h:notaport/").status().message(),
+              HasSubstr("bad port 'notaport'"));
+}
+
+TEST(TransportUrlTest, FlagTypePrintsPasswordsRedacted) {
+  TransportUrlFlag flag;
+  std::string error;
+  ASSERT_TRUE(
+      AbslParseFlag("rabbit://u:secret@h:1,v:secret2@g/x", &flag, &error));
+  EXPECT_EQ(flag.text, "rabbit://u:secret@h:1,v:secret2@g/x");
+  EXPECT_EQ(AbslUnparseFlag(flag), "rabbit://u:***@h:1,v:***@g:5672/x");
+  ASSERT_TRUE(AbslParseFlag("rabbit://u:sec,ret@h/", &flag, &error));
+  EXPECT_THAT(AbslUnparseFlag(flag), ::testing::Not(HasSubstr("sec")));
+  ASSERT_TRUE(AbslParseFlag("rabbit://", &flag, &error));
+  EXPECT_EQ(AbslUnparseFlag(flag), "rabbit://");
 }
 
 }  // namespace
