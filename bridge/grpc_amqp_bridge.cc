@@ -13,7 +13,11 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -23,10 +27,13 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
+#include "bridge/amqp/transport_url.h"
 #include "bridge/config/bridge_config.h"
 #include "bridge/gateway/bridge_service.h"
 #include "bridge/gateway/error_mapping.h"
@@ -45,7 +52,8 @@ ABSL_FLAG(std::vector<std::string>, descriptor_set, {},
           "for several. Every service with (amqp.service) options is served.");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "gRPC address to listen on (HOST:PORT; port 0 picks a free one).");
-ABSL_FLAG(std::string, transport_url, "rabbit://",
+// Its own type: --help shows the current value with passwords as "***".
+ABSL_FLAG(amqp::transport::TransportUrlFlag, transport_url, {"rabbit://"},
           "oslo transport_url: rabbit://USER:PASS@HOST:PORT[,HOST2...]/VHOST"
           "[?oslo_messaging_rabbit options]. The password is never logged.");
 ABSL_FLAG(std::string, control_exchange, "openstack",
@@ -73,6 +81,14 @@ ABSL_FLAG(int, max_receive_message_bytes, 4 << 20,
 ABSL_FLAG(int64_t, max_inflight, 10000,
           "gRPC calls in progress at once; beyond it a call fails at once "
           "with RESOURCE_EXHAUSTED. 0 = no limit.");
+ABSL_FLAG(std::string, grpc_tls_cert, "",
+          "PEM certificate chain of the gRPC server. With --grpc_tls_key, the "
+          "gRPC port serves TLS only (no plaintext); without, plaintext.");
+ABSL_FLAG(std::string, grpc_tls_key, "", "PEM private key of --grpc_tls_cert.");
+ABSL_FLAG(std::string, grpc_tls_client_ca, "",
+          "PEM file of the CAs that sign client certificates. Set (needs "
+          "--grpc_tls_cert): every client must present a certificate that "
+          "verifies against it, or its connection is refused (mutual TLS).");
 
 namespace amqp {
 namespace {
@@ -89,7 +105,10 @@ constexpr absl::string_view kConfigFlags[] = {"transport_url",
                                               "io_threads",
                                               "max_message_bytes",
                                               "max_receive_message_bytes",
-                                              "max_inflight"};
+                                              "max_inflight",
+                                              "grpc_tls_cert",
+                                              "grpc_tls_key",
+                                              "grpc_tls_client_ca"};
 
 // The command line's flags in order, as (name, value) pairs: "--a=b",
 // "-a=b", "--a b" (when b is not a flag) and "--a"/"--noa" (bools, value
@@ -139,6 +158,51 @@ config::ConfigOverrides FlagOverrides(int argc, char** argv) {
   return overrides;
 }
 
+// A whole PEM file; the error names the setting and the path.
+absl::StatusOr<std::string> ReadPem(absl::string_view setting,
+                                    const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file.is_open()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read ", setting, " ", path, ": ", strerror(errno)));
+  }
+  std::string text((std::istreambuf_iterator<char>(file)),
+                   std::istreambuf_iterator<char>());
+  if (file.bad()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read ", setting, " ", path));
+  }
+  if (text.find("-----BEGIN ") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(setting, " ", path, " is not a PEM file"));
+  }
+  return text;
+}
+
+// Plaintext, TLS, or TLS that requires and verifies client certificates.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const config::BridgeConfig& config) {
+  if (config.grpc_tls_cert.empty()) return grpc::InsecureServerCredentials();
+  absl::StatusOr<std::string> cert =
+      ReadPem("grpc_tls_cert", config.grpc_tls_cert);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key =
+      ReadPem("grpc_tls_key", config.grpc_tls_key);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!config.grpc_tls_client_ca.empty()) {
+    absl::StatusOr<std::string> ca =
+        ReadPem("grpc_tls_client_ca", config.grpc_tls_client_ca);
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    options.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
 int Run(int argc, char** argv) {
   absl::StatusOr<config::BridgeConfig> config = config::LoadBridgeConfig(
       absl::GetFlag(FLAGS_config), FlagOverrides(argc, argv));
@@ -147,6 +211,13 @@ int Run(int argc, char** argv) {
     return 2;
   }
   LOG(INFO) << "starting: " << config::DescribeConfig(*config);
+  // Bad TLS files stop the bridge before it touches the broker.
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentials(*config);
+  if (!credentials.ok()) {
+    std::cerr << "grpc_amqp_bridge: " << credentials.status().message() << "\n";
+    return 2;
+  }
 
   absl::StatusOr<std::unique_ptr<gateway::RouteTable>> routes =
       gateway::RouteTable::Load(config->descriptor_sets,
@@ -196,8 +267,7 @@ int Run(int argc, char** argv) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(config->listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(config->max_receive_message_bytes);
   builder.RegisterService(&reflection);
   builder.RegisterCallbackGenericService(&service);

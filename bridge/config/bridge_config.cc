@@ -197,6 +197,21 @@ const Setting kSettings[] = {
        return ParseCount<int64_t>(value, 0, kMaxInflightLimit,
                                   &config->max_inflight);
      }},
+    {"grpc_tls_cert", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       config->grpc_tls_cert = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"grpc_tls_key", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       config->grpc_tls_key = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"grpc_tls_client_ca", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       config->grpc_tls_client_ca = std::string(value);
+       return absl::OkStatus();
+     }},
 };
 
 const Setting* FindSetting(absl::string_view key) {
@@ -307,6 +322,16 @@ absl::StatusOr<BridgeConfig> LoadBridgeConfig(
         absl::StrCat("RabbitMQ options ([", kRabbitSection,
                      "] and the transport_url query): ", s.message()));
   }
+  if (config.grpc_tls_cert.empty() != config.grpc_tls_key.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "grpc_tls_cert and grpc_tls_key go together: give both or neither ([",
+        kBridgeSection, "] or --grpc_tls_cert/--grpc_tls_key)"));
+  }
+  if (!config.grpc_tls_client_ca.empty() && config.grpc_tls_cert.empty()) {
+    return absl::InvalidArgumentError(
+        "grpc_tls_client_ca needs grpc_tls_cert and grpc_tls_key: client "
+        "certificates are only asked for over TLS");
+  }
   if (config.descriptor_sets.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("no descriptor set to serve: give --descriptor_set or [",
@@ -332,6 +357,15 @@ std::string DescribeConfig(const BridgeConfig& config) {
       " max_receive_message_bytes=", config.max_receive_message_bytes,
       " max_inflight=", config.max_inflight,
       " error_map=", config.error_map.empty() ? "(default)" : config.error_map,
+      " grpc_tls=",
+      config.grpc_tls_cert.empty()
+          ? "off"
+          : absl::StrCat("cert ", config.grpc_tls_cert,
+                         config.grpc_tls_client_ca.empty()
+                             ? ", no client certificates"
+                             : absl::StrCat(", client certificates verified "
+                                            "against ",
+                                            config.grpc_tls_client_ca)),
       " ssl=", BoolText(rabbit.ssl),
       " heartbeat_timeout_threshold=", rabbit.heartbeat_timeout_threshold,
       " durable_queues=", BoolText(transport::DurableQueues(rabbit)),

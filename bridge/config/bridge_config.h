@@ -97,6 +97,15 @@ struct BridgeConfig {
   // [grpc_amqp_bridge] max_inflight: gRPC calls in progress at once; beyond
   // it a call fails at once with RESOURCE_EXHAUSTED. 0 = no limit.
   int64_t max_inflight = 10000;
+  // [grpc_amqp_bridge] grpc_tls_cert, grpc_tls_key: PEM files of the gRPC
+  // server's certificate chain and private key. Both set: the gRPC port
+  // serves TLS only; neither: plaintext.
+  std::string grpc_tls_cert;
+  std::string grpc_tls_key;
+  // [grpc_amqp_bridge] grpc_tls_client_ca: PEM file of the CAs that sign
+  // client certificates. Set (needs grpc_tls_cert): every client must
+  // present a certificate that verifies against it (mutual TLS).
+  std::string grpc_tls_client_ca;
   // The file the settings were read from; "" when none.
   std::string config_file;
 };
@@ -106,7 +115,8 @@ struct BridgeConfig {
 // the keys of [DEFAULT] and [grpc_amqp_bridge] above (transport_url,
 // control_exchange, rpc_response_timeout, listen, descriptor_set,
 // gather_window, fail_fast_no_consumer, error_map, include_tracebacks,
-// io_threads, max_message_bytes, max_receive_message_bytes, max_inflight);
+// io_threads, max_message_bytes, max_receive_message_bytes, max_inflight,
+// grpc_tls_cert, grpc_tls_key, grpc_tls_client_ca);
 // values are parsed like the file's. --descriptor_set replaces
 // the file's list. [oslo_messaging_rabbit] options have no flags: put them in
 // the transport_url query instead.

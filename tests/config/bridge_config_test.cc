@@ -356,6 +356,35 @@ TEST(BridgeConfigTest, BadTransportUrlNeverShowsThePassword) {
   EXPECT_THAT(s.message(), Not(HasSubstr("Hunter2Secret")));
 }
 
+TEST(BridgeConfigTest, GrpcTlsFilesFromFileAndFlags) {
+  const std::string path = FileWith("tls.conf",
+                                    "grpc_tls_cert = /etc/b/cert.pem\n"
+                                    "grpc_tls_key = /etc/b/key.pem\n"
+                                    "grpc_tls_client_ca = /etc/b/ca.pem\n");
+  BridgeConfig config = Load(path, {});
+  EXPECT_EQ(config.grpc_tls_cert, "/etc/b/cert.pem");
+  EXPECT_EQ(config.grpc_tls_key, "/etc/b/key.pem");
+  EXPECT_EQ(config.grpc_tls_client_ca, "/etc/b/ca.pem");
+  EXPECT_THAT(DescribeConfig(config),
+              HasSubstr("grpc_tls=cert /etc/b/cert.pem, client certificates "
+                        "verified against /etc/b/ca.pem"));
+  config = Load(path, {{"grpc_tls_cert", "c2.pem"}});
+  EXPECT_EQ(config.grpc_tls_cert, "c2.pem");
+  EXPECT_THAT(DescribeConfig(Load("", kMinimal)), HasSubstr("grpc_tls=off"));
+}
+
+TEST(BridgeConfigTest, GrpcTlsSettingsGoTogether) {
+  absl::Status s = LoadError(
+      "", {{"descriptor_set", "a.pb"}, {"grpc_tls_cert", "cert.pem"}});
+  EXPECT_THAT(s.message(), HasSubstr("grpc_tls_cert and grpc_tls_key go "
+                                     "together"));
+  s = LoadError("", {{"descriptor_set", "a.pb"}, {"grpc_tls_key", "key.pem"}});
+  EXPECT_THAT(s.message(), HasSubstr("go together"));
+  s = LoadError("",
+                {{"descriptor_set", "a.pb"}, {"grpc_tls_client_ca", "ca.pem"}});
+  EXPECT_THAT(s.message(), HasSubstr("grpc_tls_client_ca needs grpc_tls_cert"));
+}
+
 TEST(BridgeConfigTest, BadFlagValuesNameTheFlag) {
   absl::Status s = LoadError(
       "", {{"descriptor_set", "a.pb"}, {"rpc_response_timeout", "abc"}});
