@@ -235,7 +235,10 @@ bool AmqpGenerator::Generate(
   for (int i = 0; i < file->service_count(); ++i) {
     absl::StatusOr<ServiceMap> map = schema::MapService(*file->service(i));
     if (!map.ok()) {
-      *error = std::string(map.status().message());
+      // protoc names the file itself: "x.proto: Service.Method: ...".
+      absl::string_view message = map.status().message();
+      absl::ConsumePrefix(&message, absl::StrCat(file->name(), ": "));
+      *error = std::string(message);
       return false;
     }
     maps.push_back(*std::move(map));
