@@ -37,12 +37,12 @@ def describe_stats(name, stats):
     return f"{name}: {threads} threads, {rss / 1024:.1f} MiB RSS"
 
 
-def cpp_server(topic, server, *flags, transport_url=None):
+def cpp_server(topic, server, *flags, transport_url=None, name=None):
     """examples/cpp/compute_server with extra flags, once it consumes."""
     process = harness.Process(
         [harness.runfile("examples/cpp/compute_server"),
          f"--transport_url={transport_url or harness.TRANSPORT_URL}",
-         f"--topic={topic}", f"--server={server}", *flags], f"cpp-{server}")
+         f"--topic={topic}", f"--server={server}", *flags], name or f"cpp-{server}")
     try:
         process.wait_for_output("ready", timeout=30)
     except Exception:
