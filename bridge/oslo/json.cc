@@ -175,7 +175,7 @@ void AppendU16(uint32_t unit, std::string* out) {
 // Decodes one UTF-8 sequence at s[*i], advancing *i. Returns 0xFFFD for
 // malformed input (one byte consumed). Encoded surrogates (ED A0..BF xx) are
 // accepted, because RapidJSON stores a lone "\udc00" escape that way and
-// Python round-trips lone surrogates.
+// Python round-trips lone surrogates (but see the caller for high ones).
 uint32_t DecodeUtf8(absl::string_view s, size_t* i) {
   const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
   const uint8_t b0 = byte(*i);
@@ -279,7 +279,15 @@ void AppendPyJsonString(absl::string_view utf8, std::string* out) {
       ++i;
       continue;
     }
-    const uint32_t cp = DecodeUtf8(utf8, &i);
+    uint32_t cp = DecodeUtf8(utf8, &i);
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+      // An encoded high surrogate stays only as the first half of a pair:
+      // RapidJSON (unlike Python) refuses "\ud8xx" without a "\udcxx" after
+      // it, so a lone one would make text our own parser rejects.
+      size_t next = i;
+      const uint32_t low = i < utf8.size() ? DecodeUtf8(utf8, &next) : 0;
+      if (low < 0xdc00 || low > 0xdfff) cp = 0xfffd;
+    }
     if (cp >= 0x10000) {
       const uint32_t v = cp - 0x10000;
       AppendU16(0xd800 | (v >> 10), out);

@@ -56,6 +56,26 @@ TEST(PyJsonStringTest, InvalidUtf8BecomesReplacementCharacter) {
   EXPECT_EQ(PyString("\xc0\xaf"), R"("\ufffd\ufffd")");  // overlong
 }
 
+TEST(PyJsonStringTest, EncodedSurrogatesStayParsable) {
+  // A lone low surrogate is what RapidJSON stores for "\udc00": kept.
+  EXPECT_EQ(PyString("\xed\xb0\x80"), R"("\udc00")");
+  // A high one only with a low one after it (found by fuzzing: a lone
+  // "\ud924" made a failure text that DecodeFailure refused).
+  EXPECT_EQ(PyString("\xed\xa0\x80\xed\xb0\x80"), R"("\ud800\udc00")");
+  EXPECT_EQ(PyString("\xed\xa4\xa4n"), R"("\ufffdn")");
+  EXPECT_EQ(PyString("\xed\xa4\xa4"), R"("\ufffd")");
+  EXPECT_EQ(PyString("\xed\xa4\xa4\xed\xa4\xa4\xed\xb0\x80"),
+            R"("\ufffd\ud924\udc00")");
+  for (const std::string text :
+       {"\xed\xb0\x80", "\xed\xa0\x80\xed\xb0\x80", "\xed\xa4\xa4n",
+        "a\xed\xa4\xa4\xed\xa4\xa4\xed\xb0\x80", "\xed\xbf\xbf\xed\xa0\x80"}) {
+    std::string json;
+    AppendPyJsonString(text, &json);
+    JsonDocument doc = NewJsonDocument();
+    EXPECT_TRUE(ParseJson(json, &doc).ok()) << json;
+  }
+}
+
 TEST(PyFloatTest, MatchesPythonReprForEveryGolden) {
   const std::string text =
       testing::ReadFileOrDie(testing::TestdataPath("float_repr.txt"));
