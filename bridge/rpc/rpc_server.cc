@@ -57,6 +57,7 @@ RpcServer::RpcServer(Options options, const Dispatcher* dispatcher)
       [this](transport::Delivery& d) { return OnDelivery(d); }};
   config.max_message_bytes = options_.max_message_bytes;
   io_ = std::make_unique<transport::IoThread>(std::move(config));
+  io_set_.Notify();
 }
 
 bool RpcServer::WaitReady(absl::Duration timeout) const {
@@ -64,6 +65,7 @@ bool RpcServer::WaitReady(absl::Duration timeout) const {
 }
 
 absl::Status RpcServer::DeclareAndConsume(transport::Connection& c) {
+  io_set_.WaitForNotification();
   if (stopping_.load()) return absl::CancelledError("server is stopping");
   // Parked deliveries of a lost connection were never acked: the broker
   // delivers them again.

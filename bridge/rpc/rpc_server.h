@@ -36,6 +36,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "bridge/amqp/io_thread.h"
 #include "bridge/amqp/rabbit_options.h"
@@ -123,6 +124,11 @@ class RpcServer {
 
   DeadlineTimer timer_;
   WorkerPool workers_;
+  // Notified once io_ is set. The I/O thread starts (and may connect and
+  // consume) inside IoThread's constructor, before the assignment to io_:
+  // DeclareAndConsume waits for this, so no delivery, and no worker or
+  // timer that uses io_, runs before io_ is there.
+  absl::Notification io_set_;
   std::unique_ptr<transport::IoThread> io_;  // last: stops first
 };
 
