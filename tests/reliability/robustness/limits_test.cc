@@ -228,5 +228,19 @@ TEST_F(LimitsTest, OversizedReplyIsRejectedAndTheClientKeepsWorking) {
   EXPECT_EQ(client->pending_calls(), 0u);
 }
 
+// Bodies within the limit but over one AMQP frame (128 KiB) are read whole,
+// both ways: a 1 MiB request and a 3 MiB reply.
+TEST_F(LimitsTest, LargeMessagesWithinTheLimitSpanManyFrames) {
+  std::unique_ptr<RpcServer> server = StartServer({});
+  std::unique_ptr<RpcClient> client =
+      StartClient(transport::kDefaultMaxMessageBytes);
+  const std::string pad(1 << 20, 'q');
+  absl::StatusOr<std::string> reply = client->Call(
+      spec_, "big", absl::StrCat(R"({"bytes": 3145728, "pad": ")", pad, "\"}"));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->size(), 3145728u + 2);
+  EXPECT_EQ(reply->find_first_not_of('x', 1), reply->size() - 1);
+}
+
 }  // namespace
 }  // namespace amqp::rpc
