@@ -164,9 +164,12 @@ class BrokerRestartTest(harness.unittest.TestCase):
         broker_stopped = False
         try:
             # A call in flight when the broker goes: its reply can never come,
-            # but it must end by its deadline, not hang.
+            # but it must end by its deadline, not hang. The work outlasts the
+            # deadline, so no reply makes it in time even when stop_app is
+            # slow to close the connections (it took 2.2 s once, and a 2 s
+            # snapshot's reply got through).
             in_flight = self.bridge.unary("SnapshotInstance", self.m.Snapshot).future(
-                self.m.SnapshotInstanceRequest(instance_uuid="vm-1", seconds=2), timeout=4)
+                self.m.SnapshotInstanceRequest(instance_uuid="vm-1", seconds=6), timeout=4)
             in_flight_started = time.monotonic()
             # A SUBSCRIBE stream open across the outage: its queue is declared
             # again on reconnect and it receives casts again.
