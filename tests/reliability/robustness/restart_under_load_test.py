@@ -227,9 +227,43 @@ class RestartUnderLoadTest(harness.unittest.TestCase):
         # Durable queues and exchanges outlive broker restarts: delete ours.
         raw = rb.RawAmqp()
         try:
-            for queue in (self.durable.topic, f"{self.durable.topic}.host1"):
+            for queue in (self.durable.topic, f"{self.durable.topic}.host1",
+                          f"{self.durable.topic}_parked"):
                 raw.channel.queue_delete(queue)
             raw.channel.exchange_delete(self.durable.exchange)
+        finally:
+            raw.close()
+
+    def park_messages(self):
+        """What RabbitMQ keeps over stop_app/start_app, shown directly: 10
+        persistent (delivery_mode 2), publisher-confirmed messages in a queue
+        with no consumer, once durable and once transient like oslo's."""
+        raw = rb.RawAmqp()
+        parked = {}
+        try:
+            for leg in self.legs:
+                queue = f"{leg.topic}_parked"
+                raw.channel.queue_declare(queue, durable=leg.durable, auto_delete=False)
+                raw.channel.queue_bind(queue, leg.exchange, queue)
+                for n in range(10):
+                    raw.publish(leg.exchange, queue, f'{{"n": {n}}}')
+                parked[leg.name] = queue
+        finally:
+            raw.close()
+        return parked
+
+    def check_parked_messages(self, parked):
+        raw = rb.RawAmqp()
+        try:
+            _, count, _ = raw.channel.queue_declare(parked["durable"], passive=True)
+            report("a durable queue's 10 confirmed persistent messages after the restart",
+                   f"{count} left")
+            self.assertEqual(count, 10)
+            raw.channel.queue_delete(parked["durable"])
+            with self.assertRaises(amqp.exceptions.NotFound):
+                raw.channel.queue_declare(parked["transient"], passive=True)
+            report("a transient queue with 10 confirmed persistent messages after the restart",
+                   "gone, with its messages")
         finally:
             raw.close()
 
@@ -246,6 +280,7 @@ class RestartUnderLoadTest(harness.unittest.TestCase):
         bridge_load.start()
         previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
         broker_stopped = False
+        parked = self.park_messages()
         try:
             time.sleep(WARMUP_SECONDS)
             before = self.stats()
@@ -302,6 +337,8 @@ class RestartUnderLoadTest(harness.unittest.TestCase):
                              f"{name}: failures long after the broker was back")
             self.assertTrue(any(op.end >= stop_at and op.end <= up_at and op.code != "OK"
                                 for op in records), f"{name}: the outage went unnoticed")
+
+        self.check_parked_messages(parked)
 
         # The servers consume again: their queues have consumers.
         raw = rb.RawAmqp()
