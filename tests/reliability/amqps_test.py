@@ -182,7 +182,8 @@ class AmqpsTest(harness.unittest.TestCase):
         conns = self.tls_connections()
         ours = {k: v for k, v in conns.items()
                 if k.endswith(f":{bridge.popen.pid}") or k.endswith(f":{server.popen.pid}")}
-        self.assertEqual(len(ours), 3, conns)  # two bridge I/O threads + the server
+        # Two bridge I/O threads and the server, at least.
+        self.assertGreaterEqual(len(ours), 3, conns)
         self.assertTrue(all(ssl for ssl, _ in ours.values()), ours)
 
         # The same bridge with the rogue CA: up, NOT_SERVING, calls UNAVAILABLE.

@@ -87,6 +87,10 @@ def amqp_login(port, timeout=2, user="guest", password="guest", cafile=None):
         conn.collect()
 
 
+class PortClash(AssertionError):
+    """A node could not listen on a port it was given (eaddrinuse)."""
+
+
 @dataclasses.dataclass
 class TlsListener:
     """An AMQPS listener: the broker's certificate chain and key (PEM files).
@@ -105,10 +109,8 @@ class RabbitNode:
         self.name = f"{prefix}-{uuid.uuid4().hex[:8]}@localhost"
         self.short = self.name.split("@")[0]
         self.dir = tempfile.mkdtemp(prefix=f"{self.short}-", dir=workdir)
-        self.port = free_port()
-        self.dist_port = free_port()
         self.tls = tls
-        self.tls_port = free_port() if tls else None
+        self._pick_ports()
         self.cookie = cookie or secrets.token_hex(16)
         self.home = os.path.join(self.dir, "home")
         self.log_path = os.path.join(self.dir, "server.out")
@@ -122,15 +124,23 @@ class RabbitNode:
         os.chmod(cookie_path, 0o400)
         with open(os.path.join(self.dir, "enabled_plugins"), "w") as f:
             f.write("[].\n")
+        self._write_config()
+
+    def _pick_ports(self):
+        self.port = free_port()
+        self.dist_port = free_port()
+        self.tls_port = free_port() if self.tls else None
+
+    def _write_config(self):
         conf = [f"listeners.tcp.default = 127.0.0.1:{self.port}",
                 "loopback_users.guest = true",
                 "log.file.level = info",
                 "log.console = false"]
-        if tls:
+        if self.tls:
             conf += [f"listeners.ssl.default = 127.0.0.1:{self.tls_port}",
-                     f"ssl_options.cacertfile = {tls.cacertfile}",
-                     f"ssl_options.certfile = {tls.certfile}",
-                     f"ssl_options.keyfile = {tls.keyfile}",
+                     f"ssl_options.cacertfile = {self.tls.cacertfile}",
+                     f"ssl_options.certfile = {self.tls.certfile}",
+                     f"ssl_options.keyfile = {self.tls.keyfile}",
                      "ssl_options.verify = verify_none",
                      "ssl_options.fail_if_no_peer_cert = false"]
         with open(os.path.join(self.dir, "rabbitmq.conf"), "w") as f:
@@ -168,6 +178,7 @@ class RabbitNode:
                                       stdout=self._log, stderr=subprocess.STDOUT,
                                       stdin=subprocess.DEVNULL, start_new_session=True)
         self._launched_at = time.monotonic()
+        self._output_mark = len(self.output())
 
     def wait_ready(self, timeout=START_SECONDS):
         """Waits until the node accepts a guest login; returns the seconds
@@ -176,8 +187,10 @@ class RabbitNode:
         last = None
         while time.monotonic() < deadline:
             if self.popen.poll() is not None:
-                raise AssertionError(f"RabbitMQ node {self.name} exited "
-                                     f"{self.popen.returncode}:\n{self.output()[-4000:]}")
+                output = self.output()[self._output_mark:]
+                error = PortClash if "eaddrinuse" in output else AssertionError
+                raise error(f"RabbitMQ node {self.name} exited "
+                            f"{self.popen.returncode}:\n{output[-4000:]}")
             try:
                 amqp_login(self.port, timeout=1)
                 self.started_seconds = time.monotonic() - self._launched_at
@@ -190,8 +203,20 @@ class RabbitNode:
                              f"{self.output()[-4000:]}")
 
     def start(self, timeout=START_SECONDS):
-        self.launch()
-        return self.wait_ready(timeout)
+        """Boots the node; when a port it was given got taken meanwhile (by
+        a parallel test, say), boots it again on new ports, twice at most.
+        Returns the seconds the successful boot took."""
+        for attempt in range(3):
+            self.launch()
+            try:
+                return self.wait_ready(timeout)
+            except PortClash:
+                self._end_group(wait=5)
+                if attempt == 2:
+                    raise
+                self._pick_ports()
+                self._write_config()
+        raise AssertionError("unreachable")
 
     def ctl(self, *args, timeout=60, check=True):
         """rabbitmqctl -n <node> ARGS; returns its stdout."""
@@ -302,7 +327,13 @@ class RabbitCluster:
             for node in self.nodes:  # boot in parallel
                 node.launch()
             for node in self.nodes:
-                node.wait_ready()
+                try:
+                    node.wait_ready()
+                except PortClash:
+                    node._end_group(wait=5)
+                    node._pick_ports()
+                    node._write_config()
+                    node.start()
             seed = self.nodes[0]
             for node in self.nodes[1:]:
                 node.ctl("stop_app")
