@@ -134,7 +134,8 @@ class GrpcTlsTest(harness.unittest.TestCase):
                       bridge.output())
         channel = self.channel(bridge, client=self.client_cert)
         self.assertEqual(self.get_instance(channel).name, "web")
-        self.assertEqual(self.health(channel), SERVING)
+        # Health follows the broker connection, polled twice a second.
+        harness.wait_until(lambda: self.health(channel) == SERVING, 10, "health over mTLS")
         channel.close()
         self.assert_refused(self.channel(bridge), "a TLS client without a certificate")
         self.assert_refused(self.channel(bridge, client=self.rogue_client),
