@@ -205,7 +205,8 @@ class ClusterFailoverTest(harness.unittest.TestCase):
         cast(self.m.RebootInstanceRequest(host="host1", instance_uuid="vm-1", reboot_type=1),
              metadata=[("x-request-id", request_id)], timeout=CALL_TIMEOUT)
         self.server.wait_for_output(f"(request {request_id})", timeout=10)
-        self.assertEqual(self.health(), SERVING)
+        # The bridge polls its connections for health twice a second.
+        harness.wait_until(lambda: self.health() == SERVING, 2, "health SERVING")
 
     def fail_over(self, victim, survivor, label):
         """Kills `victim` while calls run; returns the seconds until calls
