@@ -372,7 +372,27 @@ class HostileInputTest(harness.unittest.TestCase):
             get.future(valid, timeout=CALL_TIMEOUT).cancel()
         self.assert_serving("200 cancelled calls")
 
-    # Last (unittest sorts by name): nothing grew -----------------------------
+    # Bursts, then last (unittest sorts by name): nothing grew --------------
+
+    def test_zy_bursts_of_every_shape(self):
+        """Every malformed shape 10 times over, back to back, on both sides:
+        what leaks per message would show in the readings of the last test."""
+        rounds = 10
+        before = {"server": len(rb.log_lines(self.server)),
+                  "bridge": len(rb.log_lines(self.bridge))}
+        for _ in range(rounds):
+            for _, body, options, _ in REQUESTS:
+                self.raw.publish("openstack", self.topic, body, **options)
+            for _, body, options, _ in REPLIES:
+                self.raw.publish("", self.reply_queue, body, **options)
+        self.raw.wait_empty(self.topic, timeout=30)
+        self.raw.wait_empty(self.reply_queue, timeout=30)
+        server = rb.wait_for_new_lines(self.server, before["server"], rounds * len(REQUESTS))
+        bridge = rb.wait_for_new_lines(self.bridge, before["bridge"], rounds * len(REPLIES))
+        self.assertEqual(len(server), rounds * len(REQUESTS))
+        self.assertEqual(len(bridge), rounds * len(REPLIES))
+        self.assert_serving("the bursts")
+
 
     def test_zz_threads_and_memory_stay_bounded(self):
         for _ in range(50):
