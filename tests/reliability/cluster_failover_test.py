@@ -19,6 +19,13 @@ kills node A with SIGKILL, as a crash would, while a client keeps calling:
 Then node A is started again (it rejoins from its data folder), node B is
 killed, and everything moves back to A within 10 s.
 
+A second test freezes node A instead (SIGSTOP: open, silent sockets, like a
+hung machine) with heartbeat_timeout_threshold=2 in the URL and the nodes'
+net_ticktime at 10 s: the bridge and the server notice through heartbeats,
+calls fail (UNAVAILABLE or at their deadline, none hangs) until node B has
+given A up and the queues can be declared again on B, then work again
+(bound: 60 s; measured ~23 s).
+
 Tags "broker" (the harness checks the system broker), "no-sandbox" (Erlang
 nodes register with the machine's epmd and run rabbitmqctl). Prints the
 timings it measures ("timing: ...").
@@ -44,6 +51,14 @@ import grpc  # noqa: E402
 SERVING = b"\x08\x01"  # grpc.health.v1.HealthCheckResponse{status: SERVING}
 # The issue's bound: calls work again within this long after the kill.
 FAILOVER_SECONDS = 10
+# The nodes' Erlang net_ticktime: how long a node takes to declare a silent
+# peer down (RabbitMQ's default is 60 s), and so to drop the queues that
+# lived on it; until then declaring them again elsewhere blocks.
+NET_TICKTIME = 10
+# A frozen node: client heartbeats (2 x heartbeat_timeout_threshold), then
+# net_ticktime, a 10 s AMQP method timeout and the reconnect backoff.
+HEARTBEAT_SECONDS = 2
+FROZEN_SECONDS = 60
 RECOVERED_STREAK = 5
 CALL_TIMEOUT = 3
 
@@ -111,7 +126,7 @@ class ClusterFailoverTest(harness.unittest.TestCase):
     def setUpClass(cls):
         cls.workdir = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
         cls.previous_sigterm = signal.signal(signal.SIGTERM, _stop_on_sigterm)
-        cls.cluster = rabbit_nodes.RabbitCluster(2, cls.workdir)
+        cls.cluster = rabbit_nodes.RabbitCluster(2, cls.workdir, net_ticktime=NET_TICKTIME)
         cls.cluster.start()
         report("two-node cluster booted and joined", cls.cluster.formed_seconds)
         cls.topic = harness.unique("failover")
@@ -119,13 +134,12 @@ class ClusterFailoverTest(harness.unittest.TestCase):
         cls.m = cls.api.messages
         cls.url = cls.cluster.transport_url()
         cls.server = cls.bridge = None
+        cls.processes = []
 
     @classmethod
     def tearDownClass(cls):
         try:
-            for process in (cls.bridge, cls.server):
-                if process is None:
-                    continue
+            for process in cls.processes:
                 process.stop()
                 # What the two saw of the failover, for the test log.
                 for line in process.output().splitlines():
@@ -137,14 +151,18 @@ class ClusterFailoverTest(harness.unittest.TestCase):
 
     # Helpers ----------------------------------------------------------------
 
-    def start_processes(self):
+    def start_processes(self, url):
         cls = type(self)
+        for process in cls.processes:
+            process.stop()
         cls.server = harness.Process(
-            [harness.runfile("examples/cpp/compute_server"), f"--transport_url={self.url}",
+            [harness.runfile("examples/cpp/compute_server"), f"--transport_url={url}",
              f"--topic={self.topic}", "--server=host1"], "cpp-host1")
+        cls.processes.append(cls.server)
         cls.server.wait_for_output("ready", timeout=30)
-        cls.bridge = bh.Bridge(self.api.descriptor_set, f"--transport_url={self.url}",
+        cls.bridge = bh.Bridge(self.api.descriptor_set, f"--transport_url={url}",
                                "--rpc_response_timeout=10", "--io_threads=2")
+        cls.processes.append(cls.bridge)
         self.reply_queue = re.search(r"reply queue (\S+)", self.bridge.output())
         harness.wait_until(lambda: self.health() == SERVING, 15, "bridge health SERVING")
 
@@ -187,7 +205,7 @@ class ClusterFailoverTest(harness.unittest.TestCase):
             self.assertGreaterEqual(local.get(self.reply_queue.group(1), 0), 1,
                                     f"the bridge's reply queue on {node.name}: {local}")
         # Nothing of ours is left on the other node (when it runs).
-        if other.running():
+        if other.running() and not other.frozen:
             theirs = other.local_queues()
             self.assertFalse([q for q in theirs if q.startswith(self.topic)], theirs)
         return local
@@ -208,19 +226,23 @@ class ClusterFailoverTest(harness.unittest.TestCase):
         # The bridge polls its connections for health twice a second.
         harness.wait_until(lambda: self.health() == SERVING, 2, "health SERVING")
 
-    def fail_over(self, victim, survivor, label):
-        """Kills `victim` while calls run; returns the seconds until calls
-        worked again."""
+    def fail_over(self, victim, survivor, label, freeze=False, bound=FAILOVER_SECONDS):
+        """Kills (or freezes) `victim` while calls run; returns the seconds
+        until calls worked again, at most `bound`."""
+        what = "SIGSTOP" if freeze else "SIGKILL"
         caller = Caller(self.bridge, self.m)
         try:
             harness.wait_until(lambda: caller.recovered_after(0)[0] is not None, 10,
                                "calls before the kill")
             logged = {p.name: len(p.output()) for p in (self.bridge, self.server)}
             killed_at = time.monotonic()
-            victim.kill()
-            report(f"{label}: SIGKILL of {victim.name} until its processes are gone",
-                   time.monotonic() - killed_at)
-            deadline = killed_at + FAILOVER_SECONDS
+            if freeze:
+                victim.freeze()
+            else:
+                victim.kill()
+                report(f"{label}: SIGKILL of {victim.name} until its processes are gone",
+                       time.monotonic() - killed_at)
+            deadline = killed_at + bound
             while time.monotonic() < deadline:
                 recovered, first_ok, failures = caller.recovered_after(killed_at)
                 if recovered is not None:
@@ -229,16 +251,17 @@ class ClusterFailoverTest(harness.unittest.TestCase):
             recovered, first_ok, failures = caller.recovered_after(killed_at)
         finally:
             caller.stop()
-        print(f"{label}: {len(failures)} failed call(s) after the kill"
-              + (f", e.g. {failures[0]}" if failures else ""), flush=True)
+        kinds = sorted({f.split(" ")[0] for f in failures})
+        print(f"{label}: {len(failures)} failed call(s) after the {what}"
+              + (f" ({', '.join(kinds)}), e.g. {failures[0]}" if failures else ""), flush=True)
         self.assertIsNotNone(
-            recovered, f"{label}: calls did not work again within {FAILOVER_SECONDS}s of "
-            f"killing {victim.name}; failures: {failures[-3:]}\nbridge:\n{self.bridge.output()}"
+            recovered, f"{label}: calls did not work again within {bound}s of the {what} of "
+            f"{victim.name}; failures: {failures[-3:]}\nbridge:\n{self.bridge.output()}"
             f"\nserver:\n{self.server.output()}")
-        report(f"{label}: first successful call after the kill", first_ok)
-        report(f"{label}: {RECOVERED_STREAK} successful calls in a row after the kill",
+        report(f"{label}: first successful call after the {what}", first_ok)
+        report(f"{label}: {RECOVERED_STREAK} successful calls in a row after the {what}",
                recovered)
-        self.assertLess(recovered, FAILOVER_SECONDS)
+        self.assertLess(recovered, bound)
         # Each says where it went: "<name>: connected to HOST:PORT ...".
         for process in (self.bridge, self.server):
             harness.wait_until(
@@ -249,21 +272,37 @@ class ClusterFailoverTest(harness.unittest.TestCase):
 
     # The test ---------------------------------------------------------------
 
-    def test_kill_the_connected_node_and_back(self):
+    def ensure_cluster(self):
+        """Both nodes running and clustered (a previous test may have left
+        one dead)."""
         a, b = self.cluster.nodes
-        self.assertEqual(sorted(self.cluster.running_nodes(a)), sorted([a.name, b.name]))
+        for node in (a, b):
+            if not node.running():
+                node.launch()
+                report(f"node {node.short} restarted and rejoined", node.wait_ready())
+        harness.wait_until(
+            lambda: sorted(self.cluster.running_nodes(a)) == sorted([a.name, b.name]), 30,
+            "both nodes in the cluster")
 
+    def start_on(self, node, other, url):
+        """Starts the server and the bridge with all their connections on
+        `node`: `other` refuses AMQP meanwhile."""
+        other.ctl("stop_app")
+        started = time.monotonic()
+        self.start_processes(url)
+        report(f"server and bridge up with node {other.short}'s AMQP side stopped",
+               time.monotonic() - started)
+        other.ctl("start_app")
+        other.wait_ready()
+        self.assert_all_on(node, other)
+        self.assert_works()
+
+    def test_1_kill_the_connected_node_and_back(self):
+        a, b = self.cluster.nodes
+        self.ensure_cluster()
         # Both start while B refuses AMQP: whichever host they shuffle first,
         # they end up on A (a failover at start-up), then B comes back.
-        b.ctl("stop_app")
-        started = time.monotonic()
-        self.start_processes()
-        report("server and bridge up with node B's AMQP side stopped",
-               time.monotonic() - started)
-        b.ctl("start_app")
-        b.wait_ready()
-        self.assert_all_on(a, b)
-        self.assert_works()
+        self.start_on(a, b, self.url)
 
         # Kill A: everything moves to B.
         self.fail_over(a, b, "kill node A")
@@ -282,6 +321,21 @@ class ClusterFailoverTest(harness.unittest.TestCase):
         self.assert_works()
         self.assertIn("lost the connection", self.bridge.output())
         self.assertIn("lost the connection", self.server.output())
+
+    def test_2_frozen_node(self):
+        """SIGSTOP, not SIGKILL: the node's sockets stay open and silent.
+        Client heartbeats notice within 2 x heartbeat_timeout_threshold; the
+        queues that lived on the node can be declared again elsewhere only
+        once the other node has given it up (net_ticktime)."""
+        a, b = self.cluster.nodes
+        self.ensure_cluster()
+        self.start_on(a, b, f"{self.url}?heartbeat_timeout_threshold={HEARTBEAT_SECONDS}")
+        self.fail_over(a, b, "freeze node A", freeze=True, bound=FROZEN_SECONDS)
+        for process in (self.bridge, self.server):
+            self.assertIn("heartbeat timeout", process.output())
+        self.assert_all_on(b, a)
+        self.assert_works()
+        a.kill()  # a frozen node cannot be stopped cleanly
 
 
 if __name__ == "__main__":

@@ -105,8 +105,11 @@ class RabbitNode:
     """One RabbitMQ node. `start()` boots it and waits for a guest login;
     `stop()` stops it for good; `kill()` kills it as a crash would."""
 
-    def __init__(self, prefix, workdir, tls=None, cookie=None):
+    def __init__(self, prefix, workdir, tls=None, cookie=None, erl_args=""):
         self.name = f"{prefix}-{uuid.uuid4().hex[:8]}@localhost"
+        # Extra Erlang VM arguments, e.g. "-kernel net_ticktime 10".
+        self.erl_args = erl_args
+        self.frozen = False
         self.short = self.name.split("@")[0]
         self.dir = tempfile.mkdtemp(prefix=f"{self.short}-", dir=workdir)
         self.tls = tls
@@ -165,6 +168,8 @@ class RabbitNode:
             RABBITMQ_CONF_ENV_FILE="/dev/null",
             ERL_EPMD_ADDRESS="127.0.0.1",
         )
+        if self.erl_args:
+            env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = self.erl_args
         return env
 
     # Life cycle -------------------------------------------------------------
@@ -240,11 +245,21 @@ class RabbitNode:
         """SIGKILLs the Erlang VM, as a crash or an OOM kill would: the kernel
         resets its connections, nothing is said to clients or peers."""
         os.kill(self.beam_pid(), signal.SIGKILL)
+        self.frozen = False
         self._end_group(wait=10)
+
+    def freeze(self):
+        """SIGSTOPs the Erlang VM, as a hung machine or a network that drops
+        every packet would look: connections stay open and go silent. Only
+        heartbeats (clients) and net_ticktime (other nodes) notice."""
+        os.kill(self.beam_pid(), signal.SIGSTOP)
+        self.frozen = True
 
     def stop(self):
         """Stops the node (rabbitmqctl stop, then SIGKILL to what is left) and
         removes its folder. Safe to call more than once."""
+        if self.running() and self.frozen:
+            self.kill()  # rabbitmqctl would wait for it in vain
         if self.running():
             try:
                 self.ctl("stop", timeout=STOP_SECONDS, check=False)
@@ -315,9 +330,13 @@ class RabbitCluster:
     """`count` nodes joined into one cluster (the first is the seed). A
     context manager: leaving it stops and removes every node."""
 
-    def __init__(self, count, workdir, prefix="rel"):
+    def __init__(self, count, workdir, prefix="rel", net_ticktime=None):
+        """`net_ticktime`: seconds after which nodes consider a silent peer
+        down (Erlang's default 60; 4 ticks of net_ticktime/4 in fact)."""
         cookie = secrets.token_hex(16)
-        self.nodes = [RabbitNode(f"{prefix}{chr(ord('a') + i)}", workdir, cookie=cookie)
+        erl_args = f"-kernel net_ticktime {net_ticktime}" if net_ticktime else ""
+        self.nodes = [RabbitNode(f"{prefix}{chr(ord('a') + i)}", workdir, cookie=cookie,
+                                 erl_args=erl_args)
                       for i in range(count)]
         self.formed_seconds = None
 
