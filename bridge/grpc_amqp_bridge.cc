@@ -291,7 +291,10 @@ int Run(int argc, char** argv) {
       if (first || connected != serving) {
         serving = connected;
         first = false;
-        health->SetServingStatus(serving);
+        health->SetServingStatus(serving);  // the server as a whole ("")
+        for (const std::string& name : (*routes)->service_names()) {
+          health->SetServingStatus(name, serving);
+        }
         LOG(INFO) << (serving ? "broker connected: SERVING"
                               : "broker not connected: NOT_SERVING");
       }

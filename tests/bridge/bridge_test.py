@@ -269,6 +269,10 @@ class BridgeTestBase:
     def test_health_and_reflection_are_served(self):
         check = self.bridge.channel.unary_unary("/grpc.health.v1.Health/Check")
         self.assertEqual(check(b"", timeout=5), b"\x08\x01")  # status: SERVING
+        service = bh.SERVICE.encode()  # HealthCheckRequest{service = 1}
+        self.assertEqual(check(b"\x0a" + bytes([len(service)]) + service, timeout=5),
+                         b"\x08\x01")
+        self.assert_fails(grpc.StatusCode.NOT_FOUND, check, b"\x0a\x03x.Y", timeout=5)
         reflect = self.bridge.channel.stream_stream(
             "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo")
         answers = list(reflect(iter([b"\x3a\x00"]), timeout=5))  # list_services: ""
