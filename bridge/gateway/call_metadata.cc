@@ -156,7 +156,8 @@ absl::Status BuildContext(
           absl::StrCat("is ", text.size(), " bytes; the limit is ",
                        kMaxContextBytes));
     }
-    oslo::JsonDocument parsed;
+    // Parsed with the context's allocator, so its members move over.
+    oslo::JsonDocument parsed(&allocator);
     if (absl::Status s = oslo::ParseJson(text, &parsed, kMaxContextDepth);
         !s.ok()) {
       return HeaderError(kOsloContextHeader, s.message());
@@ -167,8 +168,7 @@ absl::Status BuildContext(
                                       oslo::JsonTypeName(parsed)));
     }
     for (auto& member : parsed.GetObject()) {
-      set_member(rapidjson::Value(member.name, allocator),
-                 rapidjson::Value(member.value, allocator));
+      set_member(std::move(member.name), std::move(member.value));
     }
   }
   for (const RawHeaders::ContextKey& entry : raw.context_keys) {

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,7 @@ inline constexpr char kResponseRequestIdHeader[] = "x-openstack-request-id";
 
 // Limits.
 inline constexpr size_t kMaxContextBytes = 64 * 1024;  // x-oslo-context
+inline constexpr size_t kContextChunkBytes = 1024;     // see CallMetadata
 inline constexpr int kMaxContextDepth = 32;  // nesting of x-oslo-context
 inline constexpr size_t kMaxRequestIdBytes = 256;
 inline constexpr size_t kMaxServerBytes = 255;  // an AMQP short string
@@ -56,7 +58,13 @@ struct CallMetadata {
   // does), then each x-oslo-context-<key> as a string (replacing a member of
   // the same name), then request_id if it was missing. Its members become
   // the request's _context_* keys.
-  oslo::JsonDocument context{rapidjson::kObjectType};
+  //
+  // Its memory comes in small chunks: most contexts hold a few strings, and
+  // RapidJSON's default (64 KiB per document) would cost that much per call
+  // in flight.
+  std::unique_ptr<oslo::JsonDocument::AllocatorType> context_allocator =
+      std::make_unique<oslo::JsonDocument::AllocatorType>(kContextChunkBytes);
+  oslo::JsonDocument context{rapidjson::kObjectType, context_allocator.get()};
   // context["request_id"]: the caller's (x-oslo-context or
   // x-oslo-context-request-id), else x-request-id, else a new
   // "req-<uuid4>" as oslo.context makes. Printable ASCII, at most
