@@ -11,9 +11,12 @@
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <malloc.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -32,6 +35,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "bridge/amqp/transport_url.h"
 #include "bridge/config/bridge_config.h"
@@ -331,6 +335,18 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
+  // Debian builds absl with its deadlock detector on: every Mutex, gRPC's
+  // included, would pay for a global lock-order graph on the call path.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // glibc gives each thread that allocates its own heap, up to 8 per core;
+  // gRPC's threads, the I/O threads and their frees across threads then
+  // fragment memory (5-8 MB more RSS with 1,000 calls in flight). Two
+  // per core are plenty; MALLOC_ARENA_MAX still overrides it.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) {
+    mallopt(
+        M_ARENA_MAX,
+        2 * std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+  }
   // Block the stop signals before any thread starts, so that only Run's
   // sigwait() receives them.
   sigset_t signals;

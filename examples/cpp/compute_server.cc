@@ -14,6 +14,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
 #include "bridge/amqp/rabbit_options.h"
 #include "bridge/amqp/transport_url.h"
 #include "bridge/rpc/dispatcher.h"
@@ -39,6 +40,9 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
+  // Debian builds absl with its deadlock detector on: every Mutex would pay
+  // for a global lock-order graph.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   absl::StatusOr<amqp::transport::TransportUrl> url =
       amqp::transport::ParseTransportUrl(
