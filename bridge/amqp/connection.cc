@@ -340,15 +340,18 @@ absl::Status Connection::SetPrefetch(int count) {
 }
 
 absl::Status Connection::Consume(absl::string_view queue,
-                                 absl::string_view consumer_tag) {
+                                 absl::string_view consumer_tag, bool no_ack) {
   amqp_basic_consume(state_, kChannel, Bytes(queue), Bytes(consumer_tag),
-                     /*no_local=*/false, /*no_ack=*/false,
+                     /*no_local=*/false, no_ack,
                      /*exclusive=*/false, amqp_empty_table);
-  return ReplyToStatus(amqp_get_rpc_reply(state_),
-                       absl::StrCat("consuming queue '", queue, "'"));
+  absl::Status s = ReplyToStatus(amqp_get_rpc_reply(state_),
+                                 absl::StrCat("consuming queue '", queue, "'"));
+  if (s.ok() && no_ack) no_ack_consumers_.emplace(consumer_tag);
+  return s;
 }
 
 absl::Status Connection::CancelConsumer(absl::string_view consumer_tag) {
+  no_ack_consumers_.erase(consumer_tag);
   amqp_basic_cancel(state_, kChannel, Bytes(consumer_tag));
   return ReplyToStatus(
       amqp_get_rpc_reply(state_),
@@ -429,6 +432,8 @@ absl::StatusOr<ConnectionEvent> Connection::ReadDelivery(
   Delivery delivery;
   delivery.consumer_tag = ToString(method->consumer_tag);
   delivery.delivery_tag = method->delivery_tag;
+  delivery.no_ack = !no_ack_consumers_.empty() &&
+                    no_ack_consumers_.contains(delivery.consumer_tag);
   delivery.exchange = ToString(method->exchange);
   delivery.routing_key = ToString(method->routing_key);
 

@@ -52,6 +52,9 @@ struct Delivery {
   // (Connection::Ack or Reject through IoThread::Run, on the same
   // connection): the IoThread then neither acks nor rejects it.
   bool settle_later = false;
+  // Its consumer takes messages without acks (Consume's no_ack): the broker
+  // settled it on delivery, there is nothing to ack or reject.
+  bool no_ack = false;
 };
 
 // The broker's answer to one or more publishes in confirm mode.
@@ -125,7 +128,10 @@ class Connection {
   absl::Status DeleteQueue(absl::string_view name);
   // basic.qos(0, count, global=false); 0 means unlimited and sends nothing.
   absl::Status SetPrefetch(int count);
-  absl::Status Consume(absl::string_view queue, absl::string_view consumer_tag);
+  // With `no_ack`, the broker settles each message as it delivers it (no
+  // basic.ack per message, see Delivery::no_ack).
+  absl::Status Consume(absl::string_view queue, absl::string_view consumer_tag,
+                       bool no_ack = false);
   absl::Status CancelConsumer(absl::string_view consumer_tag);
 
   // Publishes on channel 1. Returns the publish sequence number that a later
@@ -161,6 +167,7 @@ class Connection {
   bool probe_channel_open_ = false;
   uint64_t max_message_bytes_ = 0;
   absl::flat_hash_set<std::string> declared_exchanges_;
+  absl::flat_hash_set<std::string> no_ack_consumers_;
 };
 
 }  // namespace amqp::transport

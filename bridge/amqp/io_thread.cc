@@ -2,6 +2,7 @@
 
 #include <glog/logging.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <random>
 #include <utility>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "bridge/amqp/log_text.h"
 
@@ -31,7 +33,13 @@ IoThread::IoThread(Config config)
   std::shuffle(hosts_.begin(), hosts_.end(), std::random_device());
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   PCHECK(wake_fd_ >= 0) << "eventfd";
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    // "amqp-io-<n>" in creation order, for top -H and profilers.
+    static std::atomic<int> next_id{0};
+    const std::string name = absl::StrCat("amqp-io-", next_id.fetch_add(1));
+    pthread_setname_np(pthread_self(), name.c_str());
+    Loop();
+  });
 }
 
 IoThread::~IoThread() {
@@ -45,27 +53,54 @@ IoThread::~IoThread() {
 }
 
 void IoThread::Publish(OutgoingMessage message, PublishDone done) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!stopping_) {
-      commands_.push_back(Command{std::move(message), std::move(done), {}});
-      Wake();
+  // Publish from this thread when the connection is free, the link is up and
+  // nothing queued would be overtaken: no hand-off to the I/O thread.
+  if (io_mu_.TryLock()) {
+    bool direct = connection_ != nullptr && broken_.ok();
+    if (direct) {
+      absl::MutexLock lock(&mu_);
+      direct = !stopping_ && commands_.empty();
+    }
+    if (direct) {
+      Failures failures;
+      DoPublish(message, done, &failures);
+      // The I/O thread disconnects a broken link, and reads what rabbitmq-c
+      // buffered while sending (poll() no longer sees it on the socket).
+      const bool wake = !broken_.ok() || connection_->HasBufferedInput();
+      io_mu_.Unlock();
+      Report(failures);
+      if (wake) Wake();
       return;
     }
+    io_mu_.Unlock();
   }
-  done(absl::UnavailableError("AMQP connection is shutting down"));
+  Command command{std::move(message), std::move(done), {}};
+  if (!Enqueue(command)) {
+    command.done(absl::UnavailableError("AMQP connection is shutting down"));
+  }
+}
+
+bool IoThread::Enqueue(Command& command) {
+  bool first;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return false;
+    first = commands_.empty();
+    commands_.push_back(std::move(command));
+  }
+  // The thread takes the whole queue when it wakes: one wake-up is enough.
+  if (first) Wake();
+  return true;
+}
+
+void IoThread::Report(Failures& failures) {
+  for (Failure& failure : failures) failure.done(std::move(failure.status));
+  failures.clear();
 }
 
 void IoThread::Run(Task task) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!stopping_) {
-      commands_.push_back(Command{std::nullopt, {}, std::move(task)});
-      Wake();
-      return;
-    }
-  }
-  task(nullptr);
+  Command command{std::nullopt, {}, std::move(task)};
+  if (!Enqueue(command)) command.task(nullptr);
 }
 
 bool IoThread::WaitConnected(absl::Duration timeout) const {
@@ -83,21 +118,24 @@ void IoThread::Wake() {
   (void)!write(wake_fd_, &one, sizeof(one));
 }
 
-void IoThread::WaitForWork(absl::Duration timeout) {
-  pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {-1, POLLIN, 0}};
-  if (connection_ != nullptr) fds[1].fd = connection_->fd();
+void IoThread::WaitForWork(int fd, absl::Duration timeout) {
+  // `fd` stays open: only this thread closes the connection.
+  pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {fd, POLLIN, 0}};
   poll(fds, 2, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
   uint64_t drained;
   (void)!read(wake_fd_, &drained, sizeof(drained));
 }
 
 void IoThread::Loop() {
+  Failures failures;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) break;
     }
+    io_mu_.Lock();
     if (connection_ == nullptr && !Connect()) {
+      io_mu_.Unlock();
       // oslo/kombu: retry_interval, then + backoff per failure, up to max.
       const double seconds = std::min(
           config_.rabbit.rabbit_retry_interval +
@@ -106,23 +144,37 @@ void IoThread::Loop() {
       const absl::Time retry_at = absl::Now() + absl::Seconds(seconds);
       // Keep answering commands (with UNAVAILABLE) while waiting to retry.
       while (absl::Now() < retry_at) {
-        RunCommands();
+        {
+          absl::MutexLock lock(&io_mu_);
+          RunCommands(&failures);
+        }
+        Report(failures);
         {
           absl::MutexLock lock(&mu_);
           if (stopping_) break;
         }
-        WaitForWork(std::min(retry_at - absl::Now(), kMaxPollInterval));
+        WaitForWork(-1, std::min(retry_at - absl::Now(), kMaxPollInterval));
       }
       continue;
     }
-    RunCommands();
-    if (connection_ != nullptr && !ProcessInput()) continue;
-    if (connection_ != nullptr && !connection_->HasBufferedInput()) {
-      WaitForWork(kMaxPollInterval);
+    RunCommands(&failures);
+    if (!broken_.ok()) {
+      const absl::Status why = broken_;  // Disconnect clears broken_
+      Disconnect(why);
     }
+    const bool input_ok = connection_ != nullptr && ProcessInput();
+    const bool buffered = input_ok && connection_->HasBufferedInput();
+    const int fd = input_ok ? connection_->fd() : -1;
+    io_mu_.Unlock();
+    Report(failures);
+    if (input_ok && !buffered) WaitForWork(fd, kMaxPollInterval);
   }
-  RunCommands();  // fails what is queued: stopping_ is set
-  Disconnect(absl::UnavailableError("AMQP connection is shutting down"));
+  {
+    absl::MutexLock lock(&io_mu_);
+    RunCommands(&failures);  // fails what is queued: stopping_ is set
+    Disconnect(absl::UnavailableError("AMQP connection is shutting down"));
+  }
+  Report(failures);
 }
 
 bool IoThread::Connect() {
@@ -155,6 +207,8 @@ bool IoThread::Connect() {
   connected_before_ = true;
   failed_attempts_ = 0;
   connection_ = *std::move(connection);
+  broken_ = absl::OkStatus();
+  first_unconfirmed_ = 1;  // sequence numbers restart with the channel
   connected_.store(true, std::memory_order_release);
   return true;
 }
@@ -169,17 +223,19 @@ void IoThread::Disconnect(const absl::Status& why) {
   }
   connected_.store(false, std::memory_order_release);
   connection_.reset();
+  broken_ = absl::OkStatus();
   last_error_ = why;
   auto unconfirmed = std::move(unconfirmed_);
   unconfirmed_.clear();
-  for (auto& [sequence, pending] : unconfirmed) {
+  for (PendingPublish& pending : unconfirmed) {
+    if (pending.confirmed) continue;
     pending.done(absl::UnavailableError(absl::StrCat(
         "connection to the broker lost before it confirmed the message: ",
         why.message())));
   }
 }
 
-void IoThread::RunCommands() {
+void IoThread::RunCommands(Failures* failures) {
   std::vector<Command> commands;
   bool stopping;
   {
@@ -188,19 +244,23 @@ void IoThread::RunCommands() {
     stopping = stopping_;
   }
   for (Command& command : commands) {
+    const bool usable = connection_ != nullptr && broken_.ok() && !stopping;
     if (!command.message.has_value()) {
-      command.task(stopping ? nullptr : connection_.get());
-    } else if (connection_ == nullptr || stopping) {
-      command.done(absl::UnavailableError(
-          absl::StrCat("broker unreachable: ", last_error_.message())));
+      command.task(usable ? connection_.get() : nullptr);
+    } else if (!usable) {
+      failures->push_back(
+          {std::move(command.done),
+           absl::UnavailableError(absl::StrCat(
+               "broker unreachable: ",
+               broken_.ok() ? last_error_.message() : broken_.message()))});
     } else {
-      DoPublish(command);
+      DoPublish(*command.message, command.done, failures);
     }
   }
 }
 
-void IoThread::DoPublish(Command& command) {
-  OutgoingMessage& message = *command.message;
+void IoThread::DoPublish(OutgoingMessage& message, PublishDone& done,
+                         Failures* failures) {
   absl::Status status;
   if (message.declare.has_value()) {
     const ExchangeSpec& x = *message.declare;
@@ -209,7 +269,7 @@ void IoThread::DoPublish(Command& command) {
   }
   if (status.ok() && message.require_consumer) {
     if (absl::Status idle = CheckConsumers(message.routing_key); !idle.ok()) {
-      command.done(std::move(idle));
+      failures->push_back({std::move(done), std::move(idle)});
       return;
     }
   }
@@ -223,14 +283,17 @@ void IoThread::DoPublish(Command& command) {
     status = sequence.status();
   }
   if (!status.ok()) {
-    command.done(status);
-    // A failed declare (e.g. flag mismatch) closes the channel: start over.
-    Disconnect(status);
+    failures->push_back({std::move(done), status});
+    // A failed declare (e.g. flag mismatch) closes the channel: the I/O
+    // thread starts over.
+    broken_ = std::move(status);
     return;
   }
-  unconfirmed_.emplace(
-      *sequence, PendingPublish{std::move(message), std::move(command.done),
-                                absl::OkStatus()});
+  // Sequence numbers are consecutive from 1 on each connection.
+  unconfirmed_.push_back(PendingPublish{
+      std::move(message.exchange), std::move(message.routing_key),
+      absl::Hash<absl::string_view>()(message.body), std::move(done),
+      absl::OkStatus()});
 }
 
 absl::Status IoThread::CheckConsumers(const std::string& queue) {
@@ -292,42 +355,54 @@ void IoThread::HandleEvent(ConnectionEvent& event) {
       ack = config_.on_delivery ? config_.on_delivery(*delivery) : true;
       if (delivery->settle_later) return;
     }
+    if (delivery->no_ack) return;  // the broker settled it already
     absl::Status s = ack ? connection_->Ack(tag) : connection_->Reject(tag);
     if (!s.ok()) Disconnect(s);
     return;
   }
   if (auto* confirm = std::get_if<PublisherConfirm>(&event)) {
-    auto end = confirm->multiple ? unconfirmed_.upper_bound(confirm->sequence)
-                                 : unconfirmed_.find(confirm->sequence);
-    auto begin = confirm->multiple ? unconfirmed_.begin() : end;
-    if (!confirm->multiple) {
-      if (end == unconfirmed_.end()) return;
-      ++end;
-    }
-    std::vector<PendingPublish> confirmed;
-    for (auto it = begin; it != end; ++it)
-      confirmed.push_back(std::move(it->second));
-    unconfirmed_.erase(begin, end);
-    for (PendingPublish& pending : confirmed) {
-      pending.done(!confirm->ack ? absl::UnavailableError(
-                                       "the broker refused the message (nack)")
-                                 : pending.returned);
-    }
+    Confirm(*confirm);
     return;
   }
   auto& returned = std::get<ReturnedMessage>(event);
   // basic.return carries no sequence number: it precedes the confirm of the
   // same message, so match the oldest unconfirmed one with the same content.
-  for (auto& [sequence, pending] : unconfirmed_) {
-    const OutgoingMessage& m = pending.message;
-    if (pending.returned.ok() && m.exchange == returned.exchange &&
-        m.routing_key == returned.routing_key && m.body == returned.body) {
+  const size_t body_hash = absl::Hash<absl::string_view>()(returned.body);
+  for (PendingPublish& pending : unconfirmed_) {
+    if (!pending.confirmed && pending.returned.ok() &&
+        pending.body_hash == body_hash &&
+        pending.exchange == returned.exchange &&
+        pending.routing_key == returned.routing_key) {
       pending.returned = absl::UnavailableError(
           absl::StrCat("no queue is bound to exchange '", returned.exchange,
                        "' with routing key '", returned.routing_key, "' (",
                        returned.reply_code, " ", returned.reply_text, ")"));
       return;
     }
+  }
+}
+
+void IoThread::Confirm(const PublisherConfirm& confirm) {
+  if (confirm.sequence < first_unconfirmed_) return;  // already confirmed
+  const uint64_t index = confirm.sequence - first_unconfirmed_;
+  if (index >= unconfirmed_.size()) return;  // not ours: ignore
+  auto settle = [&confirm](PendingPublish& pending) {
+    if (pending.confirmed) return;
+    pending.confirmed = true;
+    pending.done(confirm.ack ? std::move(pending.returned)
+                             : absl::UnavailableError(
+                                   "the broker refused the message (nack)"));
+    pending.done = nullptr;  // drops what the callback holds at once
+  };
+  if (confirm.multiple) {
+    for (uint64_t i = 0; i <= index; ++i) settle(unconfirmed_[i]);
+  } else {
+    settle(unconfirmed_[index]);
+  }
+  // Pop the confirmed prefix; later ones confirmed out of order wait there.
+  while (!unconfirmed_.empty() && unconfirmed_.front().confirmed) {
+    unconfirmed_.pop_front();
+    ++first_unconfirmed_;
   }
 }
 

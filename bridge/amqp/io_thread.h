@@ -1,10 +1,14 @@
 // A thread that owns one broker connection and does all of its I/O.
 //
-// rabbitmq-c connections are not thread-safe, so each IoThread has its own and
-// other threads hand it work: Publish() and Run() queue a command and wake the
-// thread through an eventfd. The thread reconnects with oslo's backoff, walking
-// the transport_url's hosts, and calls `on_connect` after each connect so its
-// owner re-declares what it owns and resumes consuming.
+// rabbitmq-c connections are not thread-safe: one mutex guards the connection,
+// held by the I/O thread while it reads (never while it sleeps in poll()).
+// Publish() uses the connection from the calling thread when it is free and
+// nothing is queued, so a request or reply costs no thread hand-off; when the
+// connection is busy, it queues the message and wakes the thread through an
+// eventfd, as Run() always does. Only the I/O thread connects and disconnects:
+// it reconnects with oslo's backoff, walking the transport_url's hosts, and
+// calls `on_connect` after each connect so its owner re-declares what it owns
+// and resumes consuming.
 //
 //   IoThread io({.url = url, .rabbit = options, .name = "reply",
 //                .on_connect = [](Connection& c) { return c.Consume(...); },
@@ -12,15 +16,16 @@
 //   io.Publish({.exchange = "openstack", .routing_key = "compute", ...},
 //              [](absl::Status confirmed) { ... });
 //
-// Callbacks run on the I/O thread and must not block.
+// Callbacks run on the I/O thread (holding the connection) and must not
+// block; they may Publish() and Run(), which then queue.
 
 #ifndef BRIDGE_AMQP_IO_THREAD_H_
 #define BRIDGE_AMQP_IO_THREAD_H_
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -74,7 +79,8 @@ class IoThread {
   // the connection and retries later.
   using ConnectFn = std::function<absl::Status(Connection&)>;
   // Runs on the I/O thread per delivery; true acks it, false rejects it
-  // (requeue=false), unless it set Delivery::settle_later. It may move the
+  // (requeue=false), unless it set Delivery::settle_later or its consumer
+  // takes no acks (Delivery::no_ack). It may move the
   // body out. Deliveries over max_message_bytes never reach it.
   using DeliveryFn = std::function<bool(Delivery&)>;
   // The broker's verdict on one publish: OK once confirmed, UNAVAILABLE when
@@ -101,8 +107,11 @@ class IoThread {
   // Stops the thread; pending publishes finish with UNAVAILABLE.
   ~IoThread();
 
-  // Thread-safe. `done` runs exactly once, on the I/O thread (or inline when
-  // the thread is stopping).
+  // Thread-safe and non-blocking (but for a consumer-count check, see
+  // OutgoingMessage::require_consumer). `done` runs exactly once: on the I/O
+  // thread with the broker's verdict, or on the calling thread, before
+  // Publish() returns, when the message cannot go out (no connection, no
+  // consumer, the thread is stopping).
   void Publish(OutgoingMessage message, PublishDone done);
   // Thread-safe: runs `task` on the I/O thread.
   void Run(Task task);
@@ -112,29 +121,52 @@ class IoThread {
   bool WaitConnected(absl::Duration timeout) const;
 
  private:
+  // A publish the broker has not confirmed yet. What basic.return needs to
+  // find it (it carries no sequence number): exchange, key and the body's
+  // hash, not the body.
   struct PendingPublish {
-    OutgoingMessage message;
+    std::string exchange;
+    std::string routing_key;
+    size_t body_hash = 0;
     PublishDone done;
-    absl::Status returned;  // set by basic.return, reported at the confirm
+    absl::Status returned;   // set by basic.return, reported at the confirm
+    bool confirmed = false;  // confirmed out of order, not yet popped
   };
   struct Command {
     std::optional<OutgoingMessage> message;  // a publish, or else `task`
     PublishDone done;
     Task task;
   };
+  // A publish that failed while the connection was held: its `done` runs
+  // once the connection is released.
+  struct Failure {
+    PublishDone done;
+    absl::Status status;
+  };
+  using Failures = std::vector<Failure>;
 
   void Loop();
-  bool Connect();
-  void Disconnect(const absl::Status& why);
-  void RunCommands();
-  void DoPublish(Command& command);
+  bool Connect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void Disconnect(const absl::Status& why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void RunCommands(Failures* failures) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void DoPublish(OutgoingMessage& message, PublishDone& done,
+                 Failures* failures) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // OK, or UNAVAILABLE when `queue` is known to have no consumer.
-  absl::Status CheckConsumers(const std::string& queue);
+  absl::Status CheckConsumers(const std::string& queue)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // Reads what input there is; false when the connection failed.
-  bool ProcessInput();
-  void HandleEvent(ConnectionEvent& event);
+  bool ProcessInput() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void HandleEvent(ConnectionEvent& event)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void Confirm(const PublisherConfirm& confirm)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   void Wake();
-  void WaitForWork(absl::Duration timeout);
+  void WaitForWork(int fd, absl::Duration timeout);
+  static void Report(Failures& failures);
+  // Moves `command` to the I/O thread's queue; false (leaving it alone) when
+  // the thread is stopping.
+  bool Enqueue(Command& command);
 
   const Config config_;
   std::vector<BrokerHost> hosts_;  // shuffled once, like oslo
@@ -142,22 +174,33 @@ class IoThread {
   int failed_attempts_ = 0;
   int wake_fd_ = -1;
 
+  // Lock order: io_mu_, then mu_.
   mutable absl::Mutex mu_;
   std::vector<Command> commands_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> connected_{false};
 
-  // Only touched by the I/O thread.
-  std::unique_ptr<Connection> connection_;
-  std::map<uint64_t, PendingPublish> unconfirmed_;
+  // The connection and what goes with it: held by the I/O thread while it
+  // works (not while it waits), or by a thread publishing directly.
+  absl::Mutex io_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  std::unique_ptr<Connection> connection_ ABSL_GUARDED_BY(io_mu_);
+  // Set when a publish found the connection broken; the I/O thread
+  // disconnects (only it connects and disconnects).
+  absl::Status broken_ ABSL_GUARDED_BY(io_mu_);
+  // Publishes awaiting their confirm, in sequence order from
+  // first_unconfirmed_ on (confirm sequence numbers are consecutive).
+  std::deque<PendingPublish> unconfirmed_ ABSL_GUARDED_BY(io_mu_);
+  uint64_t first_unconfirmed_ ABSL_GUARDED_BY(io_mu_) = 1;
   struct ConsumerCount {
     uint32_t consumers = 0;
     absl::Time checked;
   };
-  absl::flat_hash_map<std::string, ConsumerCount> consumer_counts_;
-  absl::Status last_error_ = absl::UnavailableError("not connected yet");
+  absl::flat_hash_map<std::string, ConsumerCount> consumer_counts_
+      ABSL_GUARDED_BY(io_mu_);
+  absl::Status last_error_ ABSL_GUARDED_BY(io_mu_) =
+      absl::UnavailableError("not connected yet");
   // Set by the first connect: later connects are reconnects, always logged.
-  bool connected_before_ = false;
+  bool connected_before_ ABSL_GUARDED_BY(io_mu_) = false;
 
   std::thread thread_;
 };

@@ -233,7 +233,13 @@ absl::Status RpcClient::DeclareAndConsume(transport::Connection& connection) {
       reply_queue_, /*durable=*/false, /*auto_delete=*/false,
       /*exclusive=*/false, transport::TransientQueueArguments(options_.rabbit)};
   if (auto s = connection.DeclareQueue(queue); !s.ok()) return s.status();
-  if (absl::Status s = connection.Consume(reply_queue_, "1"); !s.ok()) return s;
+  // Without acks: a reply is settled as it is delivered (a malformed one
+  // would only be rejected, that is dropped, anyway), which spares a
+  // basic.ack frame, and its syscall, per call.
+  if (absl::Status s = connection.Consume(reply_queue_, "1", /*no_ack=*/true);
+      !s.ok()) {
+    return s;
+  }
   absl::MutexLock lock(&subscriptions_mu_);
   for (const auto& [tag, state] : subscriptions_) {
     if (absl::Status s =
@@ -296,8 +302,12 @@ bool RpcClient::OnReplyDelivery(transport::Delivery& delivery) {
 }
 
 transport::IoThread& RpcClient::NextPublisher() {
-  return *io_threads_[next_publisher_.fetch_add(1, std::memory_order_relaxed) %
-                      io_threads_.size()];
+  // With several connections, the first only consumes (replies and
+  // subscriptions): publishes on it would wait while it reads.
+  const size_t publishers = io_threads_.size() - (io_threads_.size() > 1);
+  const size_t next =
+      next_publisher_.fetch_add(1, std::memory_order_relaxed) % publishers;
+  return *io_threads_[io_threads_.size() - 1 - next];
 }
 
 transport::OutgoingMessage RpcClient::RequestMessage(const CallSpec& spec,

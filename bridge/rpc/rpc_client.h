@@ -2,9 +2,11 @@
 // byte-compatible with oslo.messaging 14.0.3 servers.
 //
 // One RpcClient per process is the intent (oslo has one per transport): it
-// owns `io_threads` broker connections, publishes round-robin across them, and
-// listens on one reply queue `reply_<uuid>` whose replies are routed by
-// `_msg_id`. Every method is thread-safe and many calls may be in flight.
+// owns `io_threads` broker connections, listens on one reply queue
+// `reply_<uuid>` (on the first connection) whose replies are routed by
+// `_msg_id`, and publishes round-robin across the other connections (on the
+// only one when there is one). Every method is thread-safe and many calls may
+// be in flight.
 //
 //   RpcClient client({.url = *ParseTransportUrl("rabbit://..."), ...});
 //   client.WaitReady(absl::Seconds(5));
