@@ -1,8 +1,14 @@
 #include "bridge/rpc/deadline_timer.h"
 
+#include <pthread.h>
+
 namespace amqp::rpc {
 
-DeadlineTimer::DeadlineTimer() : thread_([this] { Loop(); }) {}
+DeadlineTimer::DeadlineTimer()
+    : thread_([this] {
+        pthread_setname_np(pthread_self(), "rpc-timer");
+        Loop();
+      }) {}
 
 DeadlineTimer::~DeadlineTimer() {
   {
@@ -19,7 +25,10 @@ DeadlineTimer::TimerId DeadlineTimer::Schedule(absl::Time when,
   const TimerId id = next_id_++;
   queue_.emplace(std::make_pair(when, id), std::move(callback));
   when_.emplace(id, when);
-  if (queue_.begin()->first.second == id) changed_.Signal();
+  if (when < wake_at_) {
+    wake_at_ = when;
+    changed_.Signal();
+  }
   return id;
 }
 
@@ -35,12 +44,10 @@ bool DeadlineTimer::Cancel(TimerId id) {
 void DeadlineTimer::Loop() {
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
-    if (queue_.empty()) {
-      changed_.Wait(&mu_);
-      continue;
-    }
-    const absl::Time next = queue_.begin()->first.first;
-    if (absl::Now() < next) {
+    const absl::Time next =
+        queue_.empty() ? absl::InfiniteFuture() : queue_.begin()->first.first;
+    if (queue_.empty() || absl::Now() < next) {
+      wake_at_ = next;
       changed_.WaitWithDeadline(&mu_, next);
       continue;
     }

@@ -41,6 +41,10 @@ class DeadlineTimer {
   std::map<std::pair<absl::Time, TimerId>, std::function<void()>> queue_
       ABSL_GUARDED_BY(mu_);
   std::map<TimerId, absl::Time> when_ ABSL_GUARDED_BY(mu_);
+  // When the thread wakes up next (it does not for cancellations). A new
+  // entry wakes it only when due before that: a call's timeout, scheduled
+  // and cancelled per call, costs no wake-up.
+  absl::Time wake_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   TimerId next_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;

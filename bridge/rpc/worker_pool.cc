@@ -1,11 +1,18 @@
 #include "bridge/rpc/worker_pool.h"
 
+#include <pthread.h>
+
 #include <utility>
 
 namespace amqp::rpc {
 
 WorkerPool::WorkerPool(int threads) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "rpc-worker");
+      Work();
+    });
+  }
 }
 
 bool WorkerPool::Submit(std::function<void()> task) {
