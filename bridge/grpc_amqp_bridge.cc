@@ -43,6 +43,7 @@
 #include "bridge/gateway/error_mapping.h"
 #include "bridge/gateway/reflection_service.h"
 #include "bridge/gateway/route_table.h"
+#include "bridge/gateway/unary_call.h"
 #include "bridge/rpc/rpc_client.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -264,6 +265,9 @@ int Run(int argc, char** argv) {
   env.gather_window = config->gather_window;
   env.stats = &stats;
   env.max_inflight = config->max_inflight;
+  // Unary methods on gRPC's unary callback path; streams, and the methods
+  // the bridge refuses, on the generic one.
+  gateway::UnaryRouteService unary_routes(env);
   gateway::BridgeService service(env);
   gateway::ReflectionService reflection(&(*routes)->pool(),
                                         (*routes)->service_names());
@@ -274,6 +278,7 @@ int Run(int argc, char** argv) {
   builder.AddListeningPort(config->listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(config->max_receive_message_bytes);
   builder.RegisterService(&reflection);
+  if (unary_routes.size() > 0) builder.RegisterService(&unary_routes);
   builder.RegisterCallbackGenericService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

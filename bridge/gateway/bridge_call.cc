@@ -1,36 +1,18 @@
 #include "bridge/gateway/bridge_call.h"
 
 #include <glog/logging.h>
-#include <grpcpp/impl/codegen/proto_buffer_reader.h>
-#include <grpcpp/impl/codegen/proto_buffer_writer.h>
-#include <grpcpp/impl/codegen/proto_utils.h>
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "bridge/oslo/json.h"
+#include "bridge/gateway/call_steps.h"
 #include "bridge/transcode/transcode.h"
 
 namespace amqp::gateway {
 namespace {
 
 using schema::MethodKind;
-
-grpc::ByteBuffer Serialize(const google::protobuf::Message& message) {
-  grpc::ByteBuffer buffer;
-  bool own_buffer;
-  // Only fails for messages over 2 GiB, which protobuf cannot hold anyway.
-  (void)grpc::GenericSerialize<grpc::ProtoBufferWriter,
-                               google::protobuf::Message>(message, &buffer,
-                                                          &own_buffer);
-  return buffer;
-}
-
-absl::string_view FieldName(const google::protobuf::FieldDescriptor* field) {
-  return field == nullptr ? absl::string_view() : field->name();
-}
 
 // A GATHER window closes this long before the client's deadline, so the
 // stream ends OK with what came instead of DEADLINE_EXCEEDED.
@@ -44,15 +26,9 @@ absl::Duration GatherMargin(absl::Duration remaining) {
 BridgeCall::BridgeCall(const GatewayEnv& env,
                        grpc::GenericCallbackServerContext* context)
     : env_(env), context_(context) {
-  env_.stats->calls.fetch_add(1, std::memory_order_relaxed);
   // OnDone gives the slot back, exactly once, whatever ends the call.
-  const int64_t in_flight =
-      env_.stats->in_flight.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (env_.max_inflight > 0 && in_flight > env_.max_inflight) {
-    env_.stats->rejected_calls.fetch_add(1, std::memory_order_relaxed);
-    FinishWhenFlushed(absl::ResourceExhaustedError(
-        absl::StrCat("the bridge has ", env_.max_inflight,
-                     " calls in progress (--max_inflight); retry later")));
+  if (absl::Status admitted = BeginCall(env_); !admitted.ok()) {
+    FinishWhenFlushed(admitted);
     return;
   }
   route_ = env_.routes->Find(context_->method());
@@ -80,14 +56,13 @@ void BridgeCall::OnReadDone(bool ok) {
         absl::InvalidArgumentError("the client sent no request message"));
     return;
   }
-  request_.reset(route_->request_prototype->New());
-  grpc::ProtoBufferReader reader(&request_bytes_);
-  if (!request_->ParseFromZeroCopyStream(&reader)) {
-    FinishWhenFlushed(absl::InvalidArgumentError(
-        absl::StrCat("the request bytes are not a valid ",
-                     request_->GetDescriptor()->full_name())));
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
+      ParseRequest(*route_, request_bytes_);
+  if (!request.ok()) {
+    FinishWhenFlushed(request.status());
     return;
   }
+  request_ = *std::move(request);
   request_bytes_.Clear();
   absl::StatusOr<CallMetadata> metadata =
       ParseCallMetadata(context_->client_metadata());
@@ -101,7 +76,7 @@ void BridgeCall::OnReadDone(bool ok) {
     StartSubscribe();
     return;
   }
-  absl::StatusOr<std::string> args = Arguments();
+  absl::StatusOr<std::string> args = RequestArguments(*route_, *request_);
   if (!args.ok()) {
     FinishWhenFlushed(args.status());
     return;
@@ -123,39 +98,11 @@ void BridgeCall::OnReadDone(bool ok) {
 }
 
 absl::Time BridgeCall::Deadline() const {
-  const auto deadline = context_->deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) {
-    return started_ + env_.rpc_response_timeout;
-  }
-  return absl::FromChrono(deadline);
-}
-
-absl::StatusOr<std::string> BridgeCall::Arguments() {
-  std::string args;
-  oslo::PyJsonWriter writer(&args);
-  absl::Status status = transcode::WriteArgs(
-      *request_, {.skip_field = FieldName(route_->method.server_field)},
-      &writer);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot send the request as oslo arguments: ", status.message()));
-  }
-  return args;
+  return CallDeadline(*context_, started_, env_);
 }
 
 rpc::CallSpec BridgeCall::Spec(absl::Time deadline) const {
-  rpc::CallSpec spec;
-  spec.target = route_->target;
-  spec.target.fanout = route_->method.kind == MethodKind::kFanoutCast;
-  // x-amqp-server wins over the server_field.
-  if (!metadata_->server.empty()) {
-    spec.target.server = metadata_->server;
-  } else if (route_->method.server_field != nullptr) {
-    spec.target.server = request_->GetReflection()->GetString(
-        *request_, route_->method.server_field);
-  }
-  spec.timeout = deadline - absl::Now();
-  return spec;
+  return RequestSpec(*route_, *metadata_, *request_, deadline);
 }
 
 void BridgeCall::StartCall(const std::string& args) {
@@ -292,22 +239,7 @@ void BridgeCall::StartSubscribe() {
 
 absl::StatusOr<grpc::ByteBuffer> BridgeCall::Response(
     const oslo::Reply& reply) {
-  std::unique_ptr<google::protobuf::Message> response(
-      route_->response_prototype->New());
-  transcode::ResultStats stats;
-  absl::Status status = transcode::ReadResult(
-      reply.result(), FieldName(route_->method.result_field), response.get(),
-      &stats);
-  if (stats.unknown_keys > 0) {
-    env_.stats->unknown_result_keys.fetch_add(stats.unknown_keys,
-                                              std::memory_order_relaxed);
-  }
-  if (!status.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "the result of '", route_->method.oslo_name, "' does not fit ",
-        response->GetDescriptor()->full_name(), ": ", status.message()));
-  }
-  return Serialize(*response);
+  return ResponseBytes(env_, *route_, reply);
 }
 
 void BridgeCall::Send(grpc::ByteBuffer message) {
@@ -388,12 +320,9 @@ void BridgeCall::OnCancel() {
 }
 
 void BridgeCall::OnDone() {
-  env_.stats->in_flight.fetch_sub(1, std::memory_order_relaxed);
   {
     absl::MutexLock lock(&mu_);
-    if (finish_.has_value() && !finish_->ok()) {
-      env_.stats->failed_calls.fetch_add(1, std::memory_order_relaxed);
-    }
+    EndCall(env_, finish_.value_or(grpc::Status::OK));
   }
   delete this;
 }

@@ -46,8 +46,6 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
  private:
   // The deadline of the reply wait: the client's, else rpc_response_timeout.
   absl::Time Deadline() const;
-  // The request's oslo arguments (JSON text), or the error to answer.
-  absl::StatusOr<std::string> Arguments();
   // Where the request goes: the route's target with the server picked by
   // x-amqp-server or the server_field.
   rpc::CallSpec Spec(absl::Time deadline) const;

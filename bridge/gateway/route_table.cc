@@ -8,6 +8,7 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 
 namespace amqp::gateway {
@@ -69,6 +70,30 @@ class BuildErrors : public google::protobuf::DescriptorPool::ErrorCollector {
  private:
   std::string text_;
 };
+
+// Whether `type` or a message type inside it declares a required field
+// (or could, through extensions).
+bool HasRequiredFields(
+    const google::protobuf::Descriptor& type,
+    absl::flat_hash_set<const google::protobuf::Descriptor*>* seen) {
+  if (!seen->insert(&type).second) return false;
+  // Extensions may be required: not known here, so assume so.
+  if (type.extension_range_count() > 0) return true;
+  for (int i = 0; i < type.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor& field = *type.field(i);
+    if (field.is_required()) return true;
+    if (field.message_type() != nullptr &&
+        HasRequiredFields(*field.message_type(), seen)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool HasRequiredFields(const google::protobuf::Descriptor& type) {
+  absl::flat_hash_set<const google::protobuf::Descriptor*> seen;
+  return HasRequiredFields(type, &seen);
+}
 
 }  // namespace
 
@@ -156,6 +181,8 @@ absl::Status RouteTable::AddFile(const google::protobuf::FileDescriptor& file,
       route->target.namespace_ = map->namespace_;
       route->request_prototype =
           factory_.GetPrototype(method.method->input_type());
+      route->request_has_required_fields =
+          HasRequiredFields(*method.method->input_type());
       route->response_prototype =
           factory_.GetPrototype(method.method->output_type());
       route->method = std::move(method);

@@ -33,6 +33,9 @@ struct Route {
   rpc::Target target;
   const google::protobuf::Message* request_prototype = nullptr;
   const google::protobuf::Message* response_prototype = nullptr;
+  // The request type has proto2 `required` fields somewhere inside: only
+  // then is a parsed request checked for them (a walk of every field).
+  bool request_has_required_fields = false;
 };
 
 // A method of a mapped service that the bridge answers UNIMPLEMENTED.

@@ -1,0 +1,166 @@
+#include "bridge/gateway/unary_call.h"
+
+#include <grpcpp/impl/codegen/rpc_method.h>
+#include <grpcpp/impl/codegen/rpc_service_method.h>
+#include <grpcpp/impl/codegen/server_callback_handlers.h>
+
+#include <utility>
+
+#include "bridge/gateway/call_steps.h"
+
+namespace amqp::gateway {
+
+using schema::MethodKind;
+
+UnaryCall::UnaryCall(const GatewayEnv& env, const Route& route,
+                     grpc::CallbackServerContext* context,
+                     const grpc::ByteBuffer& request,
+                     grpc::ByteBuffer* response)
+    : env_(env), route_(route), context_(context), response_(response) {
+  // OnDone gives the slot back, exactly once, whatever ends the call.
+  if (absl::Status admitted = BeginCall(env_); !admitted.ok()) {
+    Complete(admitted);
+    return;
+  }
+  Start(request);
+}
+
+void UnaryCall::Start(const grpc::ByteBuffer& request) {
+  // gRPC hands a raw method an empty (invalid) buffer when no message came;
+  // an empty message is a valid buffer of no bytes.
+  if (!request.Valid()) {
+    Complete(absl::InvalidArgumentError("the client sent no request message"));
+    return;
+  }
+  grpc::ByteBuffer bytes(request);  // shares the slices
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> parsed =
+      ParseRequest(route_, bytes);
+  if (!parsed.ok()) {
+    Complete(parsed.status());
+    return;
+  }
+  request_ = *std::move(parsed);
+  absl::StatusOr<CallMetadata> metadata =
+      ParseCallMetadata(context_->client_metadata());
+  if (!metadata.ok()) {
+    Complete(metadata.status());
+    return;
+  }
+  metadata_ = *std::move(metadata);
+  context_->AddInitialMetadata(kResponseRequestIdHeader, metadata_->request_id);
+  absl::StatusOr<std::string> args = RequestArguments(route_, *request_);
+  if (!args.ok()) {
+    Complete(args.status());
+    return;
+  }
+  switch (route_.method.kind) {
+    case MethodKind::kCall:
+      StartCall(*args);
+      return;
+    case MethodKind::kCast:
+    case MethodKind::kFanoutCast:
+      StartCast(*args);
+      return;
+    case MethodKind::kGather:
+    case MethodKind::kSubscribe:
+      break;  // UnaryRouteService never routes streams here
+  }
+  Complete(absl::InternalError("not a unary method"));
+}
+
+void UnaryCall::StartCall(const std::string& args) {
+  const absl::Time deadline = CallDeadline(*context_, started_, env_);
+  if (deadline <= absl::Now()) {
+    Complete(absl::DeadlineExceededError(
+        "the deadline passed before the request was sent"));
+    return;
+  }
+  std::string id =
+      env_.rpc->CallAsync(RequestSpec(route_, *metadata_, *request_, deadline),
+                          route_.method.oslo_name, args, &metadata_->context,
+                          [this](absl::StatusOr<oslo::Reply> reply) {
+                            if (!reply.ok()) {
+                              Complete(reply.status());
+                              return;
+                            }
+                            absl::StatusOr<grpc::ByteBuffer> response =
+                                ResponseBytes(env_, route_, *reply);
+                            if (!response.ok()) {
+                              Complete(response.status());
+                              return;
+                            }
+                            Complete(absl::OkStatus(), *std::move(response));
+                          });
+  // The method handler has not returned this reactor to gRPC yet: the call
+  // can be neither done (`this` deleted), even if the reply came, nor
+  // cancelled before OnCancel can see the id.
+  call_id_ = std::move(id);
+}
+
+void UnaryCall::StartCast(const std::string& args) {
+  env_.rpc->CastAsync(RequestSpec(route_, *metadata_, *request_,
+                                  CallDeadline(*context_, started_, env_)),
+                      route_.method.oslo_name, args, &metadata_->context,
+                      [this](absl::Status published) {
+                        if (!published.ok()) {
+                          Complete(published);
+                          return;
+                        }
+                        Complete(absl::OkStatus(),
+                                 Serialize(*route_.response_prototype));
+                      });
+}
+
+void UnaryCall::Complete(const absl::Status& status,
+                         std::optional<grpc::ByteBuffer> response) {
+  if (completed_.exchange(true)) return;
+  if (status.ok()) {
+    *response_ = *std::move(response);
+    status_ = grpc::Status::OK;
+  } else {
+    status_ = env_.errors->ToGrpc(status);
+  }
+  Finish(status_);  // last: `this` may be deleted from here on
+}
+
+void UnaryCall::OnCancel() {
+  // frees the reply slot at once
+  if (!call_id_.empty()) env_.rpc->Cancel(call_id_);
+  Complete(absl::CancelledError("the client cancelled the call"));
+}
+
+void UnaryCall::OnDone() {
+  EndCall(env_, status_);
+  delete this;
+}
+
+UnaryRouteService::UnaryRouteService(const GatewayEnv& env) : env_(env) {
+  for (const std::unique_ptr<Route>& route : env_.routes->routes()) {
+    switch (route->method.kind) {
+      case MethodKind::kCall:
+      case MethodKind::kCast:
+      case MethodKind::kFanoutCast:
+        break;
+      case MethodKind::kGather:
+      case MethodKind::kSubscribe:
+        continue;
+    }
+    // The route table outlives the service: its path can be the name.
+    AddMethod(new grpc::internal::RpcServiceMethod(
+        route->path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
+        /*handler=*/nullptr));
+    MarkMethodRawCallback(
+        size_,
+        new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
+                                                 grpc::ByteBuffer>(
+            [this, route = route.get()](
+                grpc::CallbackServerContext* context,
+                const grpc::ByteBuffer* request,
+                grpc::ByteBuffer* response) -> grpc::ServerUnaryReactor* {
+              return new UnaryCall(env_, *route, context, *request, response);
+            }));
+    ++size_;
+  }
+}
+
+}  // namespace amqp::gateway
