@@ -229,13 +229,26 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   amqp_set_rpc_timeout(state, &rpc_timeout);
 
   std::string vhost_str(vhost.empty() ? "/" : vhost);
+  // The capabilities oslo (py-amqp) announces. consumer_cancel_notify
+  // matters: without it the broker deletes a queue under its consumer (a
+  // cluster node's queues after a failover) silently, and the consumer goes
+  // quiet; with it, basic.cancel arrives and the connection starts over.
+  amqp_table_entry_t capability_entries[] = {
+      {Bytes("authentication_failure_close"),
+       {AMQP_FIELD_KIND_BOOLEAN, {.boolean = 1}}},
+      {Bytes("connection.blocked"), {AMQP_FIELD_KIND_BOOLEAN, {.boolean = 1}}},
+      {Bytes("consumer_cancel_notify"),
+       {AMQP_FIELD_KIND_BOOLEAN, {.boolean = 1}}},
+  };
   amqp_table_entry_t properties_entries[] = {
       {Bytes("connection_name"),
        {AMQP_FIELD_KIND_UTF8, {.bytes = Bytes(options.connection_name)}}},
       {Bytes("product"),
        {AMQP_FIELD_KIND_UTF8, {.bytes = Bytes("grpc-amqp-bridge")}}},
+      {Bytes("capabilities"),
+       {AMQP_FIELD_KIND_TABLE, {.table = {3, capability_entries}}}},
   };
-  amqp_table_t properties = {2, properties_entries};
+  amqp_table_t properties = {3, properties_entries};
   amqp_rpc_reply_t login = amqp_login_with_properties(
       state, vhost_str.c_str(), /*channel_max=*/0, /*frame_max=*/131072,
       rabbit.heartbeat_timeout_threshold, &properties, AMQP_SASL_METHOD_PLAIN,

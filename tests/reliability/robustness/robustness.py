@@ -100,6 +100,20 @@ class RawAmqp:
             pass
 
 
+def quiet_log_length(process, quiet=0.3, timeout=5):
+    """The number of log lines once `process` wrote nothing for `quiet`
+    seconds, so that late lines of earlier traffic are not counted later."""
+    deadline = time.monotonic() + timeout
+    count = len(log_lines(process))
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = len(log_lines(process))
+        if now == count:
+            break
+        count = now
+    return count
+
+
 def wait_for_new_lines(process, before, count, timeout=5, settle=0.3):
     """Waits until `process` wrote at least `count` log lines after the
     `before` first ones, then `settle` seconds more; returns the new lines."""
