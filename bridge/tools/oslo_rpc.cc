@@ -1,7 +1,7 @@
 // oslo_rpc: call, cast, fanout and serve against any oslo.messaging
 // deployment, from the command line.
 //
-//   oslo_rpc call --transport_url=rabbit://u:p@host:5672/ --topic=compute \
+//   oslo_rpc call --transport_url=rabbit://u:p@host:5672/ --topic=compute
 //       --server=host1 --version=5.0 get_info '{"instance_id": "x"}'
 //   oslo_rpc serve --topic=compute --server=host1
 //
