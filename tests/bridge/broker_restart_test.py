@@ -13,7 +13,6 @@ the "no-sandbox" tag. Prints the timings it measures.
 """
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,11 +25,9 @@ from bridge_harness import harness  # noqa: E402
 
 import grpc  # noqa: E402
 
-RABBITMQCTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"
 SERVING = b"\x08\x01"  # grpc.health.v1.HealthCheckResponse{status: SERVING}
 NOT_SERVING = b"\x08\x02"
 # How long the broker may take to accept logins again after start_app.
-BROKER_START_SECONDS = 60
 # How long after that the bridge (and the server) may take to serve again:
 # oslo's reconnect backoff (1 s, +2 s per failed attempt) bounds it.
 RECOVERY_SECONDS = 15
@@ -39,27 +36,6 @@ RECOVERED_STREAK = 5
 # A call during the outage must fail this much sooner than its deadline.
 CALL_TIMEOUT = 10
 FAIL_FAST_SECONDS = 2
-
-
-def rabbitmqctl(*args, timeout=120):
-    """Runs rabbitmqctl with the broker's cookie; fails with its output."""
-    started = time.monotonic()
-    done = subprocess.run([RABBITMQCTL, *args], env=dict(os.environ, HOME="/var/lib/rabbitmq"),
-                          capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise AssertionError(f"rabbitmqctl {' '.join(args)} exited {done.returncode}:\n"
-                             f"{done.stdout}{done.stderr}")
-    return time.monotonic() - started
-
-
-def start_broker():
-    """start_app (harmless when running) and wait until AMQP logins work;
-    returns the seconds it took."""
-    started = time.monotonic()
-    rabbitmqctl("start_app")
-    harness.wait_until(harness.broker_accepts_login, BROKER_START_SECONDS,
-                       "an AMQP login after rabbitmqctl start_app")
-    return time.monotonic() - started
 
 
 def report(what, seconds):
@@ -190,7 +166,7 @@ class BrokerRestartTest(harness.unittest.TestCase):
             time.sleep(0.3)  # the server has the call in flight
 
             broker_stopped = True
-            report("rabbitmqctl stop_app", rabbitmqctl("stop_app"))
+            report("rabbitmqctl stop_app", harness.rabbitmqctl("stop_app"))
             stopped_at = time.monotonic()
             self.assertFalse(harness.broker_accepts_login(timeout=2))
 
@@ -218,7 +194,7 @@ class BrokerRestartTest(harness.unittest.TestCase):
             self.assert_alive()
             report("outage before start_app", time.monotonic() - stopped_at)
 
-            report("rabbitmqctl start_app until AMQP logins work", start_broker())
+            report("rabbitmqctl start_app until AMQP logins work", harness.start_broker())
             broker_stopped = False
             up_at = time.monotonic()
 
@@ -263,7 +239,7 @@ class BrokerRestartTest(harness.unittest.TestCase):
         finally:
             try:
                 if broker_stopped:
-                    report("rabbitmqctl start_app (cleanup)", start_broker())
+                    report("rabbitmqctl start_app (cleanup)", harness.start_broker())
             finally:
                 signal.signal(signal.SIGTERM, previous)
         self.assertIn("NOT_SERVING", self.bridge.output())
@@ -276,7 +252,7 @@ def main():
         # Whatever happened, leave RabbitMQ running for everyone else.
         if not harness.broker_accepts_login():
             print("restarting RabbitMQ, which does not accept logins", flush=True)
-            start_broker()
+            harness.start_broker()
 
 
 if __name__ == "__main__":

@@ -119,6 +119,34 @@ def make_transport(allowed_remote_exmods=None, **query):
         conf, url=url, allowed_remote_exmods=allowed_remote_exmods)
 
 
+RABBITMQCTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"
+BROKER_START_SECONDS = 60
+
+
+def rabbitmqctl(*args, node="", timeout=120):
+    """Runs rabbitmqctl on `node` (default: the system broker) with the
+    broker's Erlang cookie; fails with its output; returns the seconds it took.
+    Tests that call it need the Bazel tag "no-sandbox"."""
+    started = time.monotonic()
+    done = subprocess.run([RABBITMQCTL, *(["-n", node] if node else []), *args],
+                          env=dict(os.environ, HOME="/var/lib/rabbitmq"),
+                          capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError(f"rabbitmqctl {' '.join(args)} exited {done.returncode}:\n"
+                             f"{done.stdout}{done.stderr}")
+    return time.monotonic() - started
+
+
+def start_broker(node=""):
+    """start_app (harmless when running), then waits until AMQP logins work;
+    returns the seconds it took."""
+    started = time.monotonic()
+    rabbitmqctl("start_app", node=node)
+    wait_until(broker_accepts_login, BROKER_START_SECONDS,
+               "an AMQP login after rabbitmqctl start_app")
+    return time.monotonic() - started
+
+
 def wait_until(predicate, timeout, what):
     """Polls `predicate` until it is true; fails saying `what` did not happen."""
     deadline = time.monotonic() + timeout

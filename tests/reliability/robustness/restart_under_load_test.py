@@ -30,7 +30,6 @@ import collections
 import os
 import re
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,7 +43,6 @@ from robustness import bh, harness  # noqa: E402
 import amqp  # noqa: E402
 import grpc  # noqa: E402
 
-RABBITMQCTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"
 NODE = os.environ.get("RELIABILITY_RABBIT_NODE", "")
 if os.environ.get("RELIABILITY_AMQP_PORT"):
     harness.BROKER_PORT = int(os.environ["RELIABILITY_AMQP_PORT"])
@@ -56,7 +54,6 @@ AFTER_SECONDS = 12        # load after the broker is back
 DEADLINE = 3.0            # of every call and cast
 HUNG_SLACK = 1.0          # an operation may end this late past its deadline
 RECOVERY_SECONDS = 5      # calls succeed again this soon after the broker
-BROKER_START_SECONDS = 60
 BRIDGE_THREADS = 4
 THREAD_SLACK = 4          # threads after the outage vs before
 RSS_SLACK_KIB = 32 * 1024
@@ -64,22 +61,6 @@ RSS_SLACK_KIB = 32 * 1024
 # transient queue: still in the queue, or in a server's socket unread.
 TRANSIENT_LOSS_WINDOW = 2.0
 ENDINGS = {"OK", "UNAVAILABLE", "DEADLINE_EXCEEDED"}
-
-
-def rabbitmqctl(*args, timeout=120):
-    node = ["-n", NODE] if NODE else []
-    done = subprocess.run([RABBITMQCTL, *node, *args],
-                          env=dict(os.environ, HOME="/var/lib/rabbitmq"),
-                          capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise AssertionError(f"rabbitmqctl {' '.join(args)} exited {done.returncode}:\n"
-                             f"{done.stdout}{done.stderr}")
-
-
-def start_broker():
-    rabbitmqctl("start_app")
-    harness.wait_until(harness.broker_accepts_login, BROKER_START_SECONDS,
-                       "an AMQP login after rabbitmqctl start_app")
 
 
 def report(what, value):
@@ -286,12 +267,12 @@ class RestartUnderLoadTest(harness.unittest.TestCase):
             before = self.stats()
             broker_stopped = True
             stop_at = time.time()
-            rabbitmqctl("stop_app")
+            harness.rabbitmqctl("stop_app", node=NODE)
             stopped_at = time.time()
             report("rabbitmqctl stop_app took", f"{stopped_at - stop_at:.3f}s")
             time.sleep(OUTAGE_SECONDS)
             self.assert_alive()
-            start_broker()
+            harness.start_broker(node=NODE)
             broker_stopped = False
             up_at = time.time()
             report("outage (stop_app began .. logins work again)", f"{up_at - stop_at:.3f}s")
@@ -301,7 +282,7 @@ class RestartUnderLoadTest(harness.unittest.TestCase):
         finally:
             try:
                 if broker_stopped:
-                    start_broker()
+                    harness.start_broker(node=NODE)
             finally:
                 signal.signal(signal.SIGTERM, previous)
                 bridge_load.finish()
@@ -416,7 +397,7 @@ def main():
     finally:
         if not harness.broker_accepts_login():
             print("restarting RabbitMQ, which does not accept logins", flush=True)
-            start_broker()
+            harness.start_broker(node=NODE)
 
 
 if __name__ == "__main__":
