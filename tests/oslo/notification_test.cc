@@ -33,18 +33,7 @@ TEST(NotificationTest, DecodesAndReencodesBothDrivers) {
     EXPECT_STREQ(n->context()["user_id"].GetString(), "u-1");
     EXPECT_FALSE(n->context().HasMember("custom_key"));  // sanitised by oslo
 
-    const std::string payload = ToPyJson(n->payload());
-    OutgoingNotification out;
-    out.message_id = n->message_id();
-    out.publisher_id = n->publisher_id();
-    out.event_type = n->event_type();
-    out.priority = n->priority();
-    out.payload_json = payload;
-    out.timestamp = n->timestamp();
-    out.unique_id = n->unique_id();
-    out.context = &n->context();
-    out.envelope = n->enveloped();
-    EXPECT_EQ(EncodeNotification(out), body) << file;
+    EXPECT_EQ(testing::ReencodeNotification(*n), body) << file;
   }
 }
 

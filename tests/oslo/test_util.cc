@@ -60,4 +60,19 @@ std::string VectorBody(absl::string_view file_name, int index) {
   return std::string(body.GetString(), body.GetStringLength());
 }
 
+std::string ReencodeNotification(const Notification& n) {
+  const std::string payload = ToPyJson(n.payload());
+  OutgoingNotification out;
+  out.message_id = n.message_id();
+  out.publisher_id = n.publisher_id();
+  out.event_type = n.event_type();
+  out.priority = n.priority();
+  out.payload_json = payload;
+  out.timestamp = n.timestamp();
+  out.unique_id = n.unique_id();
+  out.context = &n.context();
+  out.envelope = n.enveloped();
+  return EncodeNotification(out);
+}
+
 }  // namespace amqp::oslo::testing

@@ -9,6 +9,7 @@
 
 #include "absl/strings/string_view.h"
 #include "bridge/oslo/json.h"
+#include "bridge/oslo/notification.h"
 
 namespace amqp::oslo::testing {
 
@@ -26,6 +27,10 @@ JsonDocument LoadVector(absl::string_view file_name);
 
 // The "body" of message `index` (in broker order) of a vector file.
 std::string VectorBody(absl::string_view file_name, int index);
+
+// `n` encoded again from its decoded fields: the same bytes as the body it
+// came from, when the codec is right.
+std::string ReencodeNotification(const Notification& n);
 
 }  // namespace amqp::oslo::testing
 

@@ -107,18 +107,7 @@ void CheckNotification(const std::string& body, absl::string_view where,
                        Counts* counts) {
   absl::StatusOr<Notification> n = Notification::Decode(body);
   ASSERT_TRUE(n.ok()) << where << ": " << n.status();
-  const std::string payload = ToPyJson(n->payload());
-  OutgoingNotification out;
-  out.message_id = n->message_id();
-  out.publisher_id = n->publisher_id();
-  out.event_type = n->event_type();
-  out.priority = n->priority();
-  out.payload_json = payload;
-  out.timestamp = n->timestamp();
-  out.unique_id = n->unique_id();
-  out.context = &n->context();
-  out.envelope = n->enveloped();
-  EXPECT_EQ(EncodeNotification(out), body) << where;
+  EXPECT_EQ(testing::ReencodeNotification(*n), body) << where;
   ++counts->byte_compared;
 }
 
