@@ -76,25 +76,17 @@ void BridgeCall::OnReadDone(bool ok) {
     StartSubscribe();
     return;
   }
+  if (route_->method.kind != MethodKind::kGather) {
+    // Unary routes are UnaryRouteService's; gRPC never routes them here.
+    FinishWhenFlushed(absl::InternalError("not a streaming method"));
+    return;
+  }
   absl::StatusOr<std::string> args = RequestArguments(*route_, *request_);
   if (!args.ok()) {
     FinishWhenFlushed(args.status());
     return;
   }
-  switch (route_->method.kind) {
-    case MethodKind::kCall:
-      StartCall(*args);
-      break;
-    case MethodKind::kCast:
-    case MethodKind::kFanoutCast:
-      StartCast(*args);
-      break;
-    case MethodKind::kGather:
-      StartGather(*args);
-      break;
-    case MethodKind::kSubscribe:
-      break;  // started above
-  }
+  StartGather(*args);
 }
 
 absl::Time BridgeCall::Deadline() const {
@@ -103,49 +95,6 @@ absl::Time BridgeCall::Deadline() const {
 
 rpc::CallSpec BridgeCall::Spec(absl::Time deadline) const {
   return RequestSpec(*route_, *metadata_, *request_, deadline);
-}
-
-void BridgeCall::StartCall(const std::string& args) {
-  const absl::Time deadline = Deadline();
-  if (deadline <= absl::Now()) {
-    FinishWhenFlushed(absl::DeadlineExceededError(
-        "the deadline passed before the request was sent"));
-    return;
-  }
-  std::string id = env_.rpc->CallAsync(
-      Spec(deadline), route_->method.oslo_name, args, &metadata_->context,
-      [this](absl::StatusOr<oslo::Reply> reply) {
-        if (!reply.ok()) {
-          FinishWhenFlushed(reply.status());
-          return;
-        }
-        absl::StatusOr<grpc::ByteBuffer> response = Response(*reply);
-        if (!response.ok()) {
-          FinishWhenFlushed(response.status());
-          return;
-        }
-        Reply(*std::move(response));
-      });
-  // OnReadDone is still running, so the call cannot be done (and `this`
-  // deleted) yet, even if the callback above already ran.
-  bool cancelled;
-  {
-    absl::MutexLock lock(&mu_);
-    call_id_ = id;
-    cancelled = cancelled_;
-  }
-  if (cancelled) env_.rpc->Cancel(id);
-}
-
-void BridgeCall::StartCast(const std::string& args) {
-  env_.rpc->CastAsync(Spec(Deadline()), route_->method.oslo_name, args,
-                      &metadata_->context, [this](absl::Status published) {
-                        if (!published.ok()) {
-                          FinishWhenFlushed(published);
-                          return;
-                        }
-                        Reply(Serialize(*route_->response_prototype));
-                      });
 }
 
 void BridgeCall::StartGather(const std::string& args) {
@@ -278,19 +227,6 @@ void BridgeCall::OnWriteDone(bool ok) {
   } else if (finish.has_value()) {
     Finish(*finish);  // last: `this` may be deleted from here on
   }
-}
-
-void BridgeCall::Reply(grpc::ByteBuffer message) {
-  grpc::ByteBuffer* response;
-  {
-    absl::MutexLock lock(&mu_);
-    if (finish_.has_value() || finished_) return;
-    finished_ = true;
-    finish_ = grpc::Status::OK;
-    writes_.push_back(std::move(message));
-    response = &writes_.back();
-  }
-  StartWriteAndFinish(response, grpc::WriteOptions(), grpc::Status::OK);
 }
 
 void BridgeCall::FinishWhenFlushed(const absl::Status& status) {

@@ -1,8 +1,9 @@
-// One gRPC call through the bridge, as a callback-API reactor: reads the
-// request, turns it into an oslo call, cast, fanout cast, gather or
-// subscription on the shared RpcClient, and streams or returns what comes
-// back. No thread waits for the broker: every step is a callback. The
-// reactor deletes itself when gRPC is done with the call.
+// One server-streaming gRPC call through the bridge, or one the bridge
+// refuses, as a callback-API reactor: reads the request, turns it into an
+// oslo gather or subscription on the shared RpcClient, and streams what
+// comes back (unary methods take UnaryCall's shorter path). No thread
+// waits for the broker: every step is a callback. The reactor deletes itself
+// when gRPC is done with the call.
 //
 // Errors follow the design: an unknown method or a client-streaming one is
 // UNIMPLEMENTED, bad request bytes or metadata INVALID_ARGUMENT, an expired
@@ -50,8 +51,6 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
   // x-amqp-server or the server_field.
   rpc::CallSpec Spec(absl::Time deadline) const;
 
-  void StartCall(const std::string& args);
-  void StartCast(const std::string& args);
   void StartGather(const std::string& args);
   void StartSubscribe();
 
@@ -59,8 +58,6 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
   absl::StatusOr<grpc::ByteBuffer> Response(const oslo::Reply& reply);
   // Queues one stream message; writes go out one at a time, in order.
   void Send(grpc::ByteBuffer message);
-  // Writes the single response and finishes OK.
-  void Reply(grpc::ByteBuffer message);
   // Finishes once queued messages are written. Only the first call counts.
   void FinishWhenFlushed(const absl::Status& status);
 

@@ -75,22 +75,29 @@ void UnaryCall::StartCall(const std::string& args) {
         "the deadline passed before the request was sent"));
     return;
   }
-  std::string id =
-      env_.rpc->CallAsync(RequestSpec(route_, *metadata_, *request_, deadline),
-                          route_.method.oslo_name, args, &metadata_->context,
-                          [this](absl::StatusOr<oslo::Reply> reply) {
-                            if (!reply.ok()) {
-                              Complete(reply.status());
-                              return;
-                            }
-                            absl::StatusOr<grpc::ByteBuffer> response =
-                                ResponseBytes(env_, route_, *reply);
-                            if (!response.ok()) {
-                              Complete(response.status());
-                              return;
-                            }
-                            Complete(absl::OkStatus(), *std::move(response));
-                          });
+  std::string id = env_.rpc->CallAsync(
+      RequestSpec(route_, *metadata_, *request_, deadline),
+      route_.method.oslo_name, args, &metadata_->context,
+      [this, deadline](absl::StatusOr<oslo::Reply> reply) {
+        if (!reply.ok()) {
+          Complete(reply.status());
+          return;
+        }
+        // A busy machine can run timers late: a reply
+        // after the deadline must not turn it into OK.
+        if (absl::Now() > deadline) {
+          Complete(
+              absl::DeadlineExceededError("the reply came after the deadline"));
+          return;
+        }
+        absl::StatusOr<grpc::ByteBuffer> response =
+            ResponseBytes(env_, route_, *reply);
+        if (!response.ok()) {
+          Complete(response.status());
+          return;
+        }
+        Complete(absl::OkStatus(), *std::move(response));
+      });
   // The method handler has not returned this reactor to gRPC yet: the call
   // can be neither done (`this` deleted), even if the reply came, nor
   // cancelled before OnCancel can see the id.
