@@ -44,6 +44,11 @@ class UnaryCall : public grpc::ServerUnaryReactor {
 
   void OnCancel() override;
   void OnDone() override;
+  // OnCancel and OnDone never block (a lock, a counter, a delete), so gRPC
+  // may run them on the thread that completes the call instead of waking an
+  // executor thread for each: one context switch less per call. gRPC marks
+  // this hook internal; its own trivial reactors use it the same way.
+  bool InternalInlineable() override { return true; }
 
  private:
   void Start(const grpc::ByteBuffer& request);
