@@ -355,9 +355,11 @@ class Bench:
     def compute_server(self, kind, topic):
         self.queues += [topic, f"{topic}.bench"]
         if kind == "cpp":
+            # Its methods never block: they run on the I/O thread (no
+            # hand-off to a worker per request).
             server = Process([self.bins["compute_server"], f"--transport_url={TRANSPORT_URL}",
-                              f"--topic={topic}", "--server=bench"], f"cpp-{topic}",
-                             self.workdir)
+                              f"--topic={topic}", "--server=bench", "--executor_threads=0"],
+                             f"cpp-{topic}", self.workdir)
         else:
             server = Process(["/usr/bin/python3",
                               os.path.join(REPO, "examples/python/compute_server.py"),

@@ -50,7 +50,7 @@ RpcServer::RpcServer(Options options, const Dispatcher* dispatcher)
       dispatcher_(dispatcher),
       fanout_queue_(
           absl::StrCat(options_.target.topic, "_fanout_", oslo::NewUuid4Hex())),
-      workers_(std::max(1, options_.executor_threads)) {
+      workers_(std::max(0, options_.executor_threads)) {
   transport::IoThread::Config config{
       options_.url, options_.rabbit, options_.name,
       [this](transport::Connection& c) { return DeclareAndConsume(c); },
@@ -156,6 +156,10 @@ bool RpcServer::OnDelivery(transport::Delivery& delivery) {
 }
 
 void RpcServer::Accept(std::shared_ptr<oslo::Request> request) {
+  if (options_.executor_threads <= 0) {
+    Handle(*request);
+    return;
+  }
   const int queued = queued_.fetch_add(1) + 1;
   if (queued > max_queued_.load()) max_queued_.store(queued);
   const bool submitted = workers_.Submit([this, request] {

@@ -55,7 +55,11 @@ class RpcServer {
     transport::TransportUrl url;
     transport::RabbitOptions rabbit;
     Target target;  // exchange, topic and server; version/namespace unused
-    int executor_threads = 64;  // oslo's executor_thread_pool_size
+    // Threads that run the methods (oslo's executor_thread_pool_size). 0
+    // runs them on the I/O thread, one at a time: no thread hand-off per
+    // request, for endpoints whose methods never block (a blocked method
+    // stalls every request and the connection's heartbeats).
+    int executor_threads = 64;
     std::string name = "rpc_server";
     // Requests acked and waiting for a worker, at most; 0: no bound (oslo).
     int max_queued_requests = 64;
@@ -123,7 +127,7 @@ class RpcServer {
   std::atomic<bool> drain_scheduled_{false};
 
   DeadlineTimer timer_;
-  WorkerPool workers_;
+  WorkerPool workers_;  // no threads when methods run on the I/O thread
   // Notified once io_ is set. The I/O thread starts (and may connect and
   // consume) inside IoThread's constructor, before the assignment to io_:
   // DeclareAndConsume waits for this, so no delivery, and no worker or

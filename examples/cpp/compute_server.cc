@@ -27,7 +27,9 @@ ABSL_FLAG(amqp::transport::TransportUrlFlag, transport_url,
 ABSL_FLAG(std::string, exchange, "openstack", "control exchange");
 ABSL_FLAG(std::string, topic, "compute", "topic to serve");
 ABSL_FLAG(std::string, server, "host1", "this server's name (topic.server)");
-ABSL_FLAG(int, executor_threads, 16, "worker threads for the methods");
+ABSL_FLAG(int, executor_threads, 16,
+          "worker threads for the methods; 0 runs them on the I/O thread "
+          "(no hand-off; fine while no method blocks)");
 ABSL_FLAG(int, max_queued_requests, 64,
           "requests waiting for a worker, at most; beyond it deliveries stay "
           "in the broker (prefetch). 0 = no bound");

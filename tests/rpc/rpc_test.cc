@@ -6,12 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "bridge/amqp/connection.h"
 #include "bridge/oslo/failure.h"
@@ -62,6 +65,18 @@ class RpcTest : public ::testing::Test {
       calls_.fetch_add(1);
       return absl::StatusOr<std::string>("null");
     });
+    endpoint_.Add("where", [this](CallContext&, const rapidjson::Value&) {
+      const int running = running_.fetch_add(1) + 1;
+      int seen = max_running_.load();
+      while (running > seen &&
+             !max_running_.compare_exchange_weak(seen, running)) {
+      }
+      absl::SleepFor(absl::Milliseconds(1));
+      running_.fetch_sub(1);
+      return absl::StatusOr<std::string>(absl::StrCat(
+          "\"", std::hash<std::thread::id>()(std::this_thread::get_id()),
+          "\""));
+    });
     admin_.Add("reset", [](CallContext&, const rapidjson::Value&) {
       return absl::StatusOr<std::string>("\"reset\"");
     });
@@ -81,12 +96,13 @@ class RpcTest : public ::testing::Test {
     return options;
   }
 
-  std::unique_ptr<RpcServer> StartServer(const std::string& server) {
+  std::unique_ptr<RpcServer> StartServer(const std::string& server,
+                                         int executor_threads = 8) {
     RpcServer::Options options;
     options.url = testing::BrokerUrl();
     options.target.topic = topic_;
     options.target.server = server;
-    options.executor_threads = 8;
+    options.executor_threads = executor_threads;
     auto rpc_server = std::make_unique<RpcServer>(options, &dispatcher_);
     EXPECT_TRUE(rpc_server->WaitReady(absl::Seconds(10)));
     return rpc_server;
@@ -97,6 +113,8 @@ class RpcTest : public ::testing::Test {
   FunctionEndpoint admin_{"2.0", "admin"};
   Dispatcher dispatcher_;
   std::atomic<int> calls_{0};
+  std::atomic<int> running_{0};  // "where" calls running now, and at most
+  std::atomic<int> max_running_{0};
   std::unique_ptr<RpcServer> server_;
   std::unique_ptr<RpcClient> client_;
   CallSpec spec_;
@@ -397,6 +415,41 @@ TEST_F(RpcTest, ManyConcurrentCallsFromManyThreads) {
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_EQ(client_->pending_calls(), 0u);
+}
+
+TEST_F(RpcTest, WithoutWorkerThreadsMethodsRunOneAtATimeOnTheIoThread) {
+  server_.reset();
+  server_ = StartServer("s1", /*executor_threads=*/0);
+  constexpr int kThreads = 8;
+  constexpr int kCallsPerThread = 20;
+  absl::Mutex mu;
+  std::set<std::string> threads_seen;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < kThreads; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < kCallsPerThread; ++i) {
+        absl::StatusOr<std::string> where = client_->Call(spec_, "where");
+        if (!where.ok()) {
+          failed.fetch_add(1);
+          continue;
+        }
+        absl::MutexLock lock(&mu);
+        threads_seen.insert(*where);
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(threads_seen.size(), 1u);
+  EXPECT_EQ(max_running_.load(), 1);
+  // Casts and the server's own queue go the same way.
+  ASSERT_TRUE(client_->Cast(spec_.Prepare("s1"), "count").ok());
+  absl::StatusOr<std::string> sum =
+      client_->Call(spec_.Prepare("s1"), "add", R"({"a": 1, "b": 2})");
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  EXPECT_EQ(*sum, "3");
+  EXPECT_EQ(calls_.load(), 1);  // the cast ran before the call on one thread
 }
 
 TEST_F(RpcTest, MalformedMessagesAreDroppedAndServingGoesOn) {
