@@ -1,13 +1,14 @@
 #include "bridge/transcode/well_known.h"
 
 #include <cstdlib>
+#include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 namespace amqp::transcode {
@@ -20,16 +21,63 @@ constexpr int32_t kNanosPerSecond = 1000000000;
 // proto3 JSON's Duration range: +-10000 years.
 constexpr int64_t kMaxDurationSeconds = 315576000000;
 
+// The civil time of Unix second 0, for civil <-> Unix arithmetic in UTC.
+constexpr absl::CivilSecond kUnixEpoch(1970, 1, 1, 0, 0, 0);
+
+// `value` as exactly `width` decimal digits, zero-padded.
+void AppendDigits(int64_t value, int width, std::string* out) {
+  out->resize(out->size() + width);
+  char* end = out->data() + out->size();
+  for (int i = 0; i < width; ++i, value /= 10) *--end = '0' + value % 10;
+}
+
 // ".123", ".123456" or ".123456789": the shortest of the three that is exact.
 void AppendFraction(int32_t nanos, std::string* out) {
   if (nanos == 0) return;
+  out->push_back('.');
   if (nanos % 1000000 == 0) {
-    absl::StrAppendFormat(out, ".%03d", nanos / 1000000);
+    AppendDigits(nanos / 1000000, 3, out);
   } else if (nanos % 1000 == 0) {
-    absl::StrAppendFormat(out, ".%06d", nanos / 1000);
+    AppendDigits(nanos / 1000, 6, out);
   } else {
-    absl::StrAppendFormat(out, ".%09d", nanos);
+    AppendDigits(nanos, 9, out);
   }
+}
+
+// `digits` (all decimal digits) as a number.
+bool ParseDigits(absl::string_view digits, int* value) {
+  *value = 0;
+  for (char c : digits) {
+    if (!absl::ascii_isdigit(c)) return false;
+    *value = *value * 10 + (c - '0');
+  }
+  return true;
+}
+
+// The common "YYYY-MM-DDTHH:MM:SS" (T, t or space) with every field in range,
+// without absl::ParseTime's format interpreter; false for anything else,
+// which ParseTime then judges.
+bool ParseCanonicalBase(absl::string_view base, int64_t* unix_seconds) {
+  int year, month, day, hour, minute, second;
+  if (base[4] != '-' || base[7] != '-' ||
+      (base[10] != 'T' && base[10] != 't' && base[10] != ' ') ||
+      base[13] != ':' || base[16] != ':' ||
+      !ParseDigits(base.substr(0, 4), &year) ||
+      !ParseDigits(base.substr(5, 2), &month) ||
+      !ParseDigits(base.substr(8, 2), &day) ||
+      !ParseDigits(base.substr(11, 2), &hour) ||
+      !ParseDigits(base.substr(14, 2), &minute) ||
+      !ParseDigits(base.substr(17, 2), &second) || hour > 23 || minute > 59 ||
+      second > 59) {
+    return false;
+  }
+  // CivilSecond normalises: an unchanged date is a real one.
+  const absl::CivilSecond civil(year, month, day, hour, minute, second);
+  if (civil.year() != year || civil.month() != month || civil.day() != day) {
+    return false;
+  }
+  *unix_seconds = civil - kUnixEpoch;
+  return true;
 }
 
 // Parses "123456" (after the dot) as nanoseconds; at most 9 digits.
@@ -48,31 +96,33 @@ bool ParseFraction(absl::string_view digits, int32_t* nanos) {
 }  // namespace
 
 WellKnown WellKnownOf(const google::protobuf::Descriptor& type) {
-  if (type.file()->name().rfind("google/protobuf/", 0) != 0) {
+  if (!absl::StartsWith(type.file()->name(), "google/protobuf/")) {
     return WellKnown::kNone;
   }
-  static const auto* const kTypes =
-      new absl::flat_hash_map<std::string, WellKnown>({
-          {"google.protobuf.Any", WellKnown::kAny},
-          {"google.protobuf.Duration", WellKnown::kDuration},
-          {"google.protobuf.Empty", WellKnown::kEmpty},
-          {"google.protobuf.FieldMask", WellKnown::kFieldMask},
-          {"google.protobuf.ListValue", WellKnown::kListValue},
-          {"google.protobuf.Struct", WellKnown::kStruct},
-          {"google.protobuf.Timestamp", WellKnown::kTimestamp},
-          {"google.protobuf.Value", WellKnown::kValue},
-          {"google.protobuf.DoubleValue", WellKnown::kWrapper},
-          {"google.protobuf.FloatValue", WellKnown::kWrapper},
-          {"google.protobuf.Int64Value", WellKnown::kWrapper},
-          {"google.protobuf.UInt64Value", WellKnown::kWrapper},
-          {"google.protobuf.Int32Value", WellKnown::kWrapper},
-          {"google.protobuf.UInt32Value", WellKnown::kWrapper},
-          {"google.protobuf.BoolValue", WellKnown::kWrapper},
-          {"google.protobuf.StringValue", WellKnown::kWrapper},
-          {"google.protobuf.BytesValue", WellKnown::kWrapper},
-      });
-  auto it = kTypes->find(type.full_name());
-  return it == kTypes->end() ? WellKnown::kNone : it->second;
+  // Called for every message transcoded: a short scan, no hashing.
+  static constexpr std::pair<absl::string_view, WellKnown> kTypes[] = {
+      {"google.protobuf.Any", WellKnown::kAny},
+      {"google.protobuf.Duration", WellKnown::kDuration},
+      {"google.protobuf.Empty", WellKnown::kEmpty},
+      {"google.protobuf.FieldMask", WellKnown::kFieldMask},
+      {"google.protobuf.ListValue", WellKnown::kListValue},
+      {"google.protobuf.Struct", WellKnown::kStruct},
+      {"google.protobuf.Timestamp", WellKnown::kTimestamp},
+      {"google.protobuf.Value", WellKnown::kValue},
+      {"google.protobuf.DoubleValue", WellKnown::kWrapper},
+      {"google.protobuf.FloatValue", WellKnown::kWrapper},
+      {"google.protobuf.Int64Value", WellKnown::kWrapper},
+      {"google.protobuf.UInt64Value", WellKnown::kWrapper},
+      {"google.protobuf.Int32Value", WellKnown::kWrapper},
+      {"google.protobuf.UInt32Value", WellKnown::kWrapper},
+      {"google.protobuf.BoolValue", WellKnown::kWrapper},
+      {"google.protobuf.StringValue", WellKnown::kWrapper},
+      {"google.protobuf.BytesValue", WellKnown::kWrapper},
+  };
+  for (const auto& [name, kind] : kTypes) {
+    if (type.full_name() == name) return kind;
+  }
+  return WellKnown::kNone;
 }
 
 absl::Status FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
@@ -81,9 +131,20 @@ absl::Status FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
     return absl::InvalidArgumentError(
         absl::StrCat("Timestamp out of range: ", seconds, " s ", nanos, " ns"));
   }
-  out->append(absl::FormatTime("%E4Y-%m-%dT%H:%M:%S",
-                               absl::FromUnixSeconds(seconds),
-                               absl::UTCTimeZone()));
+  // By hand: absl::FormatTime's format interpreter and time zone lookup
+  // cost more than the rest of a message. The range check makes it 4 digits.
+  const absl::CivilSecond civil = kUnixEpoch + seconds;
+  AppendDigits(civil.year(), 4, out);
+  out->push_back('-');
+  AppendDigits(civil.month(), 2, out);
+  out->push_back('-');
+  AppendDigits(civil.day(), 2, out);
+  out->push_back('T');
+  AppendDigits(civil.hour(), 2, out);
+  out->push_back(':');
+  AppendDigits(civil.minute(), 2, out);
+  out->push_back(':');
+  AppendDigits(civil.second(), 2, out);
   AppendFraction(nanos, out);
   out->push_back('Z');
   return absl::OkStatus();
@@ -98,13 +159,17 @@ absl::Status ParseTimestamp(absl::string_view text, int64_t* seconds,
   // "YYYY-MM-DDTHH:MM:SS" (or a space for the T), then [.fraction][zone].
   constexpr size_t kBaseLength = 19;
   if (text.size() < kBaseLength) return bad();
-  std::string base(text.substr(0, kBaseLength));
-  if (base[10] == ' ' || base[10] == 't') base[10] = 'T';
-  absl::Time time;
-  std::string error;
-  if (!absl::ParseTime("%Y-%m-%dT%H:%M:%S", base, absl::UTCTimeZone(), &time,
-                       &error)) {
-    return bad();
+  int64_t base_seconds;
+  if (!ParseCanonicalBase(text.substr(0, kBaseLength), &base_seconds)) {
+    std::string base(text.substr(0, kBaseLength));
+    if (base[10] == ' ' || base[10] == 't') base[10] = 'T';
+    absl::Time time;
+    std::string error;
+    if (!absl::ParseTime("%Y-%m-%dT%H:%M:%S", base, absl::UTCTimeZone(), &time,
+                         &error)) {
+      return bad();
+    }
+    base_seconds = absl::ToUnixSeconds(time);
   }
   absl::string_view rest = text.substr(kBaseLength);
   int32_t fraction = 0;
@@ -130,7 +195,7 @@ absl::Status ParseTimestamp(absl::string_view text, int64_t* seconds,
   } else {
     return bad();
   }
-  int64_t utc = absl::ToUnixSeconds(time) - offset_seconds;
+  int64_t utc = base_seconds - offset_seconds;
   if (utc < kMinSeconds || utc > kMaxSeconds) return bad();
   *seconds = utc;
   *nanos = fraction;

@@ -45,7 +45,11 @@ TEST(TimestampTest, ParsesRfc3339AndPythonIsoformat) {
       {"2026-11-24T10:00:00+02:00", 1795507200, 0},
       {"2026-11-24T07:30:00.000001-00:30", 1795507200, 1000},
       {"2026-11-24T08:00:00.123456", 1795507200, 123456000},  // naive: UTC
-      {"2026-11-24 08:00:00", 1795507200, 0},  // oslo notification style
+      {"2026-11-24 08:00:00", 1795507200, 0},   // oslo notification style
+      {"2024-02-29T00:00:00Z", 1709164800, 0},  // a leap day
+      {"2026-12-31T23:59:60Z", 1798761600, 0},  // a leap second: next minute
+      {"0001-01-01T00:00:00Z", -62135596800, 0},
+      {"9999-12-31T23:59:59.999999999Z", 253402300799, 999999999},
   };
   for (const Case& c : kCases) {
     int64_t seconds = 0;
@@ -58,7 +62,9 @@ TEST(TimestampTest, ParsesRfc3339AndPythonIsoformat) {
   for (const char* bad :
        {"", "2026-11-24", "2026-13-24T08:00:00Z", "2026-11-24T08:00:00.Z",
         "2026-11-24T08:00:00.1234567890Z", "2026-11-24T08:00:00+2:00",
-        "2026-11-24T08:00:00 UTC", "not a time at all, honestly"}) {
+        "2026-11-24T08:00:00 UTC", "not a time at all, honestly",
+        "2023-02-29T00:00:00Z", "2026-11-24T24:00:00Z", "2026-1-24T08:00:00Z",
+        "0000-12-31T23:59:59Z"}) {
     int64_t seconds;
     int32_t nanos;
     absl::Status status = ParseTimestamp(bad, &seconds, &nanos);
