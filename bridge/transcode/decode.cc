@@ -125,9 +125,17 @@ absl::Status Decoder::Object(const rapidjson::Value& json,
                              google::protobuf::Message* message, bool strict) {
   if (!json.IsObject()) return Expected("an object", json);
   const Descriptor& type = *message->GetDescriptor();
+  // Keys mostly come in field order (WriteResult's, and Python dicts built
+  // field by field): try the field after the last match before a name lookup,
+  // which copies the key and hashes it.
+  int next = 0;
   for (const auto& member : json.GetObject()) {
     absl::string_view key = oslo::JsonStringView(member.name);
-    const FieldDescriptor* field = type.FindFieldByName(std::string(key));
+    const FieldDescriptor* field =
+        next < type.field_count() && type.field(next)->name() == key
+            ? type.field(next)
+            : type.FindFieldByName(std::string(key));
+    if (field != nullptr) next = field->index() + 1;
     if (field == nullptr) {
       if (strict) {
         return absl::InvalidArgumentError(

@@ -256,8 +256,9 @@ absl::Status Encoder::WellKnownType(WellKnown kind,
     case WellKnown::kListValue:
       return Field(message, *type.FindFieldByNumber(1));
     case WellKnown::kValue: {
+      // Value's only oneof is `kind`.
       const FieldDescriptor* set =
-          r.GetOneofFieldDescriptor(message, type.FindOneofByName("kind"));
+          r.GetOneofFieldDescriptor(message, type.oneof_decl(0));
       // An unset Value is null, like proto3 JSON.
       if (set == nullptr) {
         w_.Null();
