@@ -364,7 +364,12 @@ class HostileInputTest(harness.unittest.TestCase):
                                                       grpc.StatusCode.UNIMPLEMENTED),
              lambda: self.bridge.channel.stream_unary(f"/{bh.SERVICE}/GetInstance")(
                  iter([]), timeout=CALL_TIMEOUT)),
-            ("a deadline already past", grpc.StatusCode.DEADLINE_EXCEEDED,
+            # gRPC carries deadlines in whole milliseconds: a 100 us one
+            # reaches the bridge as ~1 ms, and a quick reply may beat it
+            # while the client's own timer runs late. Either way the call
+            # ends at once and the bridge keeps serving.
+            ("a deadline already past",
+             (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.OK),
              lambda: get(valid, timeout=0.0001)),
         ]
         for name, codes, fn in cases:
