@@ -352,6 +352,15 @@ class Bench:
             self.checks.setdefault("bridge_calls", {})[key] = {
                 "calls": int(stopped.group(1)), "failed": int(stopped.group(2))}
 
+    def bridge_rows(self, row, descriptor_set, name):
+        """The h2load row through a fresh bridge for each request size."""
+        for size in SIZES:
+            bridge, port = self.start_bridge(descriptor_set, f"{name}-{size}")
+            try:
+                self.h2load_row(row, size, port, bridge.pid)
+            finally:
+                self.stop_bridge(bridge, f"{row} {size}")
+
     def compute_server(self, kind, topic):
         self.queues += [topic, f"{topic}.bench"]
         if kind == "cpp":
@@ -389,12 +398,7 @@ class Bench:
                 self.generator_row("runtime", size, [self.bins["oslo_load"], f"--topic={topic}"],
                                    self.s.seq_calls)
             api = self.descriptor_set(topic)
-            for size in SIZES:
-                bridge, port = self.start_bridge(api, f"bridge-cpp-{size}")
-                try:
-                    self.h2load_row("bridge -> C++", size, port, bridge.pid)
-                finally:
-                    self.stop_bridge(bridge, f"bridge -> C++ {size}")
+            self.bridge_rows("bridge -> C++", api, "bridge-cpp")
             self.rss_in_flight(api)
             self.rss_growth(api)
         finally:
@@ -409,13 +413,7 @@ class Bench:
                                    ["/usr/bin/python3",
                                     os.path.join(REPO, "bench/oslo_python_load.py"),
                                     f"--topic={topic}"], self.s.seq_calls_python)
-            api = self.descriptor_set(topic)
-            for size in SIZES:
-                bridge, port = self.start_bridge(api, f"bridge-py-{size}")
-                try:
-                    self.h2load_row("bridge -> python", size, port, bridge.pid)
-                finally:
-                    self.stop_bridge(bridge, f"bridge -> python {size}")
+            self.bridge_rows("bridge -> python", self.descriptor_set(topic), "bridge-py")
         finally:
             server.stop()
 
