@@ -83,11 +83,8 @@ bool ParseCanonicalBase(absl::string_view base, int64_t* unix_seconds) {
 // Parses "123456" (after the dot) as nanoseconds; at most 9 digits.
 bool ParseFraction(absl::string_view digits, int32_t* nanos) {
   if (digits.empty() || digits.size() > 9) return false;
-  int32_t value = 0;
-  for (char c : digits) {
-    if (!absl::ascii_isdigit(c)) return false;
-    value = value * 10 + (c - '0');
-  }
+  int value;
+  if (!ParseDigits(digits, &value)) return false;
   for (size_t i = digits.size(); i < 9; ++i) value *= 10;
   *nanos = value;
   return true;
