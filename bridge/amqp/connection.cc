@@ -20,6 +20,8 @@ namespace {
 constexpr amqp_channel_t kChannel = 1;
 // Passive declares fail by closing their channel; they get their own.
 constexpr amqp_channel_t kProbeChannel = 2;
+// Publishes that await no confirm (see Connection::Publish).
+constexpr amqp_channel_t kUnconfirmedChannel = 3;
 
 amqp_bytes_t Bytes(absl::string_view s) {
   return amqp_bytes_t{s.size(), const_cast<char*>(s.data())};
@@ -153,6 +155,13 @@ class Table {
 
 }  // namespace
 
+absl::Status UnroutableError(const ReturnedMessage& returned) {
+  return absl::UnavailableError(
+      absl::StrCat("no queue is bound to exchange '", returned.exchange,
+                   "' with routing key '", returned.routing_key, "' (",
+                   returned.reply_code, " ", returned.reply_text, ")"));
+}
+
 Connection::Connection(amqp_connection_state_t state, const BrokerHost& host)
     : state_(state), host_(host) {}
 
@@ -259,12 +268,10 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
       !s.ok()) {
     return s;
   }
-  if (absl::Status s =
-          connection->OpenChannel(kChannel, options.confirm_publishes);
+  if (absl::Status s = connection->OpenChannel(kChannel, /*confirm=*/true);
       !s.ok()) {
     return s;
   }
-  connection->confirm_publishes_ = options.confirm_publishes;
   connection->max_message_bytes_ = options.max_message_bytes;
   return connection;
 }
@@ -373,8 +380,15 @@ absl::Status Connection::CancelConsumer(absl::string_view consumer_tag) {
 
 absl::StatusOr<uint64_t> Connection::Publish(
     absl::string_view exchange, absl::string_view routing_key,
-    const MessageProperties& properties, absl::string_view body,
-    bool mandatory) {
+    const MessageProperties& properties, absl::string_view body, bool mandatory,
+    bool confirm) {
+  if (!confirm && !unconfirmed_channel_open_) {
+    if (absl::Status s = OpenChannel(kUnconfirmedChannel, /*confirm=*/false);
+        !s.ok()) {
+      return s;
+    }
+    unconfirmed_channel_open_ = true;
+  }
   amqp_basic_properties_t props;
   props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG |
                  AMQP_BASIC_CONTENT_ENCODING_FLAG |
@@ -389,15 +403,15 @@ absl::StatusOr<uint64_t> Connection::Publish(
     props._flags |= AMQP_BASIC_EXPIRATION_FLAG;
     props.expiration = Bytes(properties.expiration);
   }
-  int rc = amqp_basic_publish(state_, kChannel, Bytes(exchange),
-                              Bytes(routing_key), mandatory,
+  int rc = amqp_basic_publish(state_, confirm ? kChannel : kUnconfirmedChannel,
+                              Bytes(exchange), Bytes(routing_key), mandatory,
                               /*immediate=*/false, &props, Bytes(body));
   if (rc != AMQP_STATUS_OK) {
     return absl::UnavailableError(absl::StrCat("publishing to '", exchange,
                                                "' with key '", routing_key,
                                                "': ", amqp_error_string2(rc)));
   }
-  return confirm_publishes_ ? next_publish_sequence_++ : 0;
+  return confirm ? next_publish_sequence_++ : 0;
 }
 
 absl::Status Connection::Ack(uint64_t delivery_tag) {
@@ -518,6 +532,7 @@ absl::StatusOr<ConnectionEvent> Connection::ReadNonDeliveryFrame(
       auto* ret =
           static_cast<amqp_basic_return_t*>(frame.payload.method.decoded);
       ReturnedMessage returned;
+      returned.confirmed = frame.channel == kChannel;
       returned.reply_code = ret->reply_code;
       returned.reply_text = ToString(ret->reply_text);
       returned.exchange = ToString(ret->exchange);

@@ -1,6 +1,11 @@
 // One AMQP 0-9-1 connection to RabbitMQ on rabbitmq-c, with the flags, queue
 // arguments and publisher confirms that oslo.messaging uses.
 //
+// Channel 1 consumes, declares and publishes in publisher-confirm mode.
+// Messages whose answer is their confirmation (a call's request, a reply) may
+// skip the confirm round trip: they go on a second channel without confirm
+// mode, opened on first use, and only come back if the broker returns them.
+//
 // A Connection is not thread-safe (neither is rabbitmq-c): exactly one thread,
 // the IoThread that owns it, calls it. It does no waiting of its own: the owner
 // polls fd() and calls NextEvent() when input is ready, so one thread can
@@ -66,12 +71,17 @@ struct PublisherConfirm {
 
 // A mandatory publish that no queue was bound to receive (basic.return).
 struct ReturnedMessage {
+  // Published with confirms: a PublisherConfirm of it follows.
+  bool confirmed = true;
   int reply_code = 0;
   std::string reply_text;
   std::string exchange;
   std::string routing_key;
   std::string body;
 };
+
+// UNAVAILABLE, naming the exchange and routing key no queue is bound to.
+absl::Status UnroutableError(const ReturnedMessage& returned);
 
 // What NextEvent() found: nothing yet, or one of the above.
 using ConnectionEvent =
@@ -93,8 +103,6 @@ struct QueueStatus {
 class Connection {
  public:
   struct Options {
-    // Put the channel in publisher-confirm mode, like oslo's send channels.
-    bool confirm_publishes = true;
     absl::Duration connect_timeout = absl::Seconds(5);
     // Bounds every synchronous AMQP method (declare, bind, consume...).
     absl::Duration rpc_timeout = absl::Seconds(10);
@@ -105,9 +113,9 @@ class Connection {
     uint64_t max_message_bytes = 0;
   };
 
-  // Connects, logs in (SASL PLAIN), opens channel 1 and, if asked, turns on
-  // confirms. TLS when `rabbit.ssl` is set. UNAVAILABLE when the broker cannot
-  // be reached; the message never contains the password.
+  // Connects, logs in (SASL PLAIN), opens channel 1 and turns on confirms
+  // there, like oslo's send channels. TLS when `rabbit.ssl` is set. UNAVAILABLE
+  // when the broker cannot be reached; the message never contains the password.
   static absl::StatusOr<std::unique_ptr<Connection>> Open(
       const BrokerHost& host, absl::string_view vhost,
       const RabbitOptions& rabbit, const Options& options);
@@ -134,12 +142,14 @@ class Connection {
                        bool no_ack = false);
   absl::Status CancelConsumer(absl::string_view consumer_tag);
 
-  // Publishes on channel 1. Returns the publish sequence number that a later
-  // PublisherConfirm refers to (0 when confirms are off).
+  // Publishes on channel 1 and returns the publish sequence number that a
+  // later PublisherConfirm refers to. With `confirm` false, publishes on the
+  // channel without confirms instead and returns 0.
   absl::StatusOr<uint64_t> Publish(absl::string_view exchange,
                                    absl::string_view routing_key,
                                    const MessageProperties& properties,
-                                   absl::string_view body, bool mandatory);
+                                   absl::string_view body, bool mandatory,
+                                   bool confirm = true);
   absl::Status Ack(uint64_t delivery_tag);
   absl::Status Reject(uint64_t delivery_tag);
 
@@ -163,8 +173,8 @@ class Connection {
   amqp_connection_state_t state_;
   BrokerHost host_;
   uint64_t next_publish_sequence_ = 1;
-  bool confirm_publishes_ = false;
   bool probe_channel_open_ = false;
+  bool unconfirmed_channel_open_ = false;
   uint64_t max_message_bytes_ = 0;
   absl::flat_hash_set<std::string> declared_exchanges_;
   absl::flat_hash_set<std::string> no_ack_consumers_;

@@ -62,13 +62,13 @@ void IoThread::Publish(OutgoingMessage message, PublishDone done) {
       direct = !stopping_ && commands_.empty();
     }
     if (direct) {
-      Failures failures;
-      DoPublish(message, done, &failures);
+      Verdicts verdicts;
+      DoPublish(message, done, &verdicts);
       // The I/O thread disconnects a broken link, and reads what rabbitmq-c
       // buffered while sending (poll() no longer sees it on the socket).
       const bool wake = !broken_.ok() || connection_->HasBufferedInput();
       io_mu_.Unlock();
-      Report(failures);
+      Report(verdicts);
       if (wake) Wake();
       return;
     }
@@ -93,9 +93,9 @@ bool IoThread::Enqueue(Command& command) {
   return true;
 }
 
-void IoThread::Report(Failures& failures) {
-  for (Failure& failure : failures) failure.done(std::move(failure.status));
-  failures.clear();
+void IoThread::Report(Verdicts& verdicts) {
+  for (Verdict& verdict : verdicts) verdict.done(std::move(verdict.status));
+  verdicts.clear();
 }
 
 void IoThread::Run(Task task) {
@@ -127,7 +127,7 @@ void IoThread::WaitForWork(int fd, absl::Duration timeout) {
 }
 
 void IoThread::Loop() {
-  Failures failures;
+  Verdicts verdicts;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
@@ -146,9 +146,9 @@ void IoThread::Loop() {
       while (absl::Now() < retry_at) {
         {
           absl::MutexLock lock(&io_mu_);
-          RunCommands(&failures);
+          RunCommands(&verdicts);
         }
-        Report(failures);
+        Report(verdicts);
         {
           absl::MutexLock lock(&mu_);
           if (stopping_) break;
@@ -157,7 +157,7 @@ void IoThread::Loop() {
       }
       continue;
     }
-    RunCommands(&failures);
+    RunCommands(&verdicts);
     if (!broken_.ok()) {
       const absl::Status why = broken_;  // Disconnect clears broken_
       Disconnect(why);
@@ -166,15 +166,15 @@ void IoThread::Loop() {
     const bool buffered = input_ok && connection_->HasBufferedInput();
     const int fd = input_ok ? connection_->fd() : -1;
     io_mu_.Unlock();
-    Report(failures);
+    Report(verdicts);
     if (input_ok && !buffered) WaitForWork(fd, kMaxPollInterval);
   }
   {
     absl::MutexLock lock(&io_mu_);
-    RunCommands(&failures);  // fails what is queued: stopping_ is set
+    RunCommands(&verdicts);  // fails what is queued: stopping_ is set
     Disconnect(absl::UnavailableError("AMQP connection is shutting down"));
   }
-  Report(failures);
+  Report(verdicts);
 }
 
 bool IoThread::Connect() {
@@ -235,7 +235,7 @@ void IoThread::Disconnect(const absl::Status& why) {
   }
 }
 
-void IoThread::RunCommands(Failures* failures) {
+void IoThread::RunCommands(Verdicts* verdicts) {
   std::vector<Command> commands;
   bool stopping;
   {
@@ -248,19 +248,19 @@ void IoThread::RunCommands(Failures* failures) {
     if (!command.message.has_value()) {
       command.task(usable ? connection_.get() : nullptr);
     } else if (!usable) {
-      failures->push_back(
+      verdicts->push_back(
           {std::move(command.done),
            absl::UnavailableError(absl::StrCat(
                "broker unreachable: ",
                broken_.ok() ? last_error_.message() : broken_.message()))});
     } else {
-      DoPublish(*command.message, command.done, failures);
+      DoPublish(*command.message, command.done, verdicts);
     }
   }
 }
 
 void IoThread::DoPublish(OutgoingMessage& message, PublishDone& done,
-                         Failures* failures) {
+                         Verdicts* verdicts) {
   absl::Status status;
   if (message.declare.has_value()) {
     const ExchangeSpec& x = *message.declare;
@@ -269,7 +269,7 @@ void IoThread::DoPublish(OutgoingMessage& message, PublishDone& done,
   }
   if (status.ok() && message.require_consumer) {
     if (absl::Status idle = CheckConsumers(message.routing_key); !idle.ok()) {
-      failures->push_back({std::move(done), std::move(idle)});
+      verdicts->push_back({std::move(done), std::move(idle)});
       return;
     }
   }
@@ -279,14 +279,18 @@ void IoThread::DoPublish(OutgoingMessage& message, PublishDone& done,
     properties.expiration = message.expiration;
     sequence =
         connection_->Publish(message.exchange, message.routing_key, properties,
-                             message.body, message.mandatory);
+                             message.body, message.mandatory, message.confirm);
     status = sequence.status();
   }
   if (!status.ok()) {
-    failures->push_back({std::move(done), status});
+    verdicts->push_back({std::move(done), status});
     // A failed declare (e.g. flag mismatch) closes the channel: the I/O
     // thread starts over.
     broken_ = std::move(status);
+    return;
+  }
+  if (!message.confirm) {
+    verdicts->push_back({std::move(done), absl::OkStatus()});
     return;
   }
   // Sequence numbers are consecutive from 1 on each connection.
@@ -365,6 +369,15 @@ void IoThread::HandleEvent(ConnectionEvent& event) {
     return;
   }
   auto& returned = std::get<ReturnedMessage>(event);
+  if (!returned.confirmed) {
+    if (config_.on_return) {
+      config_.on_return(returned);
+    } else {
+      LOG(WARNING) << config_.name << ": dropping a returned message: "
+                   << LogText(UnroutableError(returned).message());
+    }
+    return;
+  }
   // basic.return carries no sequence number: it precedes the confirm of the
   // same message, so match the oldest unconfirmed one with the same content.
   const size_t body_hash = absl::Hash<absl::string_view>()(returned.body);
@@ -373,10 +386,7 @@ void IoThread::HandleEvent(ConnectionEvent& event) {
         pending.body_hash == body_hash &&
         pending.exchange == returned.exchange &&
         pending.routing_key == returned.routing_key) {
-      pending.returned = absl::UnavailableError(
-          absl::StrCat("no queue is bound to exchange '", returned.exchange,
-                       "' with routing key '", returned.routing_key, "' (",
-                       returned.reply_code, " ", returned.reply_text, ")"));
+      pending.returned = UnroutableError(returned);
       return;
     }
   }

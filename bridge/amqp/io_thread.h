@@ -65,6 +65,11 @@ struct OutgoingMessage {
   // a dead server's queue would wait for its whole timeout. Consumer counts
   // come from a passive declare, cached for up to kConsumerCountTtl.
   bool require_consumer = false;
+  // false: await no publisher confirm, for messages whose answer is their
+  // confirmation (a call's request, a reply). `done` then runs with OK once
+  // the message is written, and a mandatory message the broker returns goes
+  // to Config::on_return. Saves the broker and both ends a frame per message.
+  bool confirm = true;
 };
 
 // The default bound of message bodies that RpcServer and RpcClient accept.
@@ -83,6 +88,9 @@ class IoThread {
   // takes no acks (Delivery::no_ack). It may move the
   // body out. Deliveries over max_message_bytes never reach it.
   using DeliveryFn = std::function<bool(Delivery&)>;
+  // Runs on the I/O thread for each returned message that was published
+  // without a confirm (OutgoingMessage::confirm false); it may move the body.
+  using ReturnFn = std::function<void(ReturnedMessage&)>;
   // The broker's verdict on one publish: OK once confirmed, UNAVAILABLE when
   // it was unroutable, nacked, or the connection is down.
   using PublishDone = std::function<void(absl::Status)>;
@@ -96,6 +104,7 @@ class IoThread {
     std::string name;  // for logs and the broker's connection name
     ConnectFn on_connect;
     DeliveryFn on_delivery;
+    ReturnFn on_return;  // unset: such returns are logged and dropped
     // A delivery whose body is larger is rejected (requeue=false) with one
     // log line, without reading the body into memory; 0 means no limit.
     uint64_t max_message_bytes = 0;
@@ -109,9 +118,10 @@ class IoThread {
 
   // Thread-safe and non-blocking (but for a consumer-count check, see
   // OutgoingMessage::require_consumer). `done` runs exactly once: on the I/O
-  // thread with the broker's verdict, or on the calling thread, before
-  // Publish() returns, when the message cannot go out (no connection, no
-  // consumer, the thread is stopping).
+  // thread with the broker's verdict, or on the thread that wrote the message
+  // (the caller's, before Publish() returns, or the I/O thread's) when it
+  // awaits no confirm or cannot go out (no connection, no consumer, the
+  // thread is stopping).
   void Publish(OutgoingMessage message, PublishDone done);
   // Thread-safe: runs `task` on the I/O thread.
   void Run(Task task);
@@ -137,21 +147,21 @@ class IoThread {
     PublishDone done;
     Task task;
   };
-  // A publish that failed while the connection was held: its `done` runs
-  // once the connection is released.
-  struct Failure {
+  // A publish settled while the connection was held (it failed, or it awaits
+  // no confirm): its `done` runs once the connection is released.
+  struct Verdict {
     PublishDone done;
     absl::Status status;
   };
-  using Failures = std::vector<Failure>;
+  using Verdicts = std::vector<Verdict>;
 
   void Loop();
   bool Connect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   void Disconnect(const absl::Status& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
-  void RunCommands(Failures* failures) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void RunCommands(Verdicts* verdicts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   void DoPublish(OutgoingMessage& message, PublishDone& done,
-                 Failures* failures) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+                 Verdicts* verdicts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // OK, or UNAVAILABLE when `queue` is known to have no consumer.
   absl::Status CheckConsumers(const std::string& queue)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
@@ -163,7 +173,7 @@ class IoThread {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   void Wake();
   void WaitForWork(int fd, absl::Duration timeout);
-  static void Report(Failures& failures);
+  static void Report(Verdicts& verdicts);
   // Moves `command` to the I/O thread's queue; false (leaving it alone) when
   // the thread is stopping.
   bool Enqueue(Command& command);

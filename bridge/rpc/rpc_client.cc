@@ -208,6 +208,9 @@ RpcClient::RpcClient(Options options)
                                        absl::StrCat(options_.name, "-", i),
                                        nullptr, nullptr};
     config.max_message_bytes = options_.max_message_bytes;
+    config.on_return = [this](transport::ReturnedMessage& returned) {
+      OnReturn(returned);
+    };
     if (i == 0) {
       config.on_connect = [this](transport::Connection& connection) {
         return DeclareAndConsume(connection);
@@ -301,6 +304,15 @@ bool RpcClient::OnReplyDelivery(transport::Delivery& delivery) {
   return true;
 }
 
+void RpcClient::OnReturn(transport::ReturnedMessage& returned) {
+  absl::StatusOr<oslo::Request> request =
+      oslo::Request::Decode(std::move(returned.body));
+  std::shared_ptr<ReplySink> sink;
+  if (request.ok()) sink = waiter_.Find(request->msg_id());
+  // Without a waiting call the return only says what a timeout said already.
+  if (sink != nullptr) sink->Abort(transport::UnroutableError(returned));
+}
+
 transport::IoThread& RpcClient::NextPublisher() {
   // With several connections, the first only consumes (replies and
   // subscriptions): publishes on it would wait while it reads.
@@ -373,6 +385,7 @@ RpcClient::CallId RpcClient::CallAsync(const CallSpec& spec,
   message.expiration = absl::StrCat(
       std::max<int64_t>(1, absl::ToInt64Milliseconds(spec.timeout)));
   message.require_consumer = options_.fail_fast_no_consumer;
+  message.confirm = false;  // the reply confirms it
 
   auto call = std::make_shared<PendingCall>(this, msg_id, std::move(done));
   waiter_.Register(msg_id, call);
@@ -413,6 +426,7 @@ RpcClient::CallId RpcClient::GatherAsync(
   // A server that picks the request up after the window would answer no one.
   message.expiration = absl::StrCat(
       std::max<int64_t>(1, absl::ToInt64Milliseconds(options.window)));
+  message.confirm = false;  // the replies confirm it
 
   auto gather = std::make_shared<PendingGather>(
       this, msg_id, options.expect, std::move(on_reply), std::move(done));

@@ -16,6 +16,11 @@
 //
 // Requests are published with the mandatory flag: a request that no queue
 // receives fails at once with UNAVAILABLE instead of waiting for its timeout.
+// A call's (or gather's) request awaits no publisher confirm: its reply
+// confirms it, and the broker's basic.return finds the call by the returned
+// body's `_msg_id`. So a request written just before its connection drops
+// waits for its reply or its deadline (it may well have been delivered).
+// Casts do await the confirm: it is all a cast's caller gets.
 //
 // Beyond oslo's client it can gather the replies of every server of a topic
 // to one fanout request (GatherAsync) and stream the fanout casts of a topic
@@ -180,6 +185,8 @@ class RpcClient {
                                             std::string body) const;
   bool OnDelivery(transport::Delivery& delivery);
   bool OnReplyDelivery(transport::Delivery& delivery);
+  // A request that no queue took: fails its call or gather.
+  void OnReturn(transport::ReturnedMessage& returned);
   // Runs on the reply queue's I/O thread after each (re)connect.
   absl::Status DeclareAndConsume(transport::Connection& connection);
   void Unsubscribe(const std::string& consumer_tag);

@@ -56,6 +56,12 @@ RpcServer::RpcServer(Options options, const Dispatcher* dispatcher)
       [this](transport::Connection& c) { return DeclareAndConsume(c); },
       [this](transport::Delivery& d) { return OnDelivery(d); }};
   config.max_message_bytes = options_.max_message_bytes;
+  // Only replies' first attempts await no confirm: a return is a reply whose
+  // reply queue is missing (yet, or again).
+  config.on_return = [this](transport::ReturnedMessage& returned) {
+    RetryReply(std::move(returned.routing_key), std::move(returned.body),
+               ReplyGiveUp(), transport::UnroutableError(returned));
+  };
   io_ = std::make_unique<transport::IoThread>(std::move(config));
   io_set_.Notify();
 }
@@ -247,32 +253,42 @@ void RpcServer::Handle(const oslo::Request& request) {
     failure = oslo::FailureFromStatusOrDefault(result.status());
     reply.failure = &failure;
   }
-  PublishReply(
-      std::string(request.reply_q()), oslo::EncodeReply(reply),
-      absl::Now() +
-          absl::Seconds(options_.rabbit.kombu_missing_consumer_retry_timeout));
+  PublishReply(std::string(request.reply_q()), oslo::EncodeReply(reply),
+               ReplyGiveUp(), /*confirm=*/false);
+}
+
+absl::Time RpcServer::ReplyGiveUp() const {
+  return absl::Now() +
+         absl::Seconds(options_.rabbit.kombu_missing_consumer_retry_timeout);
 }
 
 void RpcServer::PublishReply(std::string reply_q, std::string body,
-                             absl::Time give_up) {
+                             absl::Time give_up, bool confirm) {
   transport::OutgoingMessage message{"", reply_q, body, "", true, std::nullopt};
+  message.confirm = confirm;
   io_->Publish(std::move(message), [this, reply_q, body = std::move(body),
                                     give_up](absl::Status published) mutable {
-    if (published.ok()) return;
-    if (absl::Now() >= give_up || stopping_.load()) {
-      LOG(WARNING) << options_.name << ": abandoning a reply to '"
-                   << LogText(reply_q) << "': " << LogText(published.message());
-      return;
+    if (!published.ok()) {
+      RetryReply(std::move(reply_q), std::move(body), give_up, published);
     }
-    VLOG(1) << options_.name << ": reply to '" << LogText(reply_q)
-            << "' not delivered (" << LogText(published.message())
-            << "); retrying";
-    timer_.Schedule(absl::Now() + kReplyRetryInterval,
-                    [this, reply_q, body = std::move(body), give_up]() mutable {
-                      PublishReply(std::move(reply_q), std::move(body),
-                                   give_up);
-                    });
   });
+}
+
+void RpcServer::RetryReply(std::string reply_q, std::string body,
+                           absl::Time give_up, const absl::Status& why) {
+  if (absl::Now() >= give_up || stopping_.load()) {
+    LOG(WARNING) << options_.name << ": abandoning a reply to '"
+                 << LogText(reply_q) << "': " << LogText(why.message());
+    return;
+  }
+  VLOG(1) << options_.name << ": reply to '" << LogText(reply_q)
+          << "' not delivered (" << LogText(why.message()) << "); retrying";
+  timer_.Schedule(absl::Now() + kReplyRetryInterval,
+                  [this, reply_q = std::move(reply_q), body = std::move(body),
+                   give_up]() mutable {
+                    PublishReply(std::move(reply_q), std::move(body), give_up,
+                                 /*confirm=*/true);
+                  });
 }
 
 void RpcServer::Stop() {

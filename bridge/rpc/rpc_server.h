@@ -25,7 +25,9 @@
 // log line, replies go to `_reply_q` with the mandatory flag and are retried
 // every 0.25 s while the reply queue is missing (up to
 // kombu_missing_consumer_retry_timeout), and calls carrying `_timeout` get
-// heartbeats while the method runs.
+// heartbeats while the method runs. A reply's first attempt awaits no
+// publisher confirm (the caller's receipt is what counts, and a missing reply
+// queue shows up as basic.return); its retries do.
 
 #ifndef BRIDGE_RPC_RPC_SERVER_H_
 #define BRIDGE_RPC_RPC_SERVER_H_
@@ -108,7 +110,15 @@ class RpcServer {
   void Drain(transport::Connection* connection);
   void Handle(const oslo::Request& request);
   void ScheduleHeartbeat(std::shared_ptr<Heartbeat> heartbeat);
-  void PublishReply(std::string reply_q, std::string body, absl::Time give_up);
+  // When a reply published now stops being retried.
+  absl::Time ReplyGiveUp() const;
+  // Publishes a reply; with `confirm` false, awaiting no publisher confirm.
+  void PublishReply(std::string reply_q, std::string body, absl::Time give_up,
+                    bool confirm);
+  // Publishes an undelivered reply again after kReplyRetryInterval, with a
+  // confirm, unless `give_up` passed.
+  void RetryReply(std::string reply_q, std::string body, absl::Time give_up,
+                  const absl::Status& why);
 
   const Options options_;
   const Dispatcher* const dispatcher_;

@@ -1,6 +1,6 @@
-// IoThread and Connection against the real broker: publish with confirms,
-// consume, mandatory returns, passive declares, an unreachable broker, and
-// reconnection after the broker closes the connection.
+// IoThread and Connection against the real broker: publish with and without
+// confirms, consume, mandatory returns, passive declares, an unreachable
+// broker, and reconnection after the broker closes the connection.
 
 #include "bridge/amqp/io_thread.h"
 
@@ -150,6 +150,60 @@ TEST_F(IoThreadTest, MandatoryPublishWithNoQueueFailsAtOnce) {
   absl::Status s = PublishAndWait(io, std::move(message));
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(s.message(), HasSubstr("NO_ROUTE"));
+}
+
+TEST_F(IoThreadTest, UnconfirmedPublishesArriveAndComeBackThroughOnReturn) {
+  const std::string queue = testing::UniqueName("io_unconfirmed");
+  Inbox inbox;
+  absl::Mutex mu;
+  std::vector<ReturnedMessage> returns;
+  IoThread::Config config;
+  config.url = testing::BrokerUrl();
+  config.name = "io_unconfirmed";
+  config.on_connect = [queue](Connection& c) {
+    return c.DeclareQueue({queue, false, true, false, {}}).status();
+  };
+  config.on_return = [&](ReturnedMessage& returned) {
+    absl::MutexLock lock(&mu);
+    returns.push_back(std::move(returned));
+  };
+  IoThread io(std::move(config));
+  ASSERT_TRUE(io.WaitConnected(absl::Seconds(10)));
+  std::unique_ptr<IoThread> consumer =
+      StartConsumer("io_unconfirmed_consumer", queue, &inbox);
+
+  auto message = [](std::string key, std::string body, bool confirm) {
+    OutgoingMessage m;
+    m.routing_key = std::move(key);
+    m.body = std::move(body);
+    m.mandatory = true;
+    m.confirm = confirm;
+    return m;
+  };
+  // Unconfirmed: OK once written, whether or not a queue takes it.
+  EXPECT_TRUE(PublishAndWait(io, message(queue, "routed", false)).ok());
+  EXPECT_TRUE(PublishAndWait(io, message("io_nobody", "lost", false)).ok());
+  // A confirmed publish on the same connection still gets its own verdict,
+  // and the unconfirmed return does not end up on it.
+  absl::Status confirmed = PublishAndWait(io, message("io_nobody2", "c", true));
+  EXPECT_EQ(confirmed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(confirmed.message(), HasSubstr("'io_nobody2'"));
+
+  std::vector<Delivery> got = inbox.WaitFor(1, absl::Seconds(10));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].body, "routed");
+  absl::MutexLock lock(&mu);
+  auto returned = [&] {
+    mu.AssertHeld();
+    return !returns.empty();
+  };
+  ASSERT_TRUE(
+      mu.AwaitWithTimeout(absl::Condition(&returned), absl::Seconds(10)));
+  ASSERT_EQ(returns.size(), 1u);
+  EXPECT_FALSE(returns[0].confirmed);
+  EXPECT_EQ(returns[0].routing_key, "io_nobody");
+  EXPECT_EQ(returns[0].body, "lost");
+  EXPECT_THAT(UnroutableError(returns[0]).message(), HasSubstr("NO_ROUTE"));
 }
 
 TEST_F(IoThreadTest, UnreachableBrokerFailsPublishesFast) {

@@ -1,6 +1,7 @@
 // The C++ RPC client against the C++ RPC server over the real broker:
 // results, context, failures, dispatch errors, timeouts, cancellation, no
-// listener, an unreachable broker, fanout, concurrency, and malformed input.
+// listener, an unreachable broker, fanout, concurrency, malformed input, and
+// replies retried until their reply queue exists.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -19,6 +20,8 @@
 #include "bridge/amqp/connection.h"
 #include "bridge/oslo/failure.h"
 #include "bridge/oslo/json.h"
+#include "bridge/oslo/reply.h"
+#include "bridge/oslo/request.h"
 #include "bridge/rpc/dispatcher.h"
 #include "bridge/rpc/endpoint.h"
 #include "bridge/rpc/rpc_client.h"
@@ -480,6 +483,48 @@ TEST_F(RpcTest, MalformedMessagesAreDroppedAndServingGoesOn) {
       client_->Call(spec_, "add", R"({"a": 20, "b": 22})");
   ASSERT_TRUE(sum.ok()) << sum.status();
   EXPECT_EQ(*sum, "42");
+}
+
+TEST_F(RpcTest, ReplyIsRetriedUntilItsReplyQueueExists) {
+  // A caller whose reply queue appears only after the server answered (as
+  // after a broker restart): the returned reply is published again.
+  const transport::TransportUrl url = testing::BrokerUrl();
+  absl::StatusOr<std::unique_ptr<transport::Connection>> raw =
+      transport::Connection::Open(url.hosts[0], url.vhost,
+                                  transport::RabbitOptions(),
+                                  transport::Connection::Options());
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  const std::string reply_q = testing::UniqueName("late_reply_q");
+  oslo::OutgoingRequest request;
+  request.method = "add";
+  request.args_json = R"({"a": 1, "b": 2})";
+  request.msg_id = "late-reply-msg-id";
+  request.reply_q = reply_q;
+  request.unique_id = "late-reply-unique-id";
+  ASSERT_TRUE(
+      (*raw)
+          ->Publish("openstack", topic_, {}, oslo::EncodeRequest(request), true)
+          .ok());
+  absl::SleepFor(absl::Milliseconds(600));  // the first attempts come back
+  ASSERT_TRUE((*raw)->DeclareQueue({reply_q, false, true, false, {}}).ok());
+  ASSERT_TRUE((*raw)->Consume(reply_q, "late").ok());
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  std::optional<transport::Delivery> delivery;
+  while (!delivery.has_value() && absl::Now() < give_up) {
+    absl::StatusOr<transport::ConnectionEvent> event = (*raw)->NextEvent();
+    ASSERT_TRUE(event.ok()) << event.status();
+    if (auto* d = std::get_if<transport::Delivery>(&*event)) {
+      delivery = std::move(*d);
+    } else {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  }
+  ASSERT_TRUE(delivery.has_value()) << "no reply within 10 s";
+  absl::StatusOr<oslo::Reply> reply =
+      oslo::Reply::Decode(std::move(delivery->body));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->msg_id(), "late-reply-msg-id");
+  EXPECT_EQ(oslo::ToPyJson(reply->result()), "3");
 }
 
 }  // namespace
