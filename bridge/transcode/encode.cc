@@ -1,13 +1,10 @@
-// Protobuf -> oslo JSON (WriteArgs, WriteResult, WriteMessage).
+// Protobuf -> oslo JSON (WriteArgs, WriteResult, WriteMessage): the rules of
+// json_encoder.h reading a Message through reflection.
 
-#include <charconv>
-#include <cstdlib>
 #include <string>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "bridge/transcode/field_error.h"
+#include "bridge/transcode/json_encoder.h"
 #include "bridge/transcode/transcode.h"
 #include "bridge/transcode/well_known.h"
 
@@ -16,277 +13,121 @@ namespace {
 
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
-using google::protobuf::Message;
+using google::protobuf::OneofDescriptor;
 using google::protobuf::Reflection;
 
-// A float field written as Python would write the float the sender meant:
-// shortest digits of the float (0.1f -> 0.1, not 0.10000000149011612).
-double WidenFloat(float value) {
-  char buffer[32];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer) - 1, value);
-  if (ec != std::errc()) return value;
-  *end = '\0';
-  return std::strtod(buffer, nullptr);
-}
-
-class Encoder {
+// A Message as json_encoder.h reads it.
+class MessageSource {
  public:
-  explicit Encoder(oslo::PyJsonWriter* writer) : w_(*writer) {}
+  explicit MessageSource(const google::protobuf::Message& message)
+      : m_(message), r_(*message.GetReflection()) {}
 
-  absl::Status Message(const google::protobuf::Message& message);
-  // The members of `message` as an object, leaving out `skip_field`.
-  absl::Status Object(const google::protobuf::Message& message,
-                      absl::string_view skip_field);
-  // One field's JSON value: an array, an object (maps) or a single value.
-  absl::Status Field(const google::protobuf::Message& message,
-                     const FieldDescriptor& field);
+  const Descriptor& type() const { return *m_.GetDescriptor(); }
+
+  // Scalars, repeated and map fields always; fields with presence only when
+  // set.
+  bool IsWritten(const FieldDescriptor& field) const {
+    if (field.is_repeated() || !field.has_presence()) return true;
+    return r_.HasField(m_, &field);
+  }
+
+  const FieldDescriptor* WhichOneof(const OneofDescriptor& oneof) const {
+    return r_.GetOneofFieldDescriptor(m_, &oneof);
+  }
+
+  int64_t GetInt64(const FieldDescriptor& field) const {
+    return r_.GetInt64(m_, &field);
+  }
+  int32_t GetInt32(const FieldDescriptor& field) const {
+    return r_.GetInt32(m_, &field);
+  }
+
+  template <typename Fn>
+  absl::Status Visit(const FieldDescriptor& field, Fn&& fn) const {
+    return Value(field, -1, fn);
+  }
+
+  template <typename Fn>
+  absl::Status ForEach(const FieldDescriptor& field, Fn&& fn) const {
+    const int size = r_.FieldSize(m_, &field);
+    for (int i = 0; i < size; ++i) {
+      if (absl::Status s = Value(field, i, fn); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
 
  private:
-  // One value of a field: element `index` of a repeated field, or the
-  // singular value when index < 0.
-  absl::Status Value(const google::protobuf::Message& message,
-                     const FieldDescriptor& field, int index);
-  absl::Status Map(const google::protobuf::Message& message,
-                   const FieldDescriptor& field);
-  absl::Status WellKnownType(WellKnown kind,
-                             const google::protobuf::Message& message);
+  // Element `index` of a repeated field, or the singular value when
+  // index < 0.
+  template <typename Fn>
+  absl::Status Value(const FieldDescriptor& field, int index, Fn& fn) const {
+    const bool repeated = index >= 0;
+    switch (field.cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        return fn(repeated ? r_.GetRepeatedInt32(m_, &field, index)
+                           : r_.GetInt32(m_, &field));
+      case FieldDescriptor::CPPTYPE_INT64:
+        return fn(repeated ? r_.GetRepeatedInt64(m_, &field, index)
+                           : r_.GetInt64(m_, &field));
+      case FieldDescriptor::CPPTYPE_UINT32:
+        return fn(repeated ? r_.GetRepeatedUInt32(m_, &field, index)
+                           : r_.GetUInt32(m_, &field));
+      case FieldDescriptor::CPPTYPE_UINT64:
+        return fn(repeated ? r_.GetRepeatedUInt64(m_, &field, index)
+                           : r_.GetUInt64(m_, &field));
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        return fn(repeated ? r_.GetRepeatedDouble(m_, &field, index)
+                           : r_.GetDouble(m_, &field));
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        return fn(repeated ? r_.GetRepeatedFloat(m_, &field, index)
+                           : r_.GetFloat(m_, &field));
+      case FieldDescriptor::CPPTYPE_BOOL:
+        return fn(repeated ? r_.GetRepeatedBool(m_, &field, index)
+                           : r_.GetBool(m_, &field));
+      case FieldDescriptor::CPPTYPE_ENUM:
+        return fn(EnumNumber{repeated
+                                 ? r_.GetRepeatedEnumValue(m_, &field, index)
+                                 : r_.GetEnumValue(m_, &field)});
+      case FieldDescriptor::CPPTYPE_STRING: {
+        std::string scratch;
+        const std::string& text =
+            repeated
+                ? r_.GetRepeatedStringReference(m_, &field, index, &scratch)
+                : r_.GetStringReference(m_, &field, &scratch);
+        return fn(absl::string_view(text));
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        return fn(MessageSource(repeated
+                                    ? r_.GetRepeatedMessage(m_, &field, index)
+                                    : r_.GetMessage(m_, &field)));
+    }
+    return absl::OkStatus();
+  }
 
-  oslo::PyJsonWriter& w_;
+  const google::protobuf::Message& m_;
+  const Reflection& r_;
 };
 
-// Whether an object carries the field: scalars, repeated and map fields
-// always; fields with presence only when set.
-bool IsWritten(const google::protobuf::Message& message,
-               const FieldDescriptor& field) {
-  if (field.is_repeated() || !field.has_presence()) return true;
-  return message.GetReflection()->HasField(message, &field);
-}
-
-absl::Status Encoder::Object(const google::protobuf::Message& message,
-                             absl::string_view skip_field) {
-  const Descriptor& type = *message.GetDescriptor();
-  w_.StartObject();
-  for (int i = 0; i < type.field_count(); ++i) {
-    const FieldDescriptor& field = *type.field(i);
-    if (field.name() == skip_field || !IsWritten(message, field)) continue;
-    w_.Key(field.name());
-    if (absl::Status s = Field(message, field); !s.ok()) return s;
-  }
-  w_.EndObject();
-  return absl::OkStatus();
-}
-
-absl::Status Encoder::Message(const google::protobuf::Message& message) {
-  WellKnown kind = WellKnownOf(*message.GetDescriptor());
-  if (kind != WellKnown::kNone) return WellKnownType(kind, message);
-  return Object(message, "");
-}
-
-absl::Status Encoder::Field(const google::protobuf::Message& message,
-                            const FieldDescriptor& field) {
-  if (field.is_map()) return Map(message, field);
-  if (!field.is_repeated()) return Value(message, field, -1);
-  w_.StartArray();
-  int size = message.GetReflection()->FieldSize(message, &field);
-  for (int i = 0; i < size; ++i) {
-    if (absl::Status s = Value(message, field, i); !s.ok()) {
-      return InField(field.name(), s);
-    }
-  }
-  w_.EndArray();
-  return absl::OkStatus();
-}
-
-absl::Status Encoder::Map(const google::protobuf::Message& message,
-                          const FieldDescriptor& field) {
-  const Reflection& reflection = *message.GetReflection();
-  const FieldDescriptor& key = *field.message_type()->map_key();
-  const FieldDescriptor& value = *field.message_type()->map_value();
-  w_.StartObject();
-  int size = reflection.FieldSize(message, &field);
-  for (int i = 0; i < size; ++i) {
-    const google::protobuf::Message& entry =
-        reflection.GetRepeatedMessage(message, &field, i);
-    const Reflection& entry_reflection = *entry.GetReflection();
-    std::string scratch;
-    switch (key.cpp_type()) {
-      case FieldDescriptor::CPPTYPE_STRING:
-        w_.Key(entry_reflection.GetStringReference(entry, &key, &scratch));
-        break;
-      case FieldDescriptor::CPPTYPE_BOOL:
-        w_.Key(entry_reflection.GetBool(entry, &key) ? "true" : "false");
-        break;
-      case FieldDescriptor::CPPTYPE_INT32:
-        w_.Key(absl::StrCat(entry_reflection.GetInt32(entry, &key)));
-        break;
-      case FieldDescriptor::CPPTYPE_INT64:
-        w_.Key(absl::StrCat(entry_reflection.GetInt64(entry, &key)));
-        break;
-      case FieldDescriptor::CPPTYPE_UINT32:
-        w_.Key(absl::StrCat(entry_reflection.GetUInt32(entry, &key)));
-        break;
-      case FieldDescriptor::CPPTYPE_UINT64:
-        w_.Key(absl::StrCat(entry_reflection.GetUInt64(entry, &key)));
-        break;
-      default:  // protobuf allows no other key types
-        return absl::InternalError("unsupported map key type");
-    }
-    if (absl::Status s = Value(entry, value, -1); !s.ok()) {
-      return InField(field.name(), s);
-    }
-  }
-  w_.EndObject();
-  return absl::OkStatus();
-}
-
-absl::Status Encoder::Value(const google::protobuf::Message& message,
-                            const FieldDescriptor& field, int index) {
-  const Reflection& r = *message.GetReflection();
-  const bool repeated = index >= 0;
-  switch (field.cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32:
-      w_.Int(repeated ? r.GetRepeatedInt32(message, &field, index)
-                      : r.GetInt32(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_INT64:
-      w_.Int64(repeated ? r.GetRepeatedInt64(message, &field, index)
-                        : r.GetInt64(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_UINT32:
-      w_.Uint(repeated ? r.GetRepeatedUInt32(message, &field, index)
-                       : r.GetUInt32(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_UINT64:
-      w_.Uint64(repeated ? r.GetRepeatedUInt64(message, &field, index)
-                         : r.GetUInt64(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_DOUBLE:
-      w_.Double(repeated ? r.GetRepeatedDouble(message, &field, index)
-                         : r.GetDouble(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_FLOAT:
-      w_.Double(WidenFloat(repeated ? r.GetRepeatedFloat(message, &field, index)
-                                    : r.GetFloat(message, &field)));
-      break;
-    case FieldDescriptor::CPPTYPE_BOOL:
-      w_.Bool(repeated ? r.GetRepeatedBool(message, &field, index)
-                       : r.GetBool(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      int number = repeated ? r.GetRepeatedEnumValue(message, &field, index)
-                            : r.GetEnumValue(message, &field);
-      if (field.enum_type()->full_name() == "google.protobuf.NullValue") {
-        w_.Null();
-        break;
-      }
-      const auto* value = field.enum_type()->FindValueByNumber(number);
-      // An open enum may hold a number this descriptor does not name.
-      if (value != nullptr) {
-        w_.String(value->name());
-      } else {
-        w_.Int(number);
-      }
-      break;
-    }
-    case FieldDescriptor::CPPTYPE_STRING: {
-      std::string scratch;
-      const std::string& text =
-          repeated
-              ? r.GetRepeatedStringReference(message, &field, index, &scratch)
-              : r.GetStringReference(message, &field, &scratch);
-      if (field.type() == FieldDescriptor::TYPE_BYTES) {
-        w_.String(absl::Base64Escape(text));
-      } else {
-        w_.String(text);
-      }
-      break;
-    }
-    case FieldDescriptor::CPPTYPE_MESSAGE: {
-      absl::Status s =
-          Message(repeated ? r.GetRepeatedMessage(message, &field, index)
-                           : r.GetMessage(message, &field));
-      if (!s.ok()) return InField(field.name(), s);
-      break;
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Encoder::WellKnownType(WellKnown kind,
-                                    const google::protobuf::Message& message) {
-  const Descriptor& type = *message.GetDescriptor();
-  const Reflection& r = *message.GetReflection();
-  switch (kind) {
-    case WellKnown::kNone:
-      break;
-    case WellKnown::kAny:
-      return absl::InvalidArgumentError(
-          "google.protobuf.Any cannot be sent over oslo.messaging; use "
-          "google.protobuf.Struct or a concrete message type");
-    case WellKnown::kEmpty:
-      w_.StartObject();
-      w_.EndObject();
-      return absl::OkStatus();
-    case WellKnown::kTimestamp:
-    case WellKnown::kDuration: {
-      int64_t seconds = r.GetInt64(message, type.FindFieldByNumber(1));
-      int32_t nanos = r.GetInt32(message, type.FindFieldByNumber(2));
-      std::string text;
-      absl::Status s = kind == WellKnown::kTimestamp
-                           ? FormatTimestamp(seconds, nanos, &text)
-                           : FormatDuration(seconds, nanos, &text);
-      if (!s.ok()) return s;
-      w_.String(text);
-      return absl::OkStatus();
-    }
-    case WellKnown::kFieldMask: {
-      const FieldDescriptor* paths = type.FindFieldByNumber(1);
-      std::vector<std::string> parts;
-      for (int i = 0; i < r.FieldSize(message, paths); ++i) {
-        parts.push_back(r.GetRepeatedString(message, paths, i));
-      }
-      w_.String(absl::StrJoin(parts, ","));
-      return absl::OkStatus();
-    }
-    case WellKnown::kWrapper:
-      return Value(message, *type.FindFieldByNumber(1), -1);
-    case WellKnown::kStruct:
-      // Struct's only field is map<string, Value> fields = 1.
-      return Map(message, *type.FindFieldByNumber(1));
-    case WellKnown::kListValue:
-      return Field(message, *type.FindFieldByNumber(1));
-    case WellKnown::kValue: {
-      // Value's only oneof is `kind`.
-      const FieldDescriptor* set =
-          r.GetOneofFieldDescriptor(message, type.oneof_decl(0));
-      // An unset Value is null, like proto3 JSON.
-      if (set == nullptr) {
-        w_.Null();
-        return absl::OkStatus();
-      }
-      return Value(message, *set, -1);
-    }
-  }
-  return absl::OkStatus();
-}
+using Encoder = JsonEncoder<MessageSource>;
 
 }  // namespace
 
 absl::Status WriteMessage(const google::protobuf::Message& message,
                           oslo::PyJsonWriter* writer) {
-  return Encoder(writer).Message(message);
+  return Encoder(writer).Message(MessageSource(message));
 }
 
 absl::Status WriteArgs(const google::protobuf::Message& request,
                        const ArgsOptions& options, oslo::PyJsonWriter* writer) {
   // Arguments are always keyword arguments, even for well-known types.
-  return Encoder(writer).Object(request, options.skip_field);
+  return Encoder(writer).Object(MessageSource(request), options.skip_field);
 }
 
 absl::Status WriteResult(const google::protobuf::Message& response,
                          absl::string_view result_field,
                          oslo::PyJsonWriter* writer) {
   Encoder encoder(writer);
+  const MessageSource source(response);
   if (!result_field.empty()) {
     const FieldDescriptor* field =
         response.GetDescriptor()->FindFieldByName(std::string(result_field));
@@ -295,18 +136,18 @@ absl::Status WriteResult(const google::protobuf::Message& response,
           absl::StrCat(response.GetDescriptor()->full_name(),
                        " has no field \"", result_field, "\""));
     }
-    if (!IsWritten(response, *field)) {
+    if (!source.IsWritten(*field)) {
       writer->Null();
       return absl::OkStatus();
     }
-    return encoder.Field(response, *field);
+    return encoder.Field(source, *field);
   }
   // An endpoint with nothing to return answers None, as a Python one would.
   if (WellKnownOf(*response.GetDescriptor()) == WellKnown::kEmpty) {
     writer->Null();
     return absl::OkStatus();
   }
-  return encoder.Message(response);
+  return encoder.Message(source);
 }
 
 }  // namespace amqp::transcode

@@ -122,6 +122,16 @@ WellKnown WellKnownOf(const google::protobuf::Descriptor& type) {
   return WellKnown::kNone;
 }
 
+const google::protobuf::FieldDescriptor& WellKnownField(
+    const google::protobuf::Descriptor& type, int number) {
+  const google::protobuf::FieldDescriptor* field =
+      number <= type.field_count() ? type.field(number - 1) : nullptr;
+  if (field == nullptr || field->number() != number) {
+    field = type.FindFieldByNumber(number);
+  }
+  return *field;
+}
+
 absl::Status FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
   if (seconds < kMinSeconds || seconds > kMaxSeconds || nanos < 0 ||
       nanos >= kNanosPerSecond) {

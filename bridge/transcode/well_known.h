@@ -30,6 +30,11 @@ enum class WellKnown {
 
 WellKnown WellKnownOf(const google::protobuf::Descriptor& type);
 
+// Field `number` of a well-known type. They number their fields from 1 in
+// declaration order, so this is an index rather than a hash lookup.
+const google::protobuf::FieldDescriptor& WellKnownField(
+    const google::protobuf::Descriptor& type, int number);
+
 // "2024-05-01T12:00:00Z", with 3, 6 or 9 fractional digits when non-zero.
 // INVALID_ARGUMENT outside years 1 to 9999.
 absl::Status FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out);

@@ -1,0 +1,61 @@
+#include "bridge/transcode/json_encoder.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/escaping.h"
+
+namespace amqp::transcode::json_encoder_internal {
+
+using google::protobuf::FieldDescriptor;
+
+double WidenFloat(float value) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer) - 1, value);
+  if (ec != std::errc()) return value;
+  *end = '\0';
+  return std::strtod(buffer, nullptr);
+}
+
+void WriteEnum(const FieldDescriptor& field, int number,
+               oslo::PyJsonWriter* writer) {
+  if (field.enum_type()->full_name() == "google.protobuf.NullValue") {
+    writer->Null();
+    return;
+  }
+  const auto* value = field.enum_type()->FindValueByNumber(number);
+  if (value != nullptr) {
+    writer->String(value->name());
+  } else {
+    writer->Int(number);
+  }
+}
+
+void WriteString(const FieldDescriptor& field, absl::string_view value,
+                 oslo::PyJsonWriter* writer) {
+  if (field.type() == FieldDescriptor::TYPE_BYTES) {
+    writer->String(absl::Base64Escape(value));
+  } else {
+    writer->String(value);
+  }
+}
+
+absl::Status WriteTime(WellKnown kind, int64_t seconds, int32_t nanos,
+                       oslo::PyJsonWriter* writer) {
+  std::string text;
+  absl::Status s = kind == WellKnown::kTimestamp
+                       ? FormatTimestamp(seconds, nanos, &text)
+                       : FormatDuration(seconds, nanos, &text);
+  if (!s.ok()) return s;
+  writer->String(text);
+  return absl::OkStatus();
+}
+
+absl::Status AnyError() {
+  return absl::InvalidArgumentError(
+      "google.protobuf.Any cannot be sent over oslo.messaging; use "
+      "google.protobuf.Struct or a concrete message type");
+}
+
+}  // namespace amqp::transcode::json_encoder_internal
