@@ -503,6 +503,16 @@ bool PyJsonWriter::Key(absl::string_view key) {
   return true;
 }
 
+bool PyJsonWriter::PlainKey(absl::string_view key) {
+  if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
+  BeforeValue();
+  out_->push_back('"');
+  out_->append(key.data(), key.size());
+  out_->append("\": ");
+  after_key_ = true;
+  return true;
+}
+
 bool PyJsonWriter::EndObject(rapidjson::SizeType /*member_count*/) {
   if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
   levels_.pop_back();

@@ -74,6 +74,9 @@ class PyJsonWriter {
   bool StartObject();
   bool Key(const char* str, rapidjson::SizeType length, bool copy);
   bool Key(absl::string_view key);
+  // A key that json.dumps writes as it is (printable ASCII, no quote or
+  // backslash), such as a protobuf field name: no escaping to look for.
+  bool PlainKey(absl::string_view key);
   bool EndObject(rapidjson::SizeType member_count = 0);
   bool StartArray();
   bool EndArray(rapidjson::SizeType element_count = 0);

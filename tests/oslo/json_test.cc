@@ -226,6 +226,22 @@ TEST(PyJsonWriterTest, RefusesMisplacedKeysAndEnds) {
   EXPECT_TRUE(writer.IsComplete());
 }
 
+TEST(PyJsonWriterTest, PlainKeysAreWrittenAsTheyAre) {
+  std::string out;
+  PyJsonWriter writer(&out);
+  EXPECT_FALSE(writer.PlainKey("top_level"));
+  writer.StartObject();
+  EXPECT_TRUE(writer.PlainKey("instance_uuid"));
+  EXPECT_FALSE(writer.PlainKey("twice"));
+  writer.Int(1);
+  writer.PlainKey("b");
+  writer.StartArray();
+  EXPECT_FALSE(writer.PlainKey("in_an_array"));
+  writer.EndArray();
+  writer.EndObject();
+  EXPECT_EQ(out, R"({"instance_uuid": 1, "b": []})");
+}
+
 std::string Nested(int depth) {
   return std::string(depth, '[') + std::string(depth, ']');
 }
