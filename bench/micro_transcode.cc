@@ -1,8 +1,11 @@
-// Microbenchmarks of the bridge's transcoding, with its dynamic messages:
-//  - proto -> args: the gRPC request bytes parsed into the route's request
-//    prototype and written as oslo keyword arguments (Python-style JSON);
+// Microbenchmarks of the bridge's transcoding, both ways, each done two ways:
+//  - proto -> args: the gRPC request bytes parsed into the route's (dynamic)
+//    request prototype and written as oslo keyword arguments (Python-style
+//    JSON); wire -> args: the same JSON straight from the bytes
+//    (wire_transcode.h), as the bridge does;
 //  - result -> proto: an oslo result (parsed JSON) read into the route's
-//    response prototype and serialised for gRPC.
+//    response prototype and serialised for gRPC; result -> wire: the
+//    response bytes straight from the JSON, as the bridge does.
 // For Ping with a 64-byte and a 4 KiB payload, and for a ~4 KiB structured
 // message (ListInstancesResponse: nested messages, enums, maps, repeated
 // fields, a Timestamp and a Struct).
@@ -19,6 +22,7 @@
 #include "bench/micro_routes.h"
 #include "bridge/oslo/json.h"
 #include "bridge/transcode/transcode.h"
+#include "bridge/transcode/wire_transcode.h"
 #include "examples/compute.pb.h"
 
 namespace amqp::bench {
@@ -71,18 +75,14 @@ std::string PingBytes(int payload_bytes) {
   return request.SerializeAsString();
 }
 
-void ProtoToArgs(benchmark::State& state, const Message& prototype,
-                 const std::string& bytes) {
+// A proto -> args row: `write` makes the arguments of the request bytes.
+template <typename Write>
+void ArgsRow(benchmark::State& state, Write write) {
   size_t json_bytes = 0;
   for (auto _ : state) {
-    // As BridgeCall parses (no required fields in these types).
-    std::unique_ptr<Message> message(prototype.New());
-    if (!message->ParsePartialFromString(bytes)) state.SkipWithError("parse");
     std::string args;
     oslo::PyJsonWriter writer(&args);
-    if (!transcode::WriteArgs(*message, {}, &writer).ok()) {
-      state.SkipWithError("WriteArgs");
-    }
+    if (!write(&writer)) state.SkipWithError("cannot write the arguments");
     json_bytes = args.size();
     benchmark::DoNotOptimize(args);
   }
@@ -90,24 +90,67 @@ void ProtoToArgs(benchmark::State& state, const Message& prototype,
   state.SetBytesProcessed(state.iterations() * json_bytes);
 }
 
-void ResultToProto(benchmark::State& state, const Message& prototype,
-                   const std::string& result_json) {
+void ProtoToArgs(benchmark::State& state, const Message& prototype,
+                 const std::string& bytes) {
+  ArgsRow(state, [&](oslo::PyJsonWriter* writer) {
+    // As the bridge parsed requests (no required fields in these types).
+    std::unique_ptr<Message> message(prototype.New());
+    return message->ParsePartialFromString(bytes) &&
+           transcode::WriteArgs(*message, {}, writer).ok();
+  });
+}
+
+void WireToArgs(benchmark::State& state, const Message& prototype,
+                const std::string& bytes) {
+  ArgsRow(state, [&](oslo::PyJsonWriter* writer) {
+    return transcode::WriteArgsFromWire(*prototype.GetDescriptor(), bytes, {},
+                                        writer)
+        .ok();
+  });
+}
+
+// A result -> proto row: `read` makes the response bytes of the result.
+template <typename Read>
+void ResultRow(benchmark::State& state, const std::string& result_json,
+               Read read) {
   oslo::JsonDocument result;
   if (!oslo::ParseJson(result_json, &result).ok()) std::abort();
   size_t proto_bytes = 0;
   for (auto _ : state) {
-    std::unique_ptr<Message> message(prototype.New());
-    transcode::ResultStats stats;
-    if (!transcode::ReadResult(result, "", message.get(), &stats).ok()) {
-      state.SkipWithError("ReadResult");
-    }
-    std::string bytes = message->SerializeAsString();
+    std::string bytes;
+    if (!read(result, &bytes)) state.SkipWithError("cannot read the result");
     proto_bytes = bytes.size();
     benchmark::DoNotOptimize(bytes);
   }
   state.counters["json_bytes"] = result_json.size();
   state.counters["proto_bytes"] = proto_bytes;
   state.SetBytesProcessed(state.iterations() * result_json.size());
+}
+
+void ResultToProto(benchmark::State& state, const Message& prototype,
+                   const std::string& result_json) {
+  ResultRow(
+      state, result_json,
+      [&](const oslo::JsonDocument& result, std::string* bytes) {
+        std::unique_ptr<Message> message(prototype.New());
+        transcode::ResultStats stats;
+        if (!transcode::ReadResult(result, "", message.get(), &stats).ok()) {
+          return false;
+        }
+        *bytes = message->SerializeAsString();
+        return true;
+      });
+}
+
+void ResultToWire(benchmark::State& state, const Message& prototype,
+                  const std::string& result_json) {
+  ResultRow(state, result_json,
+            [&](const oslo::JsonDocument& result, std::string* bytes) {
+              transcode::ResultStats stats;
+              return transcode::ReadResultToWire(
+                         result, "", *prototype.GetDescriptor(), bytes, &stats)
+                  .ok();
+            });
 }
 
 std::string PingResultJson(int payload_bytes) {
@@ -133,6 +176,17 @@ void BM_ProtoToArgs_Instances4K(benchmark::State& state) {
 }
 BENCHMARK(BM_ProtoToArgs_Instances4K);
 
+void BM_WireToArgs_Ping(benchmark::State& state) {
+  WireToArgs(state, *PingRoute().request_prototype, PingBytes(state.range(0)));
+}
+BENCHMARK(BM_WireToArgs_Ping)->Arg(64)->Arg(4096);
+
+void BM_WireToArgs_Instances4K(benchmark::State& state) {
+  WireToArgs(state, *ListRoute().response_prototype,
+             Instances(10).SerializeAsString());
+}
+BENCHMARK(BM_WireToArgs_Instances4K);
+
 void BM_ResultToProto_Ping(benchmark::State& state) {
   ResultToProto(state, *PingRoute().response_prototype,
                 PingResultJson(state.range(0)));
@@ -143,6 +197,17 @@ void BM_ResultToProto_Instances4K(benchmark::State& state) {
   ResultToProto(state, *ListRoute().response_prototype, InstancesJson());
 }
 BENCHMARK(BM_ResultToProto_Instances4K);
+
+void BM_ResultToWire_Ping(benchmark::State& state) {
+  ResultToWire(state, *PingRoute().response_prototype,
+               PingResultJson(state.range(0)));
+}
+BENCHMARK(BM_ResultToWire_Ping)->Arg(64)->Arg(4096);
+
+void BM_ResultToWire_Instances4K(benchmark::State& state) {
+  ResultToWire(state, *ListRoute().response_prototype, InstancesJson());
+}
+BENCHMARK(BM_ResultToWire_Instances4K);
 
 }  // namespace
 }  // namespace amqp::bench

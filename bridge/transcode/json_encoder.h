@@ -190,7 +190,7 @@ absl::Status JsonEncoder<Source>::Object(const Source& message,
   for (int i = 0; i < type.field_count(); ++i) {
     const google::protobuf::FieldDescriptor& field = *type.field(i);
     if (field.name() == skip_field || !message.IsWritten(field)) continue;
-    w_.Key(field.name());
+    w_.PlainKey(field.name());  // an identifier: nothing to escape
     if (absl::Status s = Field(message, field); !s.ok()) return s;
   }
   w_.EndObject();

@@ -1,0 +1,317 @@
+// One message read straight from protobuf wire bytes (that WireRequest::Check
+// accepted), as json_encoder.h reads a Source: each field as protobuf's
+// parser would leave it in a Message, without making one. The last value of
+// a singular field wins; the occurrences of a singular message field merge;
+// repeated scalars may come packed or not; a oneof holds the member sent
+// last; proto2 enum fields drop the numbers their enum does not name;
+// unknown fields are skipped.
+//
+// Building one reads the message's own tags once (not the messages inside
+// it, which are read when visited) and sorts them by field into scratch
+// memory that the whole tree shares.
+
+#ifndef BRIDGE_TRANSCODE_WIRE_SOURCE_H_
+#define BRIDGE_TRANSCODE_WIRE_SOURCE_H_
+
+#include <google/protobuf/descriptor.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "bridge/transcode/json_encoder.h"
+#include "bridge/transcode/wire_format.h"
+
+namespace amqp::transcode {
+
+class WireSource {
+ public:
+  // Memory for the messages of one tree, reused as they are read depth
+  // first. Outlives every WireSource made with it.
+  class Scratch;
+
+  WireSource(Scratch* scratch, const google::protobuf::Descriptor& type,
+             absl::string_view bytes);
+  ~WireSource();
+  WireSource(const WireSource&) = delete;
+  WireSource& operator=(const WireSource&) = delete;
+
+  const google::protobuf::Descriptor& type() const { return type_; }
+  bool IsWritten(const google::protobuf::FieldDescriptor& field) const;
+  const google::protobuf::FieldDescriptor* WhichOneof(
+      const google::protobuf::OneofDescriptor& oneof) const;
+  int64_t GetInt64(const google::protobuf::FieldDescriptor& field) const {
+    return Get<int64_t>(field);
+  }
+  int32_t GetInt32(const google::protobuf::FieldDescriptor& field) const {
+    return Get<int32_t>(field);
+  }
+  // The singular field's value if it is a T (absl::string_view for strings
+  // and bytes), else T().
+  template <typename T>
+  T Get(const google::protobuf::FieldDescriptor& field) const {
+    T value{};
+    (void)Visit(field, [&value](const auto& v) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, T>) value = v;
+      return absl::OkStatus();
+    });
+    return value;
+  }
+
+  // json_encoder.h's visitors: `fn` gets the singular field's value, or
+  // each element of a repeated one.
+  template <typename Fn>
+  absl::Status Visit(const google::protobuf::FieldDescriptor& field,
+                     Fn&& fn) const;
+  template <typename Fn>
+  absl::Status ForEach(const google::protobuf::FieldDescriptor& field,
+                       Fn&& fn) const;
+
+ private:
+  // Where one value of a field is: a varint or fixed value, a string, a
+  // message's or a group's body, or a packed run.
+  struct Occurrence {
+    const char* data;
+    uint32_t size;
+    uint32_t sequence;  // its place among the message's occurrences
+    int32_t field;      // index in the message type
+    uint32_t wire_type;
+  };
+  // The member a oneof holds, and since when.
+  struct OneofState {
+    int32_t field = -1;
+    uint32_t since = 0;
+  };
+  // Occurrences [begin, end) of this message's run in the scratch memory.
+  struct Range {
+    uint32_t begin;
+    uint32_t end;
+  };
+
+  void Read(absl::string_view bytes);
+  // The occurrences of `field` that count: for a oneof member, those since
+  // the oneof last switched to it.
+  Range Find(const google::protobuf::FieldDescriptor& field) const;
+  const Occurrence& At(uint32_t index) const;
+
+  // One scalar value at `*p`, advancing `*p`; proto2 enum values that the
+  // enum does not name are skipped.
+  template <typename Fn>
+  static absl::Status Scalar(const google::protobuf::FieldDescriptor& field,
+                             const char** p, Fn& fn);
+  template <typename Fn>
+  static absl::Status Default(const google::protobuf::FieldDescriptor& field,
+                              Fn& fn);
+  // Each value of one occurrence of a repeated field.
+  template <typename Fn>
+  absl::Status Element(const google::protobuf::FieldDescriptor& field,
+                       const Occurrence& occurrence, Fn& fn) const;
+
+  // `field`'s index in type_: its place in the type's array of fields,
+  // without the loads FieldDescriptor::index() makes.
+  int IndexOf(const google::protobuf::FieldDescriptor& field) const {
+    return static_cast<int>(&field - fields_);
+  }
+
+  Scratch& scratch_;
+  const google::protobuf::Descriptor& type_;
+  const google::protobuf::FieldDescriptor* const fields_;
+  const bool has_oneofs_;  // real ones, not proto3 `optional`
+  // Where this message's data starts in each of the scratch vectors.
+  size_t occurrences_base_;
+  size_t ends_base_;
+  size_t oneofs_base_;
+};
+
+class WireSource::Scratch {
+ public:
+  // One per thread, kept from call to call so that reading a message
+  // allocates nothing once the thread has read one as large. (Safe because
+  // WireSources only ever add on top of what is there and take it off
+  // again.)
+  static Scratch& ForThisThread();
+
+ private:
+  friend class WireSource;
+  // Per message being visited: its occurrences by field, the end of each
+  // field's run, and its oneofs.
+  std::vector<Occurrence> occurrences;
+  std::vector<uint32_t> ends;
+  std::vector<OneofState> oneofs;
+  // For sorting the occurrences of a message whose fields came out of
+  // order.
+  std::vector<Occurrence> unsorted;
+  std::vector<uint32_t> next;
+};
+
+inline const WireSource::Occurrence& WireSource::At(uint32_t index) const {
+  return scratch_.occurrences[occurrences_base_ + index];
+}
+
+template <typename Fn>
+absl::Status WireSource::Scalar(const google::protobuf::FieldDescriptor& field,
+                                const char** p, Fn& fn) {
+  using google::protobuf::FieldDescriptor;
+  const char* at = *p;
+  switch (field.type()) {
+    case FieldDescriptor::TYPE_INT32:
+      return fn(static_cast<int32_t>(wire::DecodeVarint(p)));
+    case FieldDescriptor::TYPE_SINT32:
+      return fn(wire::UnZigZag32(static_cast<uint32_t>(wire::DecodeVarint(p))));
+    case FieldDescriptor::TYPE_INT64:
+      return fn(static_cast<int64_t>(wire::DecodeVarint(p)));
+    case FieldDescriptor::TYPE_SINT64:
+      return fn(wire::UnZigZag64(wire::DecodeVarint(p)));
+    case FieldDescriptor::TYPE_UINT32:
+      return fn(static_cast<uint32_t>(wire::DecodeVarint(p)));
+    case FieldDescriptor::TYPE_UINT64:
+      return fn(wire::DecodeVarint(p));
+    case FieldDescriptor::TYPE_BOOL:
+      return fn(wire::DecodeVarint(p) != 0);
+    case FieldDescriptor::TYPE_ENUM: {
+      const int number = static_cast<int32_t>(wire::DecodeVarint(p));
+      if (wire::IsClosedEnum(field) &&
+          field.enum_type()->FindValueByNumber(number) == nullptr) {
+        return absl::OkStatus();
+      }
+      return fn(EnumNumber{number});
+    }
+    case FieldDescriptor::TYPE_FIXED32:
+      *p += 4;
+      return fn(wire::LoadFixed32(at));
+    case FieldDescriptor::TYPE_SFIXED32:
+      *p += 4;
+      return fn(static_cast<int32_t>(wire::LoadFixed32(at)));
+    case FieldDescriptor::TYPE_FLOAT: {
+      *p += 4;
+      const uint32_t bits = wire::LoadFixed32(at);
+      float value;
+      std::memcpy(&value, &bits, sizeof(value));
+      return fn(value);
+    }
+    case FieldDescriptor::TYPE_FIXED64:
+      *p += 8;
+      return fn(wire::LoadFixed64(at));
+    case FieldDescriptor::TYPE_SFIXED64:
+      *p += 8;
+      return fn(static_cast<int64_t>(wire::LoadFixed64(at)));
+    case FieldDescriptor::TYPE_DOUBLE: {
+      *p += 8;
+      const uint64_t bits = wire::LoadFixed64(at);
+      double value;
+      std::memcpy(&value, &bits, sizeof(value));
+      return fn(value);
+    }
+    default:  // strings and messages are not scalars
+      return absl::InternalError("not a scalar field");
+  }
+}
+
+template <typename Fn>
+absl::Status WireSource::Default(const google::protobuf::FieldDescriptor& field,
+                                 Fn& fn) {
+  using google::protobuf::FieldDescriptor;
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      return fn(field.default_value_int32());
+    case FieldDescriptor::CPPTYPE_INT64:
+      return fn(field.default_value_int64());
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return fn(field.default_value_uint32());
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return fn(field.default_value_uint64());
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return fn(field.default_value_double());
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return fn(field.default_value_float());
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return fn(field.default_value_bool());
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return fn(EnumNumber{field.default_value_enum()->number()});
+    case FieldDescriptor::CPPTYPE_STRING:
+      return fn(absl::string_view(field.default_value_string()));
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      break;  // the caller reads an empty message
+  }
+  return absl::InternalError("no default for a message field");
+}
+
+template <typename Fn>
+absl::Status WireSource::Visit(const google::protobuf::FieldDescriptor& field,
+                               Fn&& fn) const {
+  using google::protobuf::FieldDescriptor;
+  const Range range = Find(field);
+  if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+    const uint32_t count = range.end - range.begin;
+    if (count <= 1) {
+      const absl::string_view body =
+          count == 0
+              ? absl::string_view()
+              : absl::string_view(At(range.begin).data, At(range.begin).size);
+      const WireSource message(&scratch_, *field.message_type(), body);
+      return fn(message);
+    }
+    // Sent in pieces: protobuf merges them, as one message of all the bytes.
+    std::string merged;
+    for (uint32_t i = range.begin; i < range.end; ++i) {
+      merged.append(At(i).data, At(i).size);
+    }
+    const WireSource message(&scratch_, *field.message_type(), merged);
+    return fn(message);
+  }
+  if (range.begin == range.end) return Default(field, fn);
+  const Occurrence& last = At(range.end - 1);
+  if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    return fn(absl::string_view(last.data, last.size));
+  }
+  const char* p = last.data;
+  return Scalar(field, &p, fn);
+}
+
+template <typename Fn>
+absl::Status WireSource::Element(const google::protobuf::FieldDescriptor& field,
+                                 const Occurrence& occurrence, Fn& fn) const {
+  using google::protobuf::FieldDescriptor;
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      const WireSource message(
+          &scratch_, *field.message_type(),
+          absl::string_view(occurrence.data, occurrence.size));
+      return fn(message);
+    }
+    case FieldDescriptor::CPPTYPE_STRING:
+      return fn(absl::string_view(occurrence.data, occurrence.size));
+    default:
+      break;
+  }
+  const char* p = occurrence.data;
+  if (occurrence.wire_type != wire::kLengthDelimited) {
+    return Scalar(field, &p, fn);
+  }
+  const char* const end = p + occurrence.size;  // a packed run
+  while (p < end) {
+    if (absl::Status s = Scalar(field, &p, fn); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+template <typename Fn>
+absl::Status WireSource::ForEach(const google::protobuf::FieldDescriptor& field,
+                                 Fn&& fn) const {
+  const Range range = Find(field);
+  for (uint32_t i = range.begin; i < range.end; ++i) {
+    // A copy: reading a message inside grows the scratch memory.
+    const Occurrence occurrence = At(i);
+    if (absl::Status s = Element(field, occurrence, fn); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace amqp::transcode
+
+#endif  // BRIDGE_TRANSCODE_WIRE_SOURCE_H_

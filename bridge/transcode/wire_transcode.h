@@ -1,0 +1,63 @@
+// Protobuf wire bytes <-> oslo JSON with no Message in between, what the
+// bridge does for every call: a gRPC request's bytes become oslo keyword
+// arguments, an oslo result becomes the gRPC response's bytes. The JSON,
+// the bytes' meaning, the errors and the stats are exactly those of
+// transcode.h's functions on the message the bytes parse to (both run the
+// rules of json_encoder.h and json_decoder.h); only the walk differs: over
+// the descriptors and the bytes, like Envoy's gRPC-JSON transcoder, instead
+// of through a DynamicMessage, whose parsing and serialisation cost several
+// times the transcoding itself.
+//
+//   absl::StatusOr<WireRequest> request = WireRequest::Check(type, bytes);
+//   if (!request.ok()) return request.status();
+//   std::string args;
+//   oslo::PyJsonWriter writer(&args);
+//   absl::Status s = WriteArgsFromWire(*request, {.skip_field = "host"},
+//                                      &writer);
+//
+// One difference in the JSON: a map sent with a key twice gives the key
+// twice, in wire order, as WriteArgs() on a dynamic message (what the bridge
+// parsed requests into) does; a Python peer keeps the last value.
+
+#ifndef BRIDGE_TRANSCODE_WIRE_TRANSCODE_H_
+#define BRIDGE_TRANSCODE_WIRE_TRANSCODE_H_
+
+#include <google/protobuf/descriptor.h>
+#include <rapidjson/document.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "bridge/oslo/json.h"
+#include "bridge/transcode/transcode.h"
+#include "bridge/transcode/wire_request.h"
+
+namespace amqp::transcode {
+
+// WriteArgs() of the message `wire_bytes` parse to, as a `request_type`;
+// INVALID_ARGUMENT "the request bytes are not a valid <type>" when they do
+// not (WireRequest::Check).
+absl::Status WriteArgsFromWire(const google::protobuf::Descriptor& request_type,
+                               absl::string_view wire_bytes,
+                               const ArgsOptions& options,
+                               oslo::PyJsonWriter* writer);
+absl::Status WriteArgsFromWire(const WireRequest& request,
+                               const ArgsOptions& options,
+                               oslo::PyJsonWriter* writer);
+
+// Sets `*wire_bytes` to a `response_type` message that parses to what
+// ReadResult() would fill in, with its errors and stats.
+absl::Status ReadResultToWire(const rapidjson::Value& result,
+                              absl::string_view result_field,
+                              const google::protobuf::Descriptor& response_type,
+                              std::string* wire_bytes, ResultStats* stats);
+
+// Likewise for ReadMessage().
+absl::Status ReadMessageToWire(const rapidjson::Value& json,
+                               const google::protobuf::Descriptor& type,
+                               std::string* wire_bytes, ResultStats* stats);
+
+}  // namespace amqp::transcode
+
+#endif  // BRIDGE_TRANSCODE_WIRE_TRANSCODE_H_
