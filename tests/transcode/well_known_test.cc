@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -70,6 +72,24 @@ TEST(TimestampTest, ParsesRfc3339AndPythonIsoformat) {
     absl::Status status = ParseTimestamp(bad, &seconds, &nanos);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(status.message(), ::testing::HasSubstr("RFC 3339")) << bad;
+  }
+}
+
+// Against absl's civil time, every few hours across the whole range, and
+// back.
+TEST(TimestampTest, AgreesWithAbslAcrossTheRange) {
+  const absl::CivilSecond epoch(1970, 1, 1, 0, 0, 0);
+  for (int64_t seconds = -62135596800; seconds <= 253402300799;
+       seconds += 7 * 86400 + 1234) {
+    const absl::CivilSecond civil = epoch + seconds;
+    const std::string want = absl::StrFormat(
+        "%04d-%02d-%02dT%02d:%02d:%02dZ", civil.year(), civil.month(),
+        civil.day(), civil.hour(), civil.minute(), civil.second());
+    ASSERT_EQ(Timestamp(seconds, 0), want) << seconds;
+    int64_t parsed;
+    int32_t nanos;
+    ASSERT_TRUE(ParseTimestamp(want, &parsed, &nanos).ok()) << want;
+    ASSERT_EQ(parsed, seconds) << want;
   }
 }
 
