@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "bridge/gateway/call_steps.h"
 #include "bridge/transcode/transcode.h"
+#include "bridge/transcode/wire_transcode.h"
 
 namespace amqp::gateway {
 namespace {
@@ -56,14 +57,12 @@ void BridgeCall::OnReadDone(bool ok) {
         absl::InvalidArgumentError("the client sent no request message"));
     return;
   }
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
-      ParseRequest(*route_, request_bytes_);
-  if (!request.ok()) {
-    FinishWhenFlushed(request.status());
+  if (absl::Status parsed = request_.Parse(*route_, request_bytes_);
+      !parsed.ok()) {
+    FinishWhenFlushed(parsed);
     return;
   }
-  request_ = *std::move(request);
-  request_bytes_.Clear();
+  request_bytes_.Clear();  // request_ holds what it needs
   absl::StatusOr<CallMetadata> metadata =
       ParseCallMetadata(context_->client_metadata());
   if (!metadata.ok()) {
@@ -81,7 +80,7 @@ void BridgeCall::OnReadDone(bool ok) {
     FinishWhenFlushed(absl::InternalError("not a streaming method"));
     return;
   }
-  absl::StatusOr<std::string> args = RequestArguments(*route_, *request_);
+  absl::StatusOr<std::string> args = RequestArguments(*route_, request_.wire());
   if (!args.ok()) {
     FinishWhenFlushed(args.status());
     return;
@@ -94,7 +93,7 @@ absl::Time BridgeCall::Deadline() const {
 }
 
 rpc::CallSpec BridgeCall::Spec(absl::Time deadline) const {
-  return RequestSpec(*route_, *metadata_, *request_, deadline);
+  return RequestSpec(*route_, *metadata_, request_.wire(), deadline);
 }
 
 void BridgeCall::StartGather(const std::string& args) {
@@ -150,20 +149,20 @@ void BridgeCall::StartSubscribe() {
           route_->target,
           [this](const oslo::Request& cast) {
             if (cast.method() != route_->method.oslo_name) return;
-            std::unique_ptr<google::protobuf::Message> event(
-                route_->response_prototype->New());
+            const google::protobuf::Descriptor& type =
+                *route_->response_prototype->GetDescriptor();
+            std::string event;
             transcode::ResultStats stats;
             absl::Status status =
-                transcode::ReadMessage(cast.args(), event.get(), &stats);
+                transcode::ReadMessageToWire(cast.args(), type, &event, &stats);
             if (!status.ok()) {
               LOG_EVERY_N(WARNING, 100)
                   << context_->method() << ": skipping a '" << cast.method()
-                  << "' cast whose arguments do not fit "
-                  << event->GetDescriptor()->full_name() << ": "
-                  << status.message();
+                  << "' cast whose arguments do not fit " << type.full_name()
+                  << ": " << status.message();
               return;
             }
-            Send(Serialize(*event));
+            Send(ToByteBuffer(event));
           },
           [this](absl::Status ready) {
             // Runs under the subscription's lock: OnCancel destroys the

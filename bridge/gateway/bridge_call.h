@@ -13,7 +13,6 @@
 #ifndef BRIDGE_GATEWAY_BRIDGE_CALL_H_
 #define BRIDGE_GATEWAY_BRIDGE_CALL_H_
 
-#include <google/protobuf/message.h>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/support/byte_buffer.h>
 
@@ -27,6 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "bridge/gateway/call_metadata.h"
+#include "bridge/gateway/call_steps.h"
 #include "bridge/gateway/gateway_env.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/rpc/rpc_client.h"
@@ -65,8 +65,8 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
   grpc::GenericCallbackServerContext* const context_;
   const Route* route_ = nullptr;
   const absl::Time started_ = absl::Now();
-  grpc::ByteBuffer request_bytes_;
-  std::unique_ptr<google::protobuf::Message> request_;
+  grpc::ByteBuffer request_bytes_;  // what StartRead() fills
+  RequestBytes request_;
   std::optional<CallMetadata> metadata_;
 
   absl::Mutex mu_;

@@ -1,15 +1,15 @@
 #include "bridge/gateway/call_steps.h"
 
-#include <grpcpp/impl/codegen/proto_buffer_reader.h>
-#include <grpcpp/impl/codegen/proto_buffer_writer.h>
-#include <grpcpp/impl/codegen/proto_utils.h>
+#include <google/protobuf/message.h>
 
 #include <chrono>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "bridge/oslo/json.h"
 #include "bridge/transcode/transcode.h"
+#include "bridge/transcode/wire_transcode.h"
 
 namespace amqp::gateway {
 namespace {
@@ -40,20 +40,34 @@ void EndCall(const GatewayEnv& env, const grpc::Status& status) {
   }
 }
 
-absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseRequest(
-    const Route& route, grpc::ByteBuffer& bytes) {
-  std::unique_ptr<google::protobuf::Message> request(
-      route.request_prototype->New());
-  grpc::ProtoBufferReader reader(&bytes);
-  // ParseFrom... would walk every field looking for missing required ones;
-  // proto3 has none.
-  if (!request->ParsePartialFromZeroCopyStream(&reader) ||
-      (route.request_has_required_fields && !request->IsInitialized())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the request bytes are not a valid ",
-                     request->GetDescriptor()->full_name()));
+absl::Status RequestBytes::Parse(const Route& route,
+                                 const grpc::ByteBuffer& bytes) {
+  // Usually one slice, shared as it is; else one copy of all of them.
+  if (!bytes.TrySingleSlice(&slice_).ok() &&
+      !bytes.DumpToSingleSlice(&slice_).ok()) {
+    slice_ = grpc::Slice();
   }
-  return request;
+  const absl::string_view flat(reinterpret_cast<const char*>(slice_.begin()),
+                               slice_.size());
+  const google::protobuf::Descriptor& type =
+      *route.request_prototype->GetDescriptor();
+  absl::StatusOr<transcode::WireRequest> checked =
+      transcode::WireRequest::Check(type, flat);
+  if (checked.ok() && route.request_has_required_fields) {
+    // proto2 `required` fields: only a message says whether all are there.
+    // Rare enough (proto3 has none) to parse one for it.
+    std::unique_ptr<google::protobuf::Message> message(
+        route.request_prototype->New());
+    if (!message->ParsePartialFromArray(flat.data(),
+                                        static_cast<int>(flat.size())) ||
+        !message->IsInitialized()) {
+      checked = absl::InvalidArgumentError(
+          absl::StrCat("the request bytes are not a valid ", type.full_name()));
+    }
+  }
+  if (!checked.ok()) return checked.status();
+  wire_.emplace(*checked);
+  return absl::OkStatus();
 }
 
 absl::Time CallDeadline(const grpc::ServerContextBase& context,
@@ -66,10 +80,13 @@ absl::Time CallDeadline(const grpc::ServerContextBase& context,
 }
 
 absl::StatusOr<std::string> RequestArguments(
-    const Route& route, const google::protobuf::Message& request) {
+    const Route& route, const transcode::WireRequest& request) {
   std::string args;
+  // The arguments take about twice the request's bytes: usually one
+  // allocation for them all.
+  args.reserve(2 * request.bytes().size() + 64);
   oslo::PyJsonWriter writer(&args);
-  absl::Status status = transcode::WriteArgs(
+  absl::Status status = transcode::WriteArgsFromWire(
       request, {.skip_field = FieldName(route.method.server_field)}, &writer);
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -79,7 +96,7 @@ absl::StatusOr<std::string> RequestArguments(
 }
 
 rpc::CallSpec RequestSpec(const Route& route, const CallMetadata& metadata,
-                          const google::protobuf::Message& request,
+                          const transcode::WireRequest& request,
                           absl::Time deadline) {
   rpc::CallSpec spec;
   spec.target = route.target;
@@ -89,7 +106,7 @@ rpc::CallSpec RequestSpec(const Route& route, const CallMetadata& metadata,
     spec.target.server = metadata.server;
   } else if (route.method.server_field != nullptr) {
     spec.target.server =
-        request.GetReflection()->GetString(request, route.method.server_field);
+        std::string(request.GetString(*route.method.server_field));
   }
   spec.timeout = deadline - absl::Now();
   return spec;
@@ -98,11 +115,12 @@ rpc::CallSpec RequestSpec(const Route& route, const CallMetadata& metadata,
 absl::StatusOr<grpc::ByteBuffer> ResponseBytes(const GatewayEnv& env,
                                                const Route& route,
                                                const oslo::Reply& reply) {
-  std::unique_ptr<google::protobuf::Message> response(
-      route.response_prototype->New());
+  const google::protobuf::Descriptor& type =
+      *route.response_prototype->GetDescriptor();
+  std::string bytes;
   transcode::ResultStats stats;
-  absl::Status status = transcode::ReadResult(
-      reply.result(), FieldName(route.method.result_field), response.get(),
+  absl::Status status = transcode::ReadResultToWire(
+      reply.result(), FieldName(route.method.result_field), type, &bytes,
       &stats);
   if (stats.unknown_keys > 0) {
     env.stats->unknown_result_keys.fetch_add(stats.unknown_keys,
@@ -111,19 +129,14 @@ absl::StatusOr<grpc::ByteBuffer> ResponseBytes(const GatewayEnv& env,
   if (!status.ok()) {
     return absl::InternalError(absl::StrCat(
         "the result of '", route.method.oslo_name, "' does not fit ",
-        response->GetDescriptor()->full_name(), ": ", status.message()));
+        type.full_name(), ": ", status.message()));
   }
-  return Serialize(*response);
+  return ToByteBuffer(bytes);
 }
 
-grpc::ByteBuffer Serialize(const google::protobuf::Message& message) {
-  grpc::ByteBuffer buffer;
-  bool own_buffer;
-  // Only fails for messages over 2 GiB, which protobuf cannot hold anyway.
-  (void)grpc::GenericSerialize<grpc::ProtoBufferWriter,
-                               google::protobuf::Message>(message, &buffer,
-                                                          &own_buffer);
-  return buffer;
+grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
 }
 
 }  // namespace amqp::gateway

@@ -6,11 +6,11 @@
 #ifndef BRIDGE_GATEWAY_CALL_STEPS_H_
 #define BRIDGE_GATEWAY_CALL_STEPS_H_
 
-#include <google/protobuf/message.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/slice.h>
 
-#include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -21,6 +21,7 @@
 #include "bridge/gateway/route_table.h"
 #include "bridge/oslo/reply.h"
 #include "bridge/rpc/rpc_client.h"
+#include "bridge/transcode/wire_request.h"
 
 namespace amqp::gateway {
 
@@ -30,10 +31,29 @@ namespace amqp::gateway {
 absl::Status BeginCall(const GatewayEnv& env);
 void EndCall(const GatewayEnv& env, const grpc::Status& status);
 
-// The request message of `route`, parsed from the gRPC request bytes;
-// INVALID_ARGUMENT when they are not one.
-absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseRequest(
-    const Route& route, grpc::ByteBuffer& bytes);
+// A call's request as the client sent it: its bytes in one piece (the
+// slice gRPC delivered, shared, or one copy when it came in several),
+// checked once against the route's request type. The steps below read the
+// request from these bytes: no message is built per call. Stays where it
+// is: the checked view points into it.
+class RequestBytes {
+ public:
+  RequestBytes() = default;
+  RequestBytes(const RequestBytes&) = delete;
+  RequestBytes& operator=(const RequestBytes&) = delete;
+
+  // INVALID_ARGUMENT "the request bytes are not a valid <type>" when they do
+  // not parse as the route's request type (or lack one of its proto2
+  // required fields).
+  absl::Status Parse(const Route& route, const grpc::ByteBuffer& bytes);
+
+  // The checked request; only after Parse() succeeded.
+  const transcode::WireRequest& wire() const { return *wire_; }
+
+ private:
+  grpc::Slice slice_;
+  std::optional<transcode::WireRequest> wire_;
+};
 
 // When the reply wait ends: the client's deadline, else started +
 // rpc_response_timeout.
@@ -43,20 +63,22 @@ absl::Time CallDeadline(const grpc::ServerContextBase& context,
 // The request's oslo arguments (JSON text); INVALID_ARGUMENT when it cannot
 // be sent.
 absl::StatusOr<std::string> RequestArguments(
-    const Route& route, const google::protobuf::Message& request);
+    const Route& route, const transcode::WireRequest& request);
 
 // Where the request goes: the route's target with the server picked by
 // x-amqp-server or the server_field, waiting until `deadline`.
 rpc::CallSpec RequestSpec(const Route& route, const CallMetadata& metadata,
-                          const google::protobuf::Message& request,
+                          const transcode::WireRequest& request,
                           absl::Time deadline);
 
-// The response bytes for an oslo result; INTERNAL when it does not fit.
+// The response bytes for an oslo result, written straight from the JSON;
+// INTERNAL when it does not fit.
 absl::StatusOr<grpc::ByteBuffer> ResponseBytes(const GatewayEnv& env,
                                                const Route& route,
                                                const oslo::Reply& reply);
 
-grpc::ByteBuffer Serialize(const google::protobuf::Message& message);
+// `bytes` as a message for gRPC to send.
+grpc::ByteBuffer ToByteBuffer(const std::string& bytes);
 
 }  // namespace amqp::gateway
 

@@ -32,14 +32,10 @@ void UnaryCall::Start(const grpc::ByteBuffer& request) {
     Complete(absl::InvalidArgumentError("the client sent no request message"));
     return;
   }
-  grpc::ByteBuffer bytes(request);  // shares the slices
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> parsed =
-      ParseRequest(route_, bytes);
-  if (!parsed.ok()) {
-    Complete(parsed.status());
+  if (absl::Status parsed = request_.Parse(route_, request); !parsed.ok()) {
+    Complete(parsed);
     return;
   }
-  request_ = *std::move(parsed);
   absl::StatusOr<CallMetadata> metadata =
       ParseCallMetadata(context_->client_metadata());
   if (!metadata.ok()) {
@@ -48,7 +44,7 @@ void UnaryCall::Start(const grpc::ByteBuffer& request) {
   }
   metadata_ = *std::move(metadata);
   context_->AddInitialMetadata(kResponseRequestIdHeader, metadata_->request_id);
-  absl::StatusOr<std::string> args = RequestArguments(route_, *request_);
+  absl::StatusOr<std::string> args = RequestArguments(route_, request_.wire());
   if (!args.ok()) {
     Complete(args.status());
     return;
@@ -76,7 +72,7 @@ void UnaryCall::StartCall(const std::string& args) {
     return;
   }
   std::string id = env_.rpc->CallAsync(
-      RequestSpec(route_, *metadata_, *request_, deadline),
+      RequestSpec(route_, *metadata_, request_.wire(), deadline),
       route_.method.oslo_name, args, &metadata_->context,
       [this, deadline](absl::StatusOr<oslo::Reply> reply) {
         if (!reply.ok()) {
@@ -105,7 +101,7 @@ void UnaryCall::StartCall(const std::string& args) {
 }
 
 void UnaryCall::StartCast(const std::string& args) {
-  env_.rpc->CastAsync(RequestSpec(route_, *metadata_, *request_,
+  env_.rpc->CastAsync(RequestSpec(route_, *metadata_, request_.wire(),
                                   CallDeadline(*context_, started_, env_)),
                       route_.method.oslo_name, args, &metadata_->context,
                       [this](absl::Status published) {
@@ -113,8 +109,8 @@ void UnaryCall::StartCast(const std::string& args) {
                           Complete(published);
                           return;
                         }
-                        Complete(absl::OkStatus(),
-                                 Serialize(*route_.response_prototype));
+                        // An empty response message: no bytes.
+                        Complete(absl::OkStatus(), ToByteBuffer(""));
                       });
 }
 

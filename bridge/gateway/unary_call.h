@@ -14,20 +14,19 @@
 #ifndef BRIDGE_GATEWAY_UNARY_CALL_H_
 #define BRIDGE_GATEWAY_UNARY_CALL_H_
 
-#include <google/protobuf/message.h>
 #include <grpcpp/impl/codegen/service_type.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/server_callback.h>
 
 #include <atomic>
-#include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "bridge/gateway/call_metadata.h"
+#include "bridge/gateway/call_steps.h"
 #include "bridge/gateway/gateway_env.h"
 #include "bridge/gateway/route_table.h"
 
@@ -63,7 +62,7 @@ class UnaryCall : public grpc::ServerUnaryReactor {
   grpc::CallbackServerContext* const context_;
   grpc::ByteBuffer* const response_;
   const absl::Time started_ = absl::Now();
-  std::unique_ptr<google::protobuf::Message> request_;
+  RequestBytes request_;
   std::optional<CallMetadata> metadata_;
 
   // The RPC client's id of the call in flight, for cancellation. Set
