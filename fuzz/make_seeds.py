@@ -34,6 +34,32 @@ TRANSCODE_TYPED = {
         '{"at": "2024-05-01 12:00:00.123456+02:00", "took": "0.000001s", '
         '"anything": null, "big": null}'],
 }
+# Request wire bytes for cases 0-2, which the fuzzer also reads as wire
+# bytes; encoded once with protoc --encode=tests.transcode.<Type> from:
+#   0 Scalars:   i32: -5 i64: 9007199254740993 u32: 7 u64: 18446744073709551615
+#                s64: -1 f64: 3 d: 1e-07 f: 0.1 b: true s: "hé" raw: "hi"
+#                color: GREEN
+#   1 Presence:  maybe: 0 inner { name: "n" count: 2 } text: "t" items { name:
+#                "a" } items {} counts { key: "a" value: 1 } counts { key: "a"
+#                value: 2 } by_id { key: -3 value { count: 1 } } flags { key:
+#                true value: "y" } colors: RED colors: GREEN host: "h"
+#   2 WellKnown: at { seconds: 1714564800 nanos: 123000000 } took { seconds: -1
+#                nanos: -500000000 } meta { fields { key: "k" value {
+#                list_value { values { number_value: 1 } values { string_value:
+#                "x" } values { null_value: NULL_VALUE } } } } } anything {
+#                number_value: 3.5 } list { values { bool_value: true } } big {
+#                value: 9007199254740993 } label { value: "l" } flag {} mask {
+#                paths: "a.b" paths: "c" } nothing {}
+TRANSCODE_WIRE = {
+    0: "08fbffffffffffffffff01108180808080808010180720ffffffffffffffffff0128013103"
+       "000000000000003948afbc9af2d77a3e45cdcccc3d4801520368c3a95a0268696002",
+    1: "080012050a016e10021a01742a030a01612a0032050a0161100132050a016110023a0f08fd"
+       "ffffffffffffffff0112021001420508011201794a020102520168",
+    2: "0a0b08c0ddc8b10610c0a9d33a121608ffffffffffffffffff011080b6ca91feffffffff01"
+       "1a1d0a1b0a016b121632140a0911000000000000f03f0a031a01780a0208002209110000"
+       "000000000c402a040a02200132090881808080808080103a030a016c42004a080a03612e"
+       "620a01635200",
+}
 TRANSPORT_URLS = [
     "rabbit://",
     "rabbit://guest:guest@127.0.0.1:5672/",
@@ -100,6 +126,10 @@ def main():
         for text in texts:
             write(transcode, bytes([case]) + text.encode())
             write(transcode, bytes([case + 3]) + text.encode())  # as a result
+    for case, wire in TRANSCODE_WIRE.items():
+        wire = bytes.fromhex(wire)
+        write(transcode, bytes([case]) + wire)
+        write(transcode, bytes([case]) + wire + wire)  # every field twice
 
     urls = fresh("transport_url_fuzzer")
     for v in vectors:

@@ -4,7 +4,16 @@
 // keyword arguments (ReadArgs) or a call's result (ReadResult); the rest is
 // the JSON text. What decodes must survive the trip back to JSON and in
 // again unchanged: Read(Write(Read(x))) == Read(x).
+//
+// And the wire path (wire_transcode.h), which the bridge runs, must agree
+// with the message path on the same input: the rest taken as request wire
+// bytes (WriteArgsFromWire against parsing a dynamic message and WriteArgs:
+// the same status and JSON text); the message the JSON gave, serialised, the
+// same way; and the JSON read straight into wire bytes (ReadResultToWire,
+// ReadMessageToWire) against ReadResult/ReadMessage (the same status and
+// stats, bytes that parse to the same message).
 
+#include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/empty.pb.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/struct.pb.h>
@@ -18,9 +27,11 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "bridge/oslo/json.h"
 #include "bridge/transcode/transcode.h"
+#include "bridge/transcode/wire_transcode.h"
 #include "fuzz/fuzz_check.h"
 #include "tests/transcode/types.pb.h"
 
@@ -89,6 +100,75 @@ bool Same(const google::protobuf::Message& a,
   return differencer.Compare(a, b);
 }
 
+// The bridge parsed requests into dynamic messages: the reference for the
+// wire path (generated messages keep maps in their own order).
+std::unique_ptr<google::protobuf::Message> NewDynamic(
+    const google::protobuf::Descriptor& type) {
+  static auto* const factory = new google::protobuf::DynamicMessageFactory();
+  return std::unique_ptr<google::protobuf::Message>(
+      factory->GetPrototype(&type)->New());
+}
+
+// WriteArgsFromWire agrees with parsing `bytes` and WriteArgs, to the byte.
+void CheckArgsFromWire(const google::protobuf::Descriptor& type,
+                       absl::string_view bytes) {
+  std::string want;
+  absl::Status want_status;
+  std::unique_ptr<google::protobuf::Message> message = NewDynamic(type);
+  if (message->ParsePartialFromArray(bytes.data(),
+                                     static_cast<int>(bytes.size()))) {
+    oslo::PyJsonWriter writer(&want);
+    want_status = WriteArgs(*message, {}, &writer);
+  } else {
+    want_status = absl::InvalidArgumentError(
+        absl::StrCat("the request bytes are not a valid ", type.full_name()));
+  }
+  std::string got;
+  oslo::PyJsonWriter writer(&got);
+  const absl::Status got_status = WriteArgsFromWire(type, bytes, {}, &writer);
+  if (got_status != want_status || (want_status.ok() && got != want)) {
+    std::fprintf(stderr, "wire path: %s\n%s\nmessage path: %s\n%s\n",
+                 got_status.ToString().c_str(), got.c_str(),
+                 want_status.ToString().c_str(), want.c_str());
+    FUZZ_CHECK(false);
+  }
+}
+
+// ReadResultToWire (or ReadMessageToWire when `result` is false) agrees
+// with ReadResult (ReadMessage).
+void CheckJsonToWire(const Case& c, const rapidjson::Value& json, bool result) {
+  const google::protobuf::Descriptor& type = *c.prototype->GetDescriptor();
+  std::unique_ptr<google::protobuf::Message> want = NewDynamic(type);
+  ResultStats want_stats;
+  const absl::Status want_status =
+      result ? ReadResult(json, c.result_field, want.get(), &want_stats)
+             : ReadMessage(json, want.get(), &want_stats);
+  std::string bytes;
+  ResultStats got_stats;
+  const absl::Status got_status =
+      result ? ReadResultToWire(json, c.result_field, type, &bytes, &got_stats)
+             : ReadMessageToWire(json, type, &bytes, &got_stats);
+  if (got_status != want_status) {
+    std::fprintf(stderr, "wire path: %s\nmessage path: %s\n",
+                 got_status.ToString().c_str(), want_status.ToString().c_str());
+    FUZZ_CHECK(false);
+  }
+  if (!want_status.ok()) return;
+  FUZZ_CHECK(got_stats.unknown_keys == want_stats.unknown_keys);
+  // Bytes that a client can parse exactly when the message's are: neither
+  // are when a string holds what is not UTF-8 (a lone surrogate escape) or
+  // Structs nest deeper than protobuf parses.
+  std::unique_ptr<google::protobuf::Message> got = NewDynamic(type);
+  const bool parses = got->ParsePartialFromString(bytes);
+  FUZZ_CHECK(parses == NewDynamic(type)->ParsePartialFromString(
+                           want->SerializeAsString()));
+  if (parses && !Same(*got, *want)) {
+    std::fprintf(stderr, "wire path:\n%s\n---\nmessage path:\n%s\n",
+                 got->DebugString().c_str(), want->DebugString().c_str());
+    FUZZ_CHECK(false);
+  }
+}
+
 }  // namespace
 }  // namespace amqp::transcode
 
@@ -100,11 +180,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Case& c = Cases(&count)[data[0] % count];
   const absl::string_view text(reinterpret_cast<const char*>(data + 1),
                                size - 1);
+  CheckArgsFromWire(*c.prototype->GetDescriptor(), text);
   JsonDocument json = amqp::oslo::NewJsonDocument();
   if (!amqp::oslo::ParseJson(text, &json).ok()) return 0;
+  CheckJsonToWire(c, json, /*result=*/c.mode == Mode::kResult);
+  CheckJsonToWire(c, json, /*result=*/false);
 
   std::unique_ptr<google::protobuf::Message> first(c.prototype->New());
   if (!Read(c, json, first.get()).ok()) return 0;
+  CheckArgsFromWire(*c.prototype->GetDescriptor(), first->SerializeAsString());
 
   std::string written;
   absl::Status status = Write(c, *first, &written);
