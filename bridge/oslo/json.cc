@@ -411,6 +411,61 @@ void AppendPyFloat(double value, std::string* out) {
                   magnitude);
 }
 
+namespace {
+
+// Copies `size` bytes, few as a rule, without a call to memcpy: two
+// overlapping moves of 8 (or 4) bytes for up to 16.
+inline void CopyShort(char* to, const char* from, size_t size) {
+  if (size >= 8 && size <= 16) {
+    uint64_t head, tail;
+    std::memcpy(&head, from, 8);
+    std::memcpy(&tail, from + size - 8, 8);
+    std::memcpy(to, &head, 8);
+    std::memcpy(to + size - 8, &tail, 8);
+  } else if (size >= 4 && size < 8) {
+    uint32_t head, tail;
+    std::memcpy(&head, from, 4);
+    std::memcpy(&tail, from + size - 4, 4);
+    std::memcpy(to, &head, 4);
+    std::memcpy(to + size - 4, &tail, 4);
+  } else if (size < 4) {
+    for (size_t i = 0; i < size; ++i) to[i] = from[i];
+  } else {
+    std::memcpy(to, from, size);
+  }
+}
+
+}  // namespace
+
+void PyJsonWriter::Flush() {
+  if (buffered_ == 0) return;
+  out_->append(buffer_, buffered_);
+  buffered_ = 0;
+}
+
+void PyJsonWriter::Append(const char* data, size_t size) {
+  if (size > kBufferBytes - buffered_) {
+    Flush();
+    if (size > kBufferBytes / 2) {
+      out_->append(data, size);
+      return;
+    }
+  }
+  CopyShort(buffer_ + buffered_, data, size);
+  buffered_ += size;
+}
+
+void PyJsonWriter::AppendString(absl::string_view text) {
+  if (EndOfPlainRun(text, 0) != text.size()) {
+    Flush();
+    AppendPyJsonString(text, out_);
+    return;
+  }
+  Append("\"", 1);
+  Append(text);
+  Append("\"", 1);
+}
+
 void PyJsonWriter::BeforeValue() {
   if (after_key_) {
     after_key_ = false;
@@ -418,48 +473,45 @@ void PyJsonWriter::BeforeValue() {
   }
   if (levels_.empty()) return;
   Level& level = levels_.back();
-  if (!level.empty) out_->append(", ");
+  if (!level.empty) Append(", ", 2);
   level.empty = false;
 }
 
 bool PyJsonWriter::Null() {
   BeforeValue();
-  out_->append("null");
+  Append("null", 4);
+  FlushIfComplete();
   return true;
 }
 
 bool PyJsonWriter::Bool(bool b) {
   BeforeValue();
-  out_->append(b ? "true" : "false");
+  Append(b ? absl::string_view("true") : absl::string_view("false"));
+  FlushIfComplete();
   return true;
 }
 
-bool PyJsonWriter::Int(int i) {
-  BeforeValue();
-  absl::StrAppend(out_, i);
-  return true;
-}
+bool PyJsonWriter::Int(int i) { return Int64(i); }
 
-bool PyJsonWriter::Uint(unsigned u) {
-  BeforeValue();
-  absl::StrAppend(out_, u);
-  return true;
-}
+bool PyJsonWriter::Uint(unsigned u) { return Uint64(u); }
 
 bool PyJsonWriter::Int64(int64_t i) {
   BeforeValue();
-  absl::StrAppend(out_, i);
+  Append(absl::AlphaNum(i).Piece());
+  FlushIfComplete();
   return true;
 }
 
 bool PyJsonWriter::Uint64(uint64_t u) {
   BeforeValue();
-  absl::StrAppend(out_, u);
+  Append(absl::AlphaNum(u).Piece());
+  FlushIfComplete();
   return true;
 }
 
 bool PyJsonWriter::Double(double d) {
   BeforeValue();
+  Flush();
   AppendPyFloat(d, out_);
   return true;
 }
@@ -467,7 +519,8 @@ bool PyJsonWriter::Double(double d) {
 bool PyJsonWriter::RawNumber(const char* str, rapidjson::SizeType length,
                              bool /*copy*/) {
   BeforeValue();
-  out_->append(str, length);
+  Append(str, length);
+  FlushIfComplete();
   return true;
 }
 
@@ -478,13 +531,14 @@ bool PyJsonWriter::String(const char* str, rapidjson::SizeType length,
 
 bool PyJsonWriter::String(absl::string_view str) {
   BeforeValue();
-  AppendPyJsonString(str, out_);
+  AppendString(str);
+  FlushIfComplete();
   return true;
 }
 
 bool PyJsonWriter::StartObject() {
   BeforeValue();
-  out_->push_back('{');
+  Append("{", 1);
   levels_.push_back({/*in_object=*/true});
   return true;
 }
@@ -497,8 +551,8 @@ bool PyJsonWriter::Key(const char* str, rapidjson::SizeType length,
 bool PyJsonWriter::Key(absl::string_view key) {
   if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
   BeforeValue();
-  AppendPyJsonString(key, out_);
-  out_->append(": ");
+  AppendString(key);
+  Append(": ", 2);
   after_key_ = true;
   return true;
 }
@@ -506,9 +560,9 @@ bool PyJsonWriter::Key(absl::string_view key) {
 bool PyJsonWriter::PlainKey(absl::string_view key) {
   if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
   BeforeValue();
-  out_->push_back('"');
-  out_->append(key.data(), key.size());
-  out_->append("\": ");
+  Append("\"", 1);
+  Append(key);
+  Append("\": ", 3);
   after_key_ = true;
   return true;
 }
@@ -516,13 +570,14 @@ bool PyJsonWriter::PlainKey(absl::string_view key) {
 bool PyJsonWriter::EndObject(rapidjson::SizeType /*member_count*/) {
   if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
   levels_.pop_back();
-  out_->push_back('}');
+  Append("}", 1);
+  FlushIfComplete();
   return true;
 }
 
 bool PyJsonWriter::StartArray() {
   BeforeValue();
-  out_->push_back('[');
+  Append("[", 1);
   levels_.push_back({/*in_object=*/false});
   return true;
 }
@@ -530,12 +585,14 @@ bool PyJsonWriter::StartArray() {
 bool PyJsonWriter::EndArray(rapidjson::SizeType /*element_count*/) {
   if (levels_.empty() || levels_.back().in_object) return false;
   levels_.pop_back();
-  out_->push_back(']');
+  Append("]", 1);
+  FlushIfComplete();
   return true;
 }
 
 bool PyJsonWriter::RawValue(absl::string_view json) {
   BeforeValue();
+  Flush();
   out_->append(json.data(), json.size());
   return true;
 }

@@ -57,8 +57,13 @@ class PyJsonWriter {
  public:
   using Ch = char;
 
-  // Appends to `*out`, which must outlive the writer.
+  // Appends to `*out`, which must outlive the writer. The text reaches
+  // `*out` in chunks: all of it once the outermost value is complete
+  // (IsComplete()), else when the writer is destroyed.
   explicit PyJsonWriter(std::string* out) : out_(out) {}
+  ~PyJsonWriter() { Flush(); }
+  PyJsonWriter(const PyJsonWriter&) = delete;
+  PyJsonWriter& operator=(const PyJsonWriter&) = delete;
 
   bool Null();
   bool Bool(bool b);
@@ -91,12 +96,27 @@ class PyJsonWriter {
     bool in_object;
     bool empty = true;
   };
+  // Tokens gather in buffer_ and reach *out_ in large appends: appending
+  // each short token to the string cost more than writing it.
+  static constexpr size_t kBufferBytes = 512;
+
   // Writes the separator due before a value (none right after a key).
   void BeforeValue();
+  void Append(const char* data, size_t size);
+  void Append(absl::string_view text) { Append(text.data(), text.size()); }
+  // `text` as a JSON string.
+  void AppendString(absl::string_view text);
+  void Flush();
+  // After a value: when it was the outermost one, *out_ gets it all.
+  void FlushIfComplete() {
+    if (levels_.empty()) Flush();
+  }
 
   std::string* out_;
   std::vector<Level> levels_;
   bool after_key_ = false;
+  size_t buffered_ = 0;
+  char buffer_[kBufferBytes];
 };
 
 // "an object", "a string", "null"... for error messages.

@@ -242,6 +242,33 @@ TEST(PyJsonWriterTest, PlainKeysAreWrittenAsTheyAre) {
   EXPECT_EQ(out, R"({"instance_uuid": 1, "b": []})");
 }
 
+TEST(PyJsonWriterTest, TheTextIsWholeOnceTheValueIsComplete) {
+  std::string want = "[";
+  std::string out;
+  PyJsonWriter writer(&out);
+  writer.StartArray();
+  const std::string big(5000, 'b');
+  for (int i = 0; i < 1000; ++i) {
+    if (i > 0) want += ", ";
+    if (i % 250 == 7) {
+      writer.String(big);  // longer than what the writer gathers
+      want += "\"" + big + "\"";
+    } else if (i % 3 == 0) {
+      writer.String("caf\xc3\xa9");  // escaped
+      want += R"("caf\u00e9")";
+    } else {
+      writer.Int(-i);
+      want += std::to_string(-i);
+    }
+  }
+  writer.EndArray();
+  want += "]";
+  ASSERT_TRUE(writer.IsComplete());
+  EXPECT_EQ(out, want);  // the writer still alive
+  writer.Null();         // a second top-level value: appended at once
+  EXPECT_EQ(out, want + "null");
+}
+
 std::string Nested(int depth) {
   return std::string(depth, '[') + std::string(depth, ']');
 }
