@@ -20,11 +20,22 @@ double WidenFloat(float value) {
 
 void WriteEnum(const FieldDescriptor& field, int number,
                oslo::PyJsonWriter* writer) {
-  if (field.enum_type()->full_name() == "google.protobuf.NullValue") {
+  const google::protobuf::EnumDescriptor& type = *field.enum_type();
+  if (type.name() == "NullValue" &&
+      type.full_name() == "google.protobuf.NullValue") {
     writer->Null();
     return;
   }
-  const auto* value = field.enum_type()->FindValueByNumber(number);
+  // Enums are short: a look at each value costs less than the pool's hash
+  // lookup. The first value with the number, as FindValueByNumber gives.
+  const google::protobuf::EnumValueDescriptor* value = nullptr;
+  if (type.value_count() <= 16) {
+    for (int i = 0; i < type.value_count() && value == nullptr; ++i) {
+      if (type.value(i)->number() == number) value = type.value(i);
+    }
+  } else {
+    value = type.FindValueByNumber(number);
+  }
   if (value != nullptr) {
     writer->String(value->name());
   } else {

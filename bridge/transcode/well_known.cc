@@ -63,24 +63,23 @@ int DaysInMonth(int64_t year, int month) {
   return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
 }
 
-// `value` as exactly `width` decimal digits, zero-padded.
-void AppendDigits(int64_t value, int width, std::string* out) {
-  out->resize(out->size() + width);
-  char* end = out->data() + out->size();
-  for (int i = 0; i < width; ++i, value /= 10) *--end = '0' + value % 10;
+// `value` as exactly `width` decimal digits, zero-padded, at `out`; returns
+// the end. (Into a buffer: growing the string digit group by digit group
+// cost more than the arithmetic.)
+char* PutDigits(int64_t value, int width, char* out) {
+  char* end = out + width;
+  for (char* p = end; p != out; value /= 10) *--p = '0' + value % 10;
+  return end;
 }
 
-// ".123", ".123456" or ".123456789": the shortest of the three that is exact.
-void AppendFraction(int32_t nanos, std::string* out) {
-  if (nanos == 0) return;
-  out->push_back('.');
-  if (nanos % 1000000 == 0) {
-    AppendDigits(nanos / 1000000, 3, out);
-  } else if (nanos % 1000 == 0) {
-    AppendDigits(nanos / 1000, 6, out);
-  } else {
-    AppendDigits(nanos, 9, out);
-  }
+// ".123", ".123456" or ".123456789": the shortest of the three that is
+// exact; nothing for 0.
+char* PutFraction(int32_t nanos, char* out) {
+  if (nanos == 0) return out;
+  *out++ = '.';
+  if (nanos % 1000000 == 0) return PutDigits(nanos / 1000000, 3, out);
+  if (nanos % 1000 == 0) return PutDigits(nanos / 1000, 6, out);
+  return PutDigits(nanos, 9, out);
 }
 
 // `digits` (all decimal digits) as a number.
@@ -131,33 +130,49 @@ bool ParseFraction(absl::string_view digits, int32_t* nanos) {
 }  // namespace
 
 WellKnown WellKnownOf(const google::protobuf::Descriptor& type) {
-  if (!absl::StartsWith(type.file()->name(), "google/protobuf/")) {
+  // Called for every message transcoded: one or two short comparisons of
+  // the type's own name, after its first letter.
+  if (type.containing_type() != nullptr ||
+      absl::string_view(type.file()->package()) != "google.protobuf") {
     return WellKnown::kNone;
   }
-  // Called for every message transcoded: a short scan, no hashing.
-  static constexpr std::pair<absl::string_view, WellKnown> kTypes[] = {
-      {"google.protobuf.Any", WellKnown::kAny},
-      {"google.protobuf.Duration", WellKnown::kDuration},
-      {"google.protobuf.Empty", WellKnown::kEmpty},
-      {"google.protobuf.FieldMask", WellKnown::kFieldMask},
-      {"google.protobuf.ListValue", WellKnown::kListValue},
-      {"google.protobuf.Struct", WellKnown::kStruct},
-      {"google.protobuf.Timestamp", WellKnown::kTimestamp},
-      {"google.protobuf.Value", WellKnown::kValue},
-      {"google.protobuf.DoubleValue", WellKnown::kWrapper},
-      {"google.protobuf.FloatValue", WellKnown::kWrapper},
-      {"google.protobuf.Int64Value", WellKnown::kWrapper},
-      {"google.protobuf.UInt64Value", WellKnown::kWrapper},
-      {"google.protobuf.Int32Value", WellKnown::kWrapper},
-      {"google.protobuf.UInt32Value", WellKnown::kWrapper},
-      {"google.protobuf.BoolValue", WellKnown::kWrapper},
-      {"google.protobuf.StringValue", WellKnown::kWrapper},
-      {"google.protobuf.BytesValue", WellKnown::kWrapper},
+  const absl::string_view name = type.name();
+  auto either = [&name](absl::string_view a, absl::string_view b,
+                        WellKnown kind) {
+    return name == a || name == b ? kind : WellKnown::kNone;
   };
-  for (const auto& [name, kind] : kTypes) {
-    if (type.full_name() == name) return kind;
+  switch (name.empty() ? '\0' : name[0]) {
+    case 'A':
+      return either("Any", "Any", WellKnown::kAny);
+    case 'B':
+      return either("BoolValue", "BytesValue", WellKnown::kWrapper);
+    case 'D':
+      return name == "Duration"
+                 ? WellKnown::kDuration
+                 : either("DoubleValue", "DoubleValue", WellKnown::kWrapper);
+    case 'E':
+      return either("Empty", "Empty", WellKnown::kEmpty);
+    case 'F':
+      return name == "FieldMask"
+                 ? WellKnown::kFieldMask
+                 : either("FloatValue", "FloatValue", WellKnown::kWrapper);
+    case 'I':
+      return either("Int64Value", "Int32Value", WellKnown::kWrapper);
+    case 'L':
+      return either("ListValue", "ListValue", WellKnown::kListValue);
+    case 'S':
+      return name == "Struct"
+                 ? WellKnown::kStruct
+                 : either("StringValue", "StringValue", WellKnown::kWrapper);
+    case 'T':
+      return either("Timestamp", "Timestamp", WellKnown::kTimestamp);
+    case 'U':
+      return either("UInt64Value", "UInt32Value", WellKnown::kWrapper);
+    case 'V':
+      return either("Value", "Value", WellKnown::kValue);
+    default:
+      return WellKnown::kNone;
   }
-  return WellKnown::kNone;
 }
 
 const google::protobuf::FieldDescriptor& WellKnownField(
@@ -185,19 +200,21 @@ absl::Status FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
   int64_t year;
   int month, day;
   CivilFromDays(days, &year, &month, &day);
-  AppendDigits(year, 4, out);
-  out->push_back('-');
-  AppendDigits(month, 2, out);
-  out->push_back('-');
-  AppendDigits(day, 2, out);
-  out->push_back('T');
-  AppendDigits(second_of_day / 3600, 2, out);
-  out->push_back(':');
-  AppendDigits(second_of_day / 60 % 60, 2, out);
-  out->push_back(':');
-  AppendDigits(second_of_day % 60, 2, out);
-  AppendFraction(nanos, out);
-  out->push_back('Z');
+  char text[32];  // "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"
+  char* p = PutDigits(year, 4, text);
+  *p++ = '-';
+  p = PutDigits(month, 2, p);
+  *p++ = '-';
+  p = PutDigits(day, 2, p);
+  *p++ = 'T';
+  p = PutDigits(second_of_day / 3600, 2, p);
+  *p++ = ':';
+  p = PutDigits(second_of_day / 60 % 60, 2, p);
+  *p++ = ':';
+  p = PutDigits(second_of_day % 60, 2, p);
+  p = PutFraction(nanos, p);
+  *p++ = 'Z';
+  out->append(text, p - text);
   return absl::OkStatus();
 }
 
@@ -266,8 +283,10 @@ absl::Status FormatDuration(int64_t seconds, int32_t nanos, std::string* out) {
     nanos = -nanos;
   }
   absl::StrAppend(out, seconds);
-  AppendFraction(nanos, out);
-  out->push_back('s');
+  char fraction[12];
+  char* end = PutFraction(nanos, fraction);
+  *end++ = 's';
+  out->append(fraction, end - fraction);
   return absl::OkStatus();
 }
 

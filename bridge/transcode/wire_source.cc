@@ -12,16 +12,16 @@ WireSource::WireSource(Scratch* scratch, const Descriptor& type,
       type_(type),
       fields_(type.field_count() > 0 ? type.field(0) : nullptr),
       has_oneofs_(type.real_oneof_decl_count() > 0),
-      occurrences_base_(scratch->occurrences.size()),
-      ends_base_(scratch->ends.size()),
-      oneofs_base_(scratch->oneofs.size()) {
+      occurrences_base_(scratch->occurrences.top),
+      ends_base_(scratch->ends.top),
+      oneofs_base_(scratch->oneofs.top) {
   Read(bytes);
 }
 
 WireSource::~WireSource() {
-  scratch_.occurrences.resize(occurrences_base_);
-  scratch_.ends.resize(ends_base_);
-  scratch_.oneofs.resize(oneofs_base_);
+  scratch_.occurrences.top = occurrences_base_;
+  scratch_.ends.top = ends_base_;
+  scratch_.oneofs.top = oneofs_base_;
 }
 
 WireSource::Scratch& WireSource::Scratch::ForThisThread() {
@@ -31,12 +31,11 @@ WireSource::Scratch& WireSource::Scratch::ForThisThread() {
 
 void WireSource::Read(absl::string_view bytes) {
   const int field_count = type_.field_count();
-  std::vector<uint32_t>& ends = scratch_.ends;
-  ends.resize(ends_base_ + field_count);  // counts first
+  std::fill_n(scratch_.ends.Push(field_count), field_count, 0);  // counts
   if (has_oneofs_) {
-    scratch_.oneofs.resize(oneofs_base_ + type_.oneof_decl_count());
+    std::fill_n(scratch_.oneofs.Push(type_.oneof_decl_count()),
+                type_.oneof_decl_count(), OneofState());
   }
-  std::vector<Occurrence>& occurrences = scratch_.occurrences;
   wire::Reader in(bytes);
   int hint = 0;
   int last = 0;
@@ -68,7 +67,7 @@ void WireSource::Read(absl::string_view bytes) {
       if (field->enum_type()->FindValueByNumber(number) == nullptr) continue;
     }
     const int index = IndexOf(*field);
-    Occurrence& occurrence = occurrences.emplace_back();
+    Occurrence& occurrence = *scratch_.occurrences.Push(1);
     occurrence.data = data;
     occurrence.size =
         wire_type == wire::kLengthDelimited || wire_type == wire::kStartGroup
@@ -77,18 +76,19 @@ void WireSource::Read(absl::string_view bytes) {
     occurrence.sequence = sequence;
     occurrence.field = index;
     occurrence.wire_type = wire_type;
-    ++ends[ends_base_ + index];
+    ++scratch_.ends.items[ends_base_ + index];
     in_order &= index >= last;
     last = index;
     if (has_oneofs_) {
       if (const OneofDescriptor* oneof = field->real_containing_oneof()) {
-        OneofState& state = scratch_.oneofs[oneofs_base_ + oneof->index()];
+        OneofState& state =
+            scratch_.oneofs.items[oneofs_base_ + oneof->index()];
         if (state.field != index) state = {index, sequence};
       }
     }
     ++sequence;
   }
-  uint32_t* const counts = ends.data() + ends_base_;
+  uint32_t* const counts = scratch_.ends.items.data() + ends_base_;
   if (!in_order) {
     // A counting sort by field, keeping wire order within each field.
     std::vector<uint32_t>& next = scratch_.next;
@@ -99,8 +99,10 @@ void WireSource::Read(absl::string_view bytes) {
       start += counts[i];
     }
     std::vector<Occurrence>& unsorted = scratch_.unsorted;
-    unsorted.assign(occurrences.begin() + occurrences_base_, occurrences.end());
-    Occurrence* const sorted = occurrences.data() + occurrences_base_;
+    Occurrence* const sorted =
+        scratch_.occurrences.items.data() + occurrences_base_;
+    unsorted.assign(
+        sorted, scratch_.occurrences.items.data() + scratch_.occurrences.top);
     for (const Occurrence& occurrence : unsorted) {
       sorted[next[occurrence.field]++] = occurrence;
     }
@@ -114,11 +116,12 @@ void WireSource::Read(absl::string_view bytes) {
 
 WireSource::Range WireSource::Find(const FieldDescriptor& field) const {
   const int index = IndexOf(field);
-  const uint32_t* ends = scratch_.ends.data() + ends_base_;
+  const uint32_t* ends = scratch_.ends.items.data() + ends_base_;
   Range range{index == 0 ? 0 : ends[index - 1], ends[index]};
   if (!has_oneofs_) return range;
   if (const OneofDescriptor* oneof = field.real_containing_oneof()) {
-    const OneofState& state = scratch_.oneofs[oneofs_base_ + oneof->index()];
+    const OneofState& state =
+        scratch_.oneofs.items[oneofs_base_ + oneof->index()];
     if (state.field != index) return {range.end, range.end};
     while (range.begin < range.end && At(range.begin).sequence < state.since) {
       ++range.begin;
@@ -135,7 +138,7 @@ bool WireSource::IsWritten(const FieldDescriptor& field) const {
 
 const FieldDescriptor* WireSource::WhichOneof(
     const OneofDescriptor& oneof) const {
-  const OneofState& state = scratch_.oneofs[oneofs_base_ + oneof.index()];
+  const OneofState& state = scratch_.oneofs.items[oneofs_base_ + oneof.index()];
   return state.field < 0 ? nullptr : type_.field(state.field);
 }
 

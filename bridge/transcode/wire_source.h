@@ -15,6 +15,7 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -138,11 +139,29 @@ class WireSource::Scratch {
 
  private:
   friend class WireSource;
+
+  // A stack whose memory stays: taking items off and putting new ones on
+  // is a change of `top`, not of a vector's size (which costs a call).
+  template <typename T>
+  struct Stack {
+    // `count` more items on top, left as they were: the caller sets them.
+    T* Push(size_t count) {
+      if (top + count > items.size()) {
+        items.resize(std::max(2 * items.size(), top + count + 64));
+      }
+      T* pushed = items.data() + top;
+      top += count;
+      return pushed;
+    }
+    std::vector<T> items;
+    size_t top = 0;
+  };
+
   // Per message being visited: its occurrences by field, the end of each
   // field's run, and its oneofs.
-  std::vector<Occurrence> occurrences;
-  std::vector<uint32_t> ends;
-  std::vector<OneofState> oneofs;
+  Stack<Occurrence> occurrences;
+  Stack<uint32_t> ends;
+  Stack<OneofState> oneofs;
   // For sorting the occurrences of a message whose fields came out of
   // order.
   std::vector<Occurrence> unsorted;
@@ -150,7 +169,7 @@ class WireSource::Scratch {
 };
 
 inline const WireSource::Occurrence& WireSource::At(uint32_t index) const {
-  return scratch_.occurrences[occurrences_base_ + index];
+  return scratch_.occurrences.items[occurrences_base_ + index];
 }
 
 template <typename Fn>

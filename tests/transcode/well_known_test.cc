@@ -1,6 +1,19 @@
 #include "bridge/transcode/well_known.h"
 
+#include <google/protobuf/any.pb.h>
+#include <google/protobuf/api.pb.h>
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/duration.pb.h>
+#include <google/protobuf/empty.pb.h>
+#include <google/protobuf/field_mask.pb.h>
+#include <google/protobuf/source_context.pb.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/timestamp.pb.h>
+#include <google/protobuf/type.pb.h>
+#include <google/protobuf/wrappers.pb.h>
+
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
@@ -22,6 +35,43 @@ std::string Duration(int64_t seconds, int32_t nanos) {
   absl::Status status = FormatDuration(seconds, nanos, &out);
   EXPECT_TRUE(status.ok()) << status;
   return out;
+}
+
+TEST(WellKnownOfTest, TheTypesWithAJsonFormOfTheirOwn) {
+  using google::protobuf::Descriptor;
+  const std::pair<const Descriptor*, WellKnown> kCases[] = {
+      {google::protobuf::Any::descriptor(), WellKnown::kAny},
+      {google::protobuf::Duration::descriptor(), WellKnown::kDuration},
+      {google::protobuf::Empty::descriptor(), WellKnown::kEmpty},
+      {google::protobuf::FieldMask::descriptor(), WellKnown::kFieldMask},
+      {google::protobuf::ListValue::descriptor(), WellKnown::kListValue},
+      {google::protobuf::Struct::descriptor(), WellKnown::kStruct},
+      {google::protobuf::Timestamp::descriptor(), WellKnown::kTimestamp},
+      {google::protobuf::Value::descriptor(), WellKnown::kValue},
+      {google::protobuf::DoubleValue::descriptor(), WellKnown::kWrapper},
+      {google::protobuf::FloatValue::descriptor(), WellKnown::kWrapper},
+      {google::protobuf::Int64Value::descriptor(), WellKnown::kWrapper},
+      {google::protobuf::UInt64Value::descriptor(), WellKnown::kWrapper},
+      {google::protobuf::Int32Value::descriptor(), WellKnown::kWrapper},
+      {google::protobuf::UInt32Value::descriptor(), WellKnown::kWrapper},
+      {google::protobuf::BoolValue::descriptor(), WellKnown::kWrapper},
+      {google::protobuf::StringValue::descriptor(), WellKnown::kWrapper},
+      {google::protobuf::BytesValue::descriptor(), WellKnown::kWrapper},
+      // Other google.protobuf messages, some with the same first letter.
+      {google::protobuf::Api::descriptor(), WellKnown::kNone},
+      {google::protobuf::Type::descriptor(), WellKnown::kNone},
+      {google::protobuf::Field::descriptor(), WellKnown::kNone},
+      {google::protobuf::EnumValue::descriptor(), WellKnown::kNone},
+      {google::protobuf::SourceContext::descriptor(), WellKnown::kNone},
+      {google::protobuf::FieldDescriptorProto::descriptor(), WellKnown::kNone},
+      {google::protobuf::DescriptorProto::ExtensionRange::descriptor(),
+       WellKnown::kNone},
+      {google::protobuf::Struct::descriptor()->nested_type(0),  // FieldsEntry
+       WellKnown::kNone},
+  };
+  for (const auto& [type, kind] : kCases) {
+    EXPECT_EQ(WellKnownOf(*type), kind) << type->full_name();
+  }
 }
 
 TEST(TimestampTest, FormatsWithThreeSixOrNineDigits) {
