@@ -20,12 +20,12 @@ bool HasImplicitPresence(const FieldDescriptor& field) {
 }  // namespace
 
 bool WireSink::MaybeWritten(const FieldDescriptor& field) const {
-  const int index = field.index();
+  const int index = IndexOf(field);
   return index >= 64 || (written_ >> index & 1) != 0;
 }
 
 void WireSink::MarkWritten(const FieldDescriptor& field) {
-  const int index = field.index();
+  const int index = IndexOf(field);
   if (index < 64) written_ |= uint64_t{1} << index;
 }
 
@@ -53,6 +53,11 @@ void WireSink::PutNumber(const FieldDescriptor& field, uint64_t value,
     Clear(field);
     return;
   }
+  if (!field.is_repeated()) Replace(field);
+  AppendNumber(field, value);
+}
+
+void WireSink::AppendNumber(const FieldDescriptor& field, uint64_t value) {
   std::string& out = *out_;
   const wire::WireType wire_type = wire::WireTypeOf(field);
   if (!field.is_packed()) {
@@ -121,8 +126,15 @@ void WireSink::Put(const FieldDescriptor& field, bool value) {
 }
 
 void WireSink::PutEnum(const FieldDescriptor& field, int number) {
-  PutNumber(field, static_cast<uint64_t>(static_cast<int64_t>(number)),
-            number == 0);
+  const uint64_t value = static_cast<uint64_t>(static_cast<int64_t>(number));
+  if (wire::IsClosedEnum(field) &&
+      field.enum_type()->FindValueByNumber(number) == nullptr) {
+    // A number a proto2 enum does not name goes to the unknown fields and
+    // leaves the field as it was, both here and through reflection.
+    AppendNumber(field, value);
+    return;
+  }
+  PutNumber(field, value, number == 0);
 }
 
 void WireSink::PutString(const FieldDescriptor& field,
@@ -132,6 +144,7 @@ void WireSink::PutString(const FieldDescriptor& field,
     return;
   }
   ClosePackedRun();
+  if (!field.is_repeated()) Replace(field);
   std::string& out = *out_;
   wire::AppendVarint(wire::MakeTag(field.number(), wire::kLengthDelimited),
                      &out);
@@ -145,8 +158,7 @@ WireSink WireSink::Begin(const FieldDescriptor& field) {
   // Fields of a singular message set again: one message of what it held
   // and what comes now, as MutableMessage() merges. (Two occurrences would
   // merge too, but could not clear what the first one set.)
-  std::string held;
-  if (!field.is_repeated() && MaybeWritten(field)) held = Remove(field);
+  const std::string held = field.is_repeated() ? std::string() : Replace(field);
   std::string& out = *out_;
   const bool group = field.type() == FieldDescriptor::TYPE_GROUP;
   wire::AppendVarint(
@@ -178,12 +190,27 @@ void WireSink::End(WireSink& child) {
 }
 
 void WireSink::Clear(const FieldDescriptor& field) {
-  if (!MaybeWritten(field)) return;
-  ClosePackedRun();
-  Remove(field);
+  if (!MayHaveBytes(field)) return;
+  Remove(field, /*keep_other_member=*/true);
 }
 
-std::string WireSink::Remove(const FieldDescriptor& field) {
+std::string WireSink::Replace(const FieldDescriptor& field) {
+  if (!MayHaveBytes(field)) return std::string();
+  return Remove(field, /*keep_other_member=*/false);
+}
+
+bool WireSink::MayHaveBytes(const FieldDescriptor& field) const {
+  const OneofDescriptor* oneof = field.real_containing_oneof();
+  if (oneof == nullptr) return MaybeWritten(field);
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    if (MaybeWritten(*oneof->field(i))) return true;
+  }
+  return false;
+}
+
+std::string WireSink::Remove(const FieldDescriptor& field,
+                             bool keep_other_member) {
+  ClosePackedRun();  // its length's place moves with what goes
   std::string& out = *out_;
   const OneofDescriptor* oneof = field.real_containing_oneof();
   // The bytes written so far are this sink's own: well formed.
@@ -217,8 +244,10 @@ std::string WireSink::Remove(const FieldDescriptor& field) {
     }
     kept.append(start, in.position() - start);
   }
-  // A oneof that holds another member keeps it: clearing `field` is a no-op.
-  if (oneof != nullptr && !holds_field) return std::string();
+  // Clearing `field` when its oneof holds another member changes nothing.
+  if (oneof != nullptr && !holds_field && keep_other_member) {
+    return std::string();
+  }
   out.resize(body_start_);
   out.append(kept);
   return field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE ? held

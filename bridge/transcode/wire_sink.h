@@ -2,14 +2,15 @@
 // fills a Sink: the bytes parse to the message that Reflection's Set/Add/
 // Clear calls would have built, without building it.
 //
-// Protobuf's parser already gives most of Reflection's semantics (the last
-// value of a singular field wins, repeated fields append, a oneof keeps its
-// last member), so a field is mostly just appended. What the wire cannot
-// say directly: clearing a field, setting a proto3 scalar back to its
-// default, or setting fields of a message again after other fields came
-// (JSON objects with repeated keys). For those the sink rewrites the bytes
-// of the message it is writing, which nothing else depends on yet because
-// a message's length is written when it ends.
+// A field is mostly just appended. What the wire cannot say by appending:
+// clearing a field, setting a proto3 scalar back to its default, setting a
+// field again (JSON objects with repeated keys: a parser would see every
+// value, and refuse them all for one string that is not UTF-8), or setting
+// fields of a message again after other fields came. For those the sink
+// rewrites the bytes of the message it is writing, which nothing else
+// depends on yet because a message's length is written when it ends; so
+// each singular field and each oneof appears at most once, as protobuf
+// writes them.
 
 #ifndef BRIDGE_TRANSCODE_WIRE_SINK_H_
 #define BRIDGE_TRANSCODE_WIRE_SINK_H_
@@ -63,15 +64,33 @@ class WireSink {
   // A varint or fixed value, already in its wire form.
   void PutNumber(const google::protobuf::FieldDescriptor& field, uint64_t value,
                  bool is_default);
+  // Appends it, in a packed run when the field is packed.
+  void AppendNumber(const google::protobuf::FieldDescriptor& field,
+                    uint64_t value);
   // Writes the length of the bytes from `start` on into the byte reserved
   // for it at `length_at`, making room when it needs more than one.
   void EndLength(size_t length_at, size_t start);
   void ClosePackedRun();
-  // Takes `field` out of the message written so far (for a oneof member:
-  // the oneof, if it holds `field`) and returns the bytes of the message it
-  // held, merged, when `field` is a message.
-  std::string Remove(const google::protobuf::FieldDescriptor& field);
+  // Takes `field` out of the message written so far, and for a oneof
+  // member the other members too, unless `keep_other_member` and the oneof
+  // holds another member (then clearing `field` changes nothing). Returns
+  // the bytes of the message `field` held, merged, when it is a message.
+  std::string Remove(const google::protobuf::FieldDescriptor& field,
+                     bool keep_other_member);
+  // Before a singular field gets a value: what it (or its oneof) held goes,
+  // so that the message has each singular field once, as protobuf writes
+  // it. (A parser checks every occurrence: a string that is not UTF-8 in
+  // one a later value replaced would still fail the message.) Returns what
+  // Remove() does.
+  std::string Replace(const google::protobuf::FieldDescriptor& field);
+  // Whether `field`, or another member of its oneof, may have bytes.
+  bool MayHaveBytes(const google::protobuf::FieldDescriptor& field) const;
   bool MaybeWritten(const google::protobuf::FieldDescriptor& field) const;
+  // `field`'s index in type_, without the loads FieldDescriptor::index()
+  // makes: its place in the type's array of fields.
+  int IndexOf(const google::protobuf::FieldDescriptor& field) const {
+    return static_cast<int>(&field - type_->field(0));
+  }
   void MarkWritten(const google::protobuf::FieldDescriptor& field);
 
   std::string* out_;
