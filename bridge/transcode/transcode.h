@@ -1,6 +1,8 @@
 // Protobuf messages <-> oslo.messaging JSON, driven by descriptors (so it
 // works the same for generated and dynamic messages). The one transcoding
-// library of the project: generated stubs and the bridge both call it.
+// library of the project: the generated stubs call these functions, the
+// bridge their twins on wire bytes (wire_transcode.h), which follow the
+// same rules (json_encoder.h, json_decoder.h).
 //
 // The mapping is proto3 JSON with the changes oslo's Python peers need
 // (docs/mapping.md): keys are proto field names; 64-bit integers are JSON

@@ -123,7 +123,7 @@ class WireSource {
   const google::protobuf::Descriptor& type_;
   const google::protobuf::FieldDescriptor* const fields_;
   const bool has_oneofs_;  // real ones, not proto3 `optional`
-  // Where this message's data starts in each of the scratch vectors.
+  // Where this message's data starts on each of the scratch stacks.
   size_t occurrences_base_;
   size_t ends_base_;
   size_t oneofs_base_;

@@ -199,10 +199,15 @@ TEST(RequestSpecTest, TheServerFieldPicksTheServerUnlessTheHeaderDoes) {
                   .target.fanout);
 }
 
-TEST(ResponseBytesTest, ResultsBecomeResponseBytes) {
+// ResponseBytes() counts what it ignores in the environment's stats.
+class ResponseBytesTest : public ::testing::Test {
+ protected:
+  ResponseBytesTest() { env.stats = &stats; }
   GatewayStats stats;
   GatewayEnv env;
-  env.stats = &stats;
+};
+
+TEST_F(ResponseBytesTest, ResultsBecomeResponseBytes) {
   absl::StatusOr<grpc::ByteBuffer> bytes =
       ResponseBytes(env, RouteOf("/examples.compute.Compute/ListInstances"),
                     ReplyWith(R"([{"name": "vm", "launched_at":
@@ -224,10 +229,7 @@ TEST(ResponseBytesTest, ResultsBecomeResponseBytes) {
   EXPECT_EQ(console.output(), "console text");
 }
 
-TEST(ResponseBytesTest, AResultThatDoesNotFitIsInternal) {
-  GatewayStats stats;
-  GatewayEnv env;
-  env.stats = &stats;
+TEST_F(ResponseBytesTest, AResultThatDoesNotFitIsInternal) {
   absl::StatusOr<grpc::ByteBuffer> bytes =
       ResponseBytes(env, RouteOf("/examples.compute.Compute/GetInstance"),
                     ReplyWith(R"({"uuid": "u", "name": 5})"));
