@@ -19,11 +19,6 @@ bool HasImplicitPresence(const FieldDescriptor& field) {
 
 }  // namespace
 
-bool WireSink::MaybeWritten(const FieldDescriptor& field) const {
-  const int index = IndexOf(field);
-  return index >= 64 || (written_ >> index & 1) != 0;
-}
-
 void WireSink::MarkWritten(const FieldDescriptor& field) {
   const int index = IndexOf(field);
   if (index < 64) written_ |= uint64_t{1} << index;
@@ -53,7 +48,9 @@ void WireSink::PutNumber(const FieldDescriptor& field, uint64_t value,
     Clear(field);
     return;
   }
-  if (!field.is_repeated()) Replace(field);
+  if (!field.is_repeated() && MayHaveBytes(field)) {
+    Remove(field, /*keep_other_member=*/false);
+  }
   AppendNumber(field, value);
 }
 
@@ -144,7 +141,9 @@ void WireSink::PutString(const FieldDescriptor& field,
     return;
   }
   ClosePackedRun();
-  if (!field.is_repeated()) Replace(field);
+  if (!field.is_repeated() && MayHaveBytes(field)) {
+    Remove(field, /*keep_other_member=*/false);
+  }
   std::string& out = *out_;
   wire::AppendVarint(wire::MakeTag(field.number(), wire::kLengthDelimited),
                      &out);
@@ -158,7 +157,9 @@ WireSink WireSink::Begin(const FieldDescriptor& field) {
   // Fields of a singular message set again: one message of what it held
   // and what comes now, as MutableMessage() merges. (Two occurrences would
   // merge too, but could not clear what the first one set.)
-  const std::string held = field.is_repeated() ? std::string() : Replace(field);
+  const std::string held = !field.is_repeated() && MayHaveBytes(field)
+                               ? Remove(field, /*keep_other_member=*/false)
+                               : std::string();
   std::string& out = *out_;
   const bool group = field.type() == FieldDescriptor::TYPE_GROUP;
   wire::AppendVarint(
@@ -194,14 +195,9 @@ void WireSink::Clear(const FieldDescriptor& field) {
   Remove(field, /*keep_other_member=*/true);
 }
 
-std::string WireSink::Replace(const FieldDescriptor& field) {
-  if (!MayHaveBytes(field)) return std::string();
-  return Remove(field, /*keep_other_member=*/false);
-}
-
-bool WireSink::MayHaveBytes(const FieldDescriptor& field) const {
+bool WireSink::OneofMayHaveBytes(const FieldDescriptor& field) const {
   const OneofDescriptor* oneof = field.real_containing_oneof();
-  if (oneof == nullptr) return MaybeWritten(field);
+  if (oneof == nullptr) return false;
   for (int i = 0; i < oneof->field_count(); ++i) {
     if (MaybeWritten(*oneof->field(i))) return true;
   }

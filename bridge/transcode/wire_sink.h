@@ -57,6 +57,7 @@ class WireSink {
            size_t length_at, uint32_t end_tag)
       : out_(out),
         type_(&type),
+        has_oneofs_(type.real_oneof_decl_count() > 0),
         length_at_(length_at),
         body_start_(out->size()),
         end_tag_(end_tag) {}
@@ -77,15 +78,21 @@ class WireSink {
   // the bytes of the message `field` held, merged, when it is a message.
   std::string Remove(const google::protobuf::FieldDescriptor& field,
                      bool keep_other_member);
-  // Before a singular field gets a value: what it (or its oneof) held goes,
+  // Whether `field`, or another member of its oneof, may have bytes in the
+  // message. Before a singular field gets a value, Remove() takes them out,
   // so that the message has each singular field once, as protobuf writes
   // it. (A parser checks every occurrence: a string that is not UTF-8 in
-  // one a later value replaced would still fail the message.) Returns what
-  // Remove() does.
-  std::string Replace(const google::protobuf::FieldDescriptor& field);
-  // Whether `field`, or another member of its oneof, may have bytes.
-  bool MayHaveBytes(const google::protobuf::FieldDescriptor& field) const;
-  bool MaybeWritten(const google::protobuf::FieldDescriptor& field) const;
+  // one a later value replaced would still fail the message.)
+  bool MayHaveBytes(const google::protobuf::FieldDescriptor& field) const {
+    if (written_ == 0) return false;
+    if (MaybeWritten(field)) return true;
+    return has_oneofs_ && OneofMayHaveBytes(field);
+  }
+  bool OneofMayHaveBytes(const google::protobuf::FieldDescriptor& field) const;
+  bool MaybeWritten(const google::protobuf::FieldDescriptor& field) const {
+    const int index = IndexOf(field);
+    return index >= 64 || (written_ >> index & 1) != 0;
+  }
   // `field`'s index in type_, without the loads FieldDescriptor::index()
   // makes: its place in the type's array of fields.
   int IndexOf(const google::protobuf::FieldDescriptor& field) const {
@@ -95,6 +102,7 @@ class WireSink {
 
   std::string* out_;
   const google::protobuf::Descriptor* type_;
+  bool has_oneofs_;    // real ones, not proto3 `optional`
   size_t length_at_;   // the byte reserved for the length, or kNoLength
   size_t body_start_;  // where the fields start in *out_
   uint32_t end_tag_;   // a group's end tag, else 0
