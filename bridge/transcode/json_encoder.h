@@ -212,9 +212,10 @@ absl::Status JsonEncoder<Source>::Field(
     return message.Visit(field, ValueWriter(this, field));
   }
   w_.StartArray();
+  // Only message elements fail, and ValueWriter names the field for them.
   if (absl::Status s = message.ForEach(field, ValueWriter(this, field));
       !s.ok()) {
-    return InField(field.name(), s);
+    return s;
   }
   w_.EndArray();
   return absl::OkStatus();

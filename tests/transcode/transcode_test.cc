@@ -16,6 +16,7 @@ namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::tests::transcode::OneField;
 using ::tests::transcode::Presence;
 using ::tests::transcode::Scalars;
@@ -144,6 +145,17 @@ TEST(WriteArgsTest, AnyIsRefusedWithAClearMessage) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("field 'any'"));
   EXPECT_THAT(status.message(), HasSubstr("google.protobuf.Any"));
+}
+
+TEST(WriteArgsTest, AnErrorInARepeatedMessageNamesTheFieldOnce) {
+  WithAny m;
+  m.add_anys()->set_type_url("type.googleapis.com/x.Y");
+  std::string out;
+  oslo::PyJsonWriter writer(&out);
+  absl::Status status = WriteArgs(m, {}, &writer);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("field 'anys': "));
+  EXPECT_THAT(status.message(), Not(HasSubstr("anys.anys")));
 }
 
 TEST(ReadArgsTest, RoundTripsEveryShape) {
