@@ -411,48 +411,20 @@ void AppendPyFloat(double value, std::string* out) {
                   magnitude);
 }
 
-namespace {
-
-// Copies `size` bytes, few as a rule, without a call to memcpy: two
-// overlapping moves of 8 (or 4) bytes for up to 16.
-inline void CopyShort(char* to, const char* from, size_t size) {
-  if (size >= 8 && size <= 16) {
-    uint64_t head, tail;
-    std::memcpy(&head, from, 8);
-    std::memcpy(&tail, from + size - 8, 8);
-    std::memcpy(to, &head, 8);
-    std::memcpy(to + size - 8, &tail, 8);
-  } else if (size >= 4 && size < 8) {
-    uint32_t head, tail;
-    std::memcpy(&head, from, 4);
-    std::memcpy(&tail, from + size - 4, 4);
-    std::memcpy(to, &head, 4);
-    std::memcpy(to + size - 4, &tail, 4);
-  } else if (size < 4) {
-    for (size_t i = 0; i < size; ++i) to[i] = from[i];
-  } else {
-    std::memcpy(to, from, size);
+void PyJsonWriter::AppendLong(const char* data, size_t size) {
+  Flush();
+  if (size > kBufferBytes / 2) {
+    out_->append(data, size);
+    return;
   }
+  json_internal::CopyShort(buffer_, data, size);
+  buffered_ = size;
 }
-
-}  // namespace
 
 void PyJsonWriter::Flush() {
   if (buffered_ == 0) return;
   out_->append(buffer_, buffered_);
   buffered_ = 0;
-}
-
-void PyJsonWriter::Append(const char* data, size_t size) {
-  if (size > kBufferBytes - buffered_) {
-    Flush();
-    if (size > kBufferBytes / 2) {
-      out_->append(data, size);
-      return;
-    }
-  }
-  CopyShort(buffer_ + buffered_, data, size);
-  buffered_ += size;
 }
 
 void PyJsonWriter::AppendString(absl::string_view text) {

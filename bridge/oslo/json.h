@@ -9,6 +9,7 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,32 @@ void AppendPyJsonString(absl::string_view utf8, std::string* out);
 // Appends `value` the way Python's repr(float) / json.dumps does: shortest
 // round-trip digits, "1.0", "1e-07", "1e+16", NaN, Infinity, -Infinity.
 void AppendPyFloat(double value, std::string* out);
+
+namespace json_internal {
+
+// Copies `size` bytes, few as a rule, without a call to memcpy: two
+// overlapping moves of 8 (or 4) bytes for up to 16.
+inline void CopyShort(char* to, const char* from, size_t size) {
+  if (size >= 8 && size <= 16) {
+    uint64_t head, tail;
+    std::memcpy(&head, from, 8);
+    std::memcpy(&tail, from + size - 8, 8);
+    std::memcpy(to, &head, 8);
+    std::memcpy(to + size - 8, &tail, 8);
+  } else if (size >= 4 && size < 8) {
+    uint32_t head, tail;
+    std::memcpy(&head, from, 4);
+    std::memcpy(&tail, from + size - 4, 4);
+    std::memcpy(to, &head, 4);
+    std::memcpy(to + size - 4, &tail, 4);
+  } else if (size < 4) {
+    for (size_t i = 0; i < size; ++i) to[i] = from[i];
+  } else {
+    std::memcpy(to, from, size);
+  }
+}
+
+}  // namespace json_internal
 
 // A RapidJSON Handler (so `value.Accept(writer)` works) that writes the text
 // json.dumps(obj) would produce for the same object. It inserts separators
@@ -102,8 +129,15 @@ class PyJsonWriter {
 
   // Writes the separator due before a value (none right after a key).
   void BeforeValue();
-  void Append(const char* data, size_t size);
+  // Inline: called for nearly every token, mostly with a constant size.
+  void Append(const char* data, size_t size) {
+    if (size > kBufferBytes - buffered_) return AppendLong(data, size);
+    json_internal::CopyShort(buffer_ + buffered_, data, size);
+    buffered_ += size;
+  }
   void Append(absl::string_view text) { Append(text.data(), text.size()); }
+  // Append when buffer_ has no room left for `data`.
+  void AppendLong(const char* data, size_t size);
   // `text` as a JSON string.
   void AppendString(absl::string_view text);
   void Flush();
