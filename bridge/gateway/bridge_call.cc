@@ -80,7 +80,7 @@ void BridgeCall::OnReadDone(bool ok) {
     FinishWhenFlushed(absl::InternalError("not a streaming method"));
     return;
   }
-  absl::StatusOr<std::string> args = RequestArguments(*route_, request_.wire());
+  absl::StatusOr<std::string> args = request_.TakeArguments();
   if (!args.ok()) {
     FinishWhenFlushed(args.status());
     return;

@@ -51,8 +51,28 @@ absl::Status RequestBytes::Parse(const Route& route,
                                slice_.size());
   const google::protobuf::Descriptor& type =
       *route.request_prototype->GetDescriptor();
-  absl::StatusOr<transcode::WireRequest> checked =
-      transcode::WireRequest::Check(type, flat);
+  absl::StatusOr<transcode::WireRequest> checked;
+  if (route.method.kind == schema::MethodKind::kSubscribe) {
+    checked = transcode::WireRequest::Check(type, flat);
+  } else {
+    std::string args;
+    // The arguments take about twice the request's bytes: usually one
+    // allocation for them all.
+    args.reserve(2 * flat.size() + 64);
+    absl::Status written;
+    {
+      oslo::PyJsonWriter writer(&args);
+      checked = transcode::WireRequest::CheckWritingArgs(
+          type, flat, {.skip_field = FieldName(route.method.server_field)},
+          &writer, &written);
+    }
+    if (written.ok()) {
+      args_ = std::move(args);
+    } else {
+      args_ = absl::InvalidArgumentError(absl::StrCat(
+          "cannot send the request as oslo arguments: ", written.message()));
+    }
+  }
   if (checked.ok() && route.request_has_required_fields) {
     // proto2 `required` fields: only a message says whether all are there.
     // Rare enough (proto3 has none) to parse one for it.
@@ -77,22 +97,6 @@ absl::Time CallDeadline(const grpc::ServerContextBase& context,
     return started + env.rpc_response_timeout;
   }
   return absl::FromChrono(deadline);
-}
-
-absl::StatusOr<std::string> RequestArguments(
-    const Route& route, const transcode::WireRequest& request) {
-  std::string args;
-  // The arguments take about twice the request's bytes: usually one
-  // allocation for them all.
-  args.reserve(2 * request.bytes().size() + 64);
-  oslo::PyJsonWriter writer(&args);
-  absl::Status status = transcode::WriteArgsFromWire(
-      request, {.skip_field = FieldName(route.method.server_field)}, &writer);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot send the request as oslo arguments: ", status.message()));
-  }
-  return args;
 }
 
 rpc::CallSpec RequestSpec(const Route& route, const CallMetadata& metadata,

@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -33,7 +34,8 @@ void EndCall(const GatewayEnv& env, const grpc::Status& status);
 
 // A call's request as the client sent it: its bytes in one piece (the
 // slice gRPC delivered, shared, or one copy when it came in several),
-// checked once against the route's request type. The steps below read the
+// checked once against the route's request type, and the oslo arguments
+// they make, written in the same pass over them. The steps below read the
 // request from these bytes: no message is built per call. Stays where it
 // is: the checked view points into it.
 class RequestBytes {
@@ -50,20 +52,22 @@ class RequestBytes {
   // The checked request; only after Parse() succeeded.
   const transcode::WireRequest& wire() const { return *wire_; }
 
+  // The request's oslo arguments (JSON text, all fields but the route's
+  // server_field); INVALID_ARGUMENT when they cannot be sent (e.g. a
+  // google.protobuf.Any). Once, after Parse() succeeded, for routes that
+  // send arguments: all but SUBSCRIBE ones.
+  absl::StatusOr<std::string> TakeArguments() { return std::move(args_); }
+
  private:
   grpc::Slice slice_;
   std::optional<transcode::WireRequest> wire_;
+  absl::StatusOr<std::string> args_;
 };
 
 // When the reply wait ends: the client's deadline, else started +
 // rpc_response_timeout.
 absl::Time CallDeadline(const grpc::ServerContextBase& context,
                         absl::Time started, const GatewayEnv& env);
-
-// The request's oslo arguments (JSON text); INVALID_ARGUMENT when it cannot
-// be sent.
-absl::StatusOr<std::string> RequestArguments(
-    const Route& route, const transcode::WireRequest& request);
 
 // Where the request goes: the route's target with the server picked by
 // x-amqp-server or the server_field, waiting until `deadline`.

@@ -44,7 +44,7 @@ void UnaryCall::Start(const grpc::ByteBuffer& request) {
   }
   metadata_ = *std::move(metadata);
   context_->AddInitialMetadata(kResponseRequestIdHeader, metadata_->request_id);
-  absl::StatusOr<std::string> args = RequestArguments(route_, request_.wire());
+  absl::StatusOr<std::string> args = request_.TakeArguments();
   if (!args.ok()) {
     Complete(args.status());
     return;

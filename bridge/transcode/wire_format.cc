@@ -1,5 +1,7 @@
 #include "bridge/transcode/wire_format.h"
 
+#include <google/protobuf/stubs/common.h>
+
 #include <climits>
 
 namespace amqp::transcode::wire {
@@ -128,6 +130,94 @@ bool Reader::SkipValue(uint32_t tag, int depth, absl::string_view* group_body) {
     default:  // an end tag with no group, or wire types 6 and 7
       return false;
   }
+}
+
+namespace {
+
+// The same judgement as protobuf's own check (WireFormatLite::
+// VerifyUtf8String), so that both paths refuse the same strings.
+bool IsUtf8(absl::string_view text) {
+  return google::protobuf::internal::IsStructurallyValidUTF8(
+      text.data(), static_cast<int>(text.size()));
+}
+
+// A packed run: whole values, and nothing after the last.
+bool IsValidPackedRun(const FieldDescriptor& field, absl::string_view payload) {
+  switch (WireTypeOf(field)) {
+    case kFixed32:
+      return payload.size() % 4 == 0;
+    case kFixed64:
+      return payload.size() % 8 == 0;
+    default: {
+      Reader in(payload);
+      uint64_t value;
+      while (!in.done()) {
+        if (!in.ReadVarint(&value)) return false;
+      }
+      return true;
+    }
+  }
+}
+
+bool CheckMessage(const Descriptor& type, Reader& in, int depth,
+                  uint32_t end_tag);
+
+// One value of a field that takes the tag's wire type.
+bool CheckValue(const FieldDescriptor& field, uint32_t tag, Reader& in,
+                int depth) {
+  switch (tag & 7) {
+    case kStartGroup:
+      return depth > 0 && CheckMessage(*field.message_type(), in, depth - 1,
+                                       MakeTag(field.number(), kEndGroup));
+    case kLengthDelimited: {
+      absl::string_view payload;
+      if (!in.ReadLengthDelimited(&payload)) return false;
+      if (field.type() == FieldDescriptor::TYPE_MESSAGE) {
+        return depth > 0 &&
+               IsValidMessage(*field.message_type(), payload, depth - 1);
+      }
+      return IsValidPayload(field, payload);
+    }
+    default:
+      return in.SkipValue(tag, depth, nullptr);
+  }
+}
+
+// The fields of one message, up to the end of `in`, or up to `end_tag` for
+// a group (0 for a length-delimited message).
+bool CheckMessage(const Descriptor& type, Reader& in, int depth,
+                  uint32_t end_tag) {
+  int hint = 0;
+  while (!in.done()) {
+    uint32_t tag;
+    if (!in.ReadTag(&tag) || tag == 0) return false;
+    if ((tag & 7) == kEndGroup) return end_tag != 0 && tag == end_tag;
+    const FieldDescriptor* field = FieldByNumber(type, tag >> 3, &hint);
+    const bool ok = field != nullptr && Accepts(*field, tag & 7)
+                        ? CheckValue(*field, tag, in, depth)
+                        : in.SkipValue(tag, depth, nullptr);
+    if (!ok) return false;
+  }
+  return end_tag == 0;  // a group must end with its own end tag
+}
+
+}  // namespace
+
+bool IsValidPayload(const FieldDescriptor& field, absl::string_view payload) {
+  if (WireTypeOf(field) != kLengthDelimited) {
+    return IsValidPackedRun(field, payload);
+  }
+  // Only proto3 strings must be UTF-8 (protobuf's StrictUtf8Check).
+  return field.type() != FieldDescriptor::TYPE_STRING ||
+         field.file()->syntax() !=
+             google::protobuf::FileDescriptor::SYNTAX_PROTO3 ||
+         IsUtf8(payload);
+}
+
+bool IsValidMessage(const Descriptor& type, absl::string_view bytes,
+                    int depth) {
+  Reader in(bytes);
+  return CheckMessage(type, in, depth, 0);
 }
 
 }  // namespace amqp::transcode::wire

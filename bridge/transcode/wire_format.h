@@ -85,6 +85,18 @@ inline bool IsClosedEnum(const google::protobuf::FieldDescriptor& field) {
 inline const google::protobuf::FieldDescriptor* FieldByNumber(
     const google::protobuf::Descriptor& type, uint32_t number, int* hint);
 
+// Whether `bytes` are a `type` message that protobuf's parser takes, with
+// `depth` more levels of messages and groups allowed inside it: see
+// WireRequest::Check().
+bool IsValidMessage(const google::protobuf::Descriptor& type,
+                    absl::string_view bytes, int depth);
+
+// Whether the parser takes `payload` as a length-delimited value of
+// `field`, which Accepts() it and is not a message: a packed run of whole
+// values, or bytes, or a string (UTF-8 in proto3 files).
+bool IsValidPayload(const google::protobuf::FieldDescriptor& field,
+                    absl::string_view payload);
+
 // A cursor over wire bytes. Each Read* returns false at bytes protobuf's
 // parser refuses, after which the reader must not be used. The common
 // one-byte cases are inline; the rest is in wire_format.cc.

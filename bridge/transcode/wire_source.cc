@@ -7,15 +7,16 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::OneofDescriptor;
 
 WireSource::WireSource(Scratch* scratch, const Descriptor& type,
-                       absl::string_view bytes)
+                       absl::string_view bytes, int depth)
     : scratch_(*scratch),
       type_(type),
       fields_(type.field_count() > 0 ? type.field(0) : nullptr),
       has_oneofs_(type.real_oneof_decl_count() > 0),
+      depth_(depth),
       occurrences_base_(scratch->occurrences.top),
       ends_base_(scratch->ends.top),
       oneofs_base_(scratch->oneofs.top) {
-  Read(bytes);
+  ok_ = Read(bytes);
 }
 
 WireSource::~WireSource() {
@@ -29,66 +30,88 @@ WireSource::Scratch& WireSource::Scratch::ForThisThread() {
   return scratch;
 }
 
-void WireSource::Read(absl::string_view bytes) {
+absl::Status WireSource::InvalidBytes() {
+  return absl::InternalError(
+      "the wire reader refused bytes that protobuf's parser takes");
+}
+
+bool WireSource::Read(absl::string_view bytes) {
   const int field_count = type_.field_count();
   std::fill_n(scratch_.ends.Push(field_count), field_count, 0);  // counts
   if (has_oneofs_) {
     std::fill_n(scratch_.oneofs.Push(type_.oneof_decl_count()),
                 type_.oneof_decl_count(), OneofState());
   }
+  uint32_t* const counts = scratch_.ends.items.data() + ends_base_;
   wire::Reader in(bytes);
   int hint = 0;
   int last = 0;
   bool in_order = true;
+  // Whether a singular message field came in pieces or in a oneof.
+  bool pieces = false;
   uint32_t sequence = 0;
   while (!in.done()) {
+    // The checks of wire_format.cc's IsValidMessage, as the values pass.
     uint32_t tag;
-    if (!in.ReadTag(&tag)) break;  // cannot happen: the bytes were checked
+    if (!in.ReadTag(&tag) || tag == 0) return false;
     const uint32_t wire_type = tag & 7;
+    const FieldDescriptor* field = wire::FieldByNumber(type_, tag >> 3, &hint);
+    if (field == nullptr || !wire::Accepts(*field, wire_type)) {
+      // An unknown field (or an end tag, which SkipValue refuses).
+      if (!in.SkipValue(tag, depth_, nullptr)) return false;
+      continue;
+    }
     const char* data = in.position();
-    absl::string_view body;
-    bool read;
+    uint32_t size;
     if (wire_type == wire::kLengthDelimited) {
-      read = in.ReadLengthDelimited(&body);
+      absl::string_view body;
+      if (!in.ReadLengthDelimited(&body)) return false;
+      if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
+        if (depth_ == 0) return false;  // its body is judged when read
+      } else if (!wire::IsValidPayload(*field, body)) {
+        return false;
+      }
       data = body.data();
+      size = static_cast<uint32_t>(body.size());
     } else if (wire_type == wire::kVarint) {
       uint64_t value;
-      read = in.ReadVarint(&value);
+      if (!in.ReadVarint(&value)) return false;
+      if (wire::IsClosedEnum(*field) &&
+          field->enum_type()->FindValueByNumber(static_cast<int32_t>(value)) ==
+              nullptr) {
+        continue;
+      }
+      size = static_cast<uint32_t>(in.position() - data);
     } else {
-      read = in.SkipValue(tag, wire::kMaxDepth, &body);
+      absl::string_view body;  // a group's, judged when read
+      if (!in.SkipValue(tag, depth_, &body)) return false;
       if (wire_type == wire::kStartGroup) data = body.data();
-    }
-    if (!read) break;
-    const FieldDescriptor* field = wire::FieldByNumber(type_, tag >> 3, &hint);
-    if (field == nullptr || !wire::Accepts(*field, wire_type)) continue;
-    if (wire_type == wire::kVarint && wire::IsClosedEnum(*field)) {
-      const char* p = data;
-      const int number = static_cast<int32_t>(wire::DecodeVarint(&p));
-      if (field->enum_type()->FindValueByNumber(number) == nullptr) continue;
+      size = wire_type == wire::kStartGroup
+                 ? static_cast<uint32_t>(body.size())
+                 : static_cast<uint32_t>(in.position() - data);
     }
     const int index = IndexOf(*field);
+    const OneofDescriptor* oneof =
+        has_oneofs_ ? field->real_containing_oneof() : nullptr;
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+        !field->is_repeated() && (counts[index] > 0 || oneof != nullptr)) {
+      pieces = true;
+    }
     Occurrence& occurrence = *scratch_.occurrences.Push(1);
     occurrence.data = data;
-    occurrence.size =
-        wire_type == wire::kLengthDelimited || wire_type == wire::kStartGroup
-            ? static_cast<uint32_t>(body.size())
-            : static_cast<uint32_t>(in.position() - data);
+    occurrence.size = size;
     occurrence.sequence = sequence;
     occurrence.field = index;
     occurrence.wire_type = wire_type;
-    ++scratch_.ends.items[ends_base_ + index];
+    ++counts[index];
     in_order &= index >= last;
     last = index;
-    if (has_oneofs_) {
-      if (const OneofDescriptor* oneof = field->real_containing_oneof()) {
-        OneofState& state =
-            scratch_.oneofs.items[oneofs_base_ + oneof->index()];
-        if (state.field != index) state = {index, sequence};
-      }
+    if (oneof != nullptr) {
+      OneofState& state = scratch_.oneofs.items[oneofs_base_ + oneof->index()];
+      if (state.field != index) state = {index, sequence};
     }
     ++sequence;
   }
-  uint32_t* const counts = scratch_.ends.items.data() + ends_base_;
   if (!in_order) {
     // A counting sort by field, keeping wire order within each field.
     std::vector<uint32_t>& next = scratch_.next;
@@ -112,6 +135,34 @@ void WireSource::Read(absl::string_view bytes) {
     end += counts[i];
     counts[i] = end;
   }
+  return !pieces || CheckMessagePieces();
+}
+
+bool WireSource::CheckMessagePieces() const {
+  const uint32_t* ends = scratch_.ends.items.data() + ends_base_;
+  for (int i = 0; i < type_.field_count(); ++i) {
+    const FieldDescriptor& field = fields_[i];
+    if (field.cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+        field.is_repeated()) {
+      continue;
+    }
+    const Range all{i == 0 ? 0 : ends[i - 1], ends[i]};
+    const Range visited = Find(field);
+    if (visited.end - visited.begin == 1 && visited.begin == all.begin &&
+        visited.end == all.end) {
+      continue;  // read as it is when visited
+    }
+    // The parser judges each piece; the visit reads only their sum, or
+    // none of them.
+    for (uint32_t j = all.begin; j < all.end; ++j) {
+      if (!wire::IsValidMessage(*field.message_type(),
+                                absl::string_view(At(j).data, At(j).size),
+                                depth_ - 1)) {
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 WireSource::Range WireSource::Find(const FieldDescriptor& field) const {

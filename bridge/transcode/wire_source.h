@@ -1,5 +1,5 @@
-// One message read straight from protobuf wire bytes (that WireRequest::Check
-// accepted), as json_encoder.h reads a Source: each field as protobuf's
+// One message read straight from protobuf wire bytes, as json_encoder.h
+// reads a Source: each field as protobuf's
 // parser would leave it in a Message, without making one. The last value of
 // a singular field wins; the occurrences of a singular message field merge;
 // repeated scalars may come packed or not; a oneof holds the member sent
@@ -8,7 +8,12 @@
 //
 // Building one reads the message's own tags once (not the messages inside
 // it, which are read when visited) and sorts them by field into scratch
-// memory that the whole tree shares.
+// memory that the whole tree shares. While reading, it judges the bytes as
+// WireRequest::Check would: a source is ok() when its own level is valid,
+// and visiting a message inside that is not valid fails. (The few message
+// values that are never visited, such as a oneof member that another one
+// replaced, are checked as they are read.) So the bytes need no walk of
+// their own before they are read.
 
 #ifndef BRIDGE_TRANSCODE_WIRE_SOURCE_H_
 #define BRIDGE_TRANSCODE_WIRE_SOURCE_H_
@@ -36,12 +41,20 @@ class WireSource {
   // first. Outlives every WireSource made with it.
   class Scratch;
 
+  // The outermost message of a tree.
   WireSource(Scratch* scratch, const google::protobuf::Descriptor& type,
-             absl::string_view bytes);
+             absl::string_view bytes)
+      : WireSource(scratch, type, bytes, wire::kMaxDepth) {}
   ~WireSource();
   WireSource(const WireSource&) = delete;
   WireSource& operator=(const WireSource&) = delete;
 
+  // Whether this message's own bytes are valid (see above).
+  bool ok() const { return ok_; }
+  // What visiting a message inside that is not valid returns. Callers
+  // answer with WireRequest::Check()'s error instead: this one is only seen
+  // if the two disagree.
+  static absl::Status InvalidBytes();
   const google::protobuf::Descriptor& type() const { return type_; }
   bool IsWritten(const google::protobuf::FieldDescriptor& field) const;
   const google::protobuf::FieldDescriptor* WhichOneof(
@@ -94,7 +107,15 @@ class WireSource {
     uint32_t end;
   };
 
-  void Read(absl::string_view bytes);
+  // A message with `depth` more levels allowed inside it.
+  WireSource(Scratch* scratch, const google::protobuf::Descriptor& type,
+             absl::string_view bytes, int depth);
+
+  // Reads the tags and judges the bytes; false when they are not valid.
+  bool Read(absl::string_view bytes);
+  // Checks each value of the singular message fields that are not read as
+  // one whole value when visited: sent in pieces, or in a oneof.
+  bool CheckMessagePieces() const;
   // The occurrences of `field` that count: for a oneof member, those since
   // the oneof last switched to it.
   Range Find(const google::protobuf::FieldDescriptor& field) const;
@@ -123,6 +144,8 @@ class WireSource {
   const google::protobuf::Descriptor& type_;
   const google::protobuf::FieldDescriptor* const fields_;
   const bool has_oneofs_;  // real ones, not proto3 `optional`
+  const int depth_;
+  bool ok_;
   // Where this message's data starts on each of the scratch stacks.
   size_t occurrences_base_;
   size_t ends_base_;
@@ -272,7 +295,9 @@ absl::Status WireSource::Visit(const google::protobuf::FieldDescriptor& field,
           count == 0
               ? absl::string_view()
               : absl::string_view(At(range.begin).data, At(range.begin).size);
-      const WireSource message(&scratch_, *field.message_type(), body);
+      const WireSource message(&scratch_, *field.message_type(), body,
+                               depth_ - 1);
+      if (!message.ok()) return InvalidBytes();
       return fn(message);
     }
     // Sent in pieces: protobuf merges them, as one message of all the bytes.
@@ -280,7 +305,9 @@ absl::Status WireSource::Visit(const google::protobuf::FieldDescriptor& field,
     for (uint32_t i = range.begin; i < range.end; ++i) {
       merged.append(At(i).data, At(i).size);
     }
-    const WireSource message(&scratch_, *field.message_type(), merged);
+    const WireSource message(&scratch_, *field.message_type(), merged,
+                             depth_ - 1);
+    if (!message.ok()) return InvalidBytes();
     return fn(message);
   }
   if (range.begin == range.end) return Default(field, fn);
@@ -300,7 +327,8 @@ absl::Status WireSource::Element(const google::protobuf::FieldDescriptor& field,
     case FieldDescriptor::CPPTYPE_MESSAGE: {
       const WireSource message(
           &scratch_, *field.message_type(),
-          absl::string_view(occurrence.data, occurrence.size));
+          absl::string_view(occurrence.data, occurrence.size), depth_ - 1);
+      if (!message.ok()) return InvalidBytes();
       return fn(message);
     }
     case FieldDescriptor::CPPTYPE_STRING:

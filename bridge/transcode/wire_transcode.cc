@@ -11,10 +11,10 @@ absl::Status WriteArgsFromWire(const google::protobuf::Descriptor& request_type,
                                absl::string_view wire_bytes,
                                const ArgsOptions& options,
                                oslo::PyJsonWriter* writer) {
-  absl::StatusOr<WireRequest> request =
-      WireRequest::Check(request_type, wire_bytes);
-  if (!request.ok()) return request.status();
-  return WriteArgsFromWire(*request, options, writer);
+  absl::Status written;
+  absl::StatusOr<WireRequest> request = WireRequest::CheckWritingArgs(
+      request_type, wire_bytes, options, writer, &written);
+  return request.ok() ? written : request.status();
 }
 
 absl::Status WriteArgsFromWire(const WireRequest& request,

@@ -8,11 +8,9 @@
 // of through a DynamicMessage, whose parsing and serialisation cost several
 // times the transcoding itself.
 //
-//   absl::StatusOr<WireRequest> request = WireRequest::Check(type, bytes);
-//   if (!request.ok()) return request.status();
 //   std::string args;
 //   oslo::PyJsonWriter writer(&args);
-//   absl::Status s = WriteArgsFromWire(*request, {.skip_field = "host"},
+//   absl::Status s = WriteArgsFromWire(type, bytes, {.skip_field = "host"},
 //                                      &writer);
 //
 // One difference in the JSON: a map sent with a key twice gives the key
@@ -37,7 +35,9 @@ namespace amqp::transcode {
 
 // WriteArgs() of the message `wire_bytes` parse to, as a `request_type`;
 // INVALID_ARGUMENT "the request bytes are not a valid <type>" when they do
-// not (WireRequest::Check).
+// not (WireRequest::Check). The bytes are checked as they are read
+// (WireRequest::CheckWritingArgs); the second form reads bytes that were
+// checked before.
 absl::Status WriteArgsFromWire(const google::protobuf::Descriptor& request_type,
                                absl::string_view wire_bytes,
                                const ArgsOptions& options,

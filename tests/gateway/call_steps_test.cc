@@ -138,7 +138,7 @@ TEST(RequestArgumentsTest, TheFieldsButTheServerField) {
   console.set_tail_length(0);
   RequestBytes request;
   ASSERT_TRUE(request.Parse(route, Buffer({console.SerializeAsString()})).ok());
-  absl::StatusOr<std::string> args = RequestArguments(route, request.wire());
+  absl::StatusOr<std::string> args = request.TakeArguments();
   ASSERT_TRUE(args.ok()) << args.status();
   EXPECT_EQ(*args, R"({"instance_uuid": "vm-1", "tail_length": 0})");
 }
@@ -149,11 +149,25 @@ TEST(RequestArgumentsTest, WhatJsonCannotCarryIsInvalidArgument) {
   loose.mutable_any()->set_type_url("type.googleapis.com/x.Y");
   RequestBytes request;
   ASSERT_TRUE(request.Parse(route, Buffer({loose.SerializeAsString()})).ok());
-  absl::StatusOr<std::string> args = RequestArguments(route, request.wire());
+  absl::StatusOr<std::string> args = request.TakeArguments();
   EXPECT_EQ(args.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(args.status().message()),
               StartsWith("cannot send the request as oslo arguments: field "
                          "'any': google.protobuf.Any cannot be sent"));
+}
+
+TEST(RequestArgumentsTest, BadBytesWinOverWhatJsonCannotCarry) {
+  // The arguments are written while the bytes are checked: bad bytes after
+  // the Any are still the answer, as when they were checked first.
+  const Route& route = RouteOf("/gw.steps.Steps/Route");
+  gw::steps::Loose loose;
+  loose.mutable_any()->set_type_url("type.googleapis.com/x.Y");
+  const std::string bad_host("\x12\x05ab", 4);  // host: cut short
+  RequestBytes request;
+  EXPECT_EQ(
+      request.Parse(route, Buffer({loose.SerializeAsString() + bad_host})),
+      absl::InvalidArgumentError(
+          "the request bytes are not a valid gw.steps.Loose"));
 }
 
 TEST(RequestSpecTest, TheServerFieldPicksTheServerUnlessTheHeaderDoes) {

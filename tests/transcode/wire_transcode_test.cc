@@ -760,6 +760,41 @@ TEST(WireArgsDifferentialTest, MalformedBytes) {
   for (const auto& [type, bytes] : cases) ExpectSameArgs(*type, bytes);
 }
 
+// The wire path judges the bytes while it writes the arguments. These are
+// the bytes it does not come to read as they were sent, and the errors it
+// may meet first: the answer must still be the parser's.
+TEST(WireArgsDifferentialTest, MalformedBytesTheWritingDoesNotVisit) {
+  const Descriptor& tree = *Tree::descriptor();
+  const std::string bad_inner = Wire().Len(1, "\xff");  // not UTF-8
+  const std::string far_future =  // a Timestamp JSON cannot carry
+      Wire().Len(3, Wire().Len(1, Wire().Field(1, 253402300800)));
+  const std::vector<std::pair<const Descriptor*, std::string>> cases = {
+      // A oneof message member that a later member replaced.
+      {&tree, Wire().Len(5, bad_inner).Len(6, "")},
+      {&tree, Wire().Len(5, bad_inner).Len(8, "x")},
+      // ... or that the same member, sent again after another, replaced.
+      {&tree, Wire().Len(5, bad_inner).Len(6, "").Len(5, "")},
+      // A message in two pieces that are only valid together.
+      {&tree, Wire().Len(2, "\x08").Len(2, "\x01")},
+      {&tree, Wire().Len(2, "\x0a").Len(2, "\x01x")},
+      // An error writing an earlier field, bad bytes in a later one.
+      {&tree, Wire().Raw(far_future).Len(2, bad_inner)},
+      {&tree, Wire().Raw(far_future).Len(12, "\x0a")},
+      {WithAny::descriptor(),
+       Wire().Len(1, Wire().Len(1, "type.googleapis.com/x.Y")).Len(2, "\x12")},
+      // ... or in the same message, after the field that cannot be written.
+      {&tree,
+       Wire().Len(3,
+                  Wire().Len(1, Wire().Field(1, 253402300800)).Len(4, "\x12"))},
+  };
+  for (const auto& [type, bytes] : cases) ExpectSameArgs(*type, bytes);
+  // The valid cases among them still write what the parser's message says.
+  ExpectSameArgs(tree, Wire().Len(2, "\x08").Len(2, "\x01\x12\x00"));
+  // A skipped field is never written, but its bytes are judged.
+  ExpectSameArgs(tree, Wire().Len(2, bad_inner), "presence");
+  ExpectSameArgs(tree, Wire().Len(2, "\x08\x01").Field(4, 1), "presence");
+}
+
 TEST(WireArgsDifferentialTest, NestingLimit) {
   // Tree.child nested 99, 100 and 101 deep; Value/ListValue likewise.
   for (int depth : {99, 100, 101, 150}) {
