@@ -134,13 +134,6 @@ bool Reader::SkipValue(uint32_t tag, int depth, absl::string_view* group_body) {
 
 namespace {
 
-// The same judgement as protobuf's own check (WireFormatLite::
-// VerifyUtf8String), so that both paths refuse the same strings.
-bool IsUtf8(absl::string_view text) {
-  return google::protobuf::internal::IsStructurallyValidUTF8(
-      text.data(), static_cast<int>(text.size()));
-}
-
 // A packed run: whole values, and nothing after the last.
 bool IsValidPackedRun(const FieldDescriptor& field, absl::string_view payload) {
   switch (WireTypeOf(field)) {
@@ -202,6 +195,13 @@ bool CheckMessage(const Descriptor& type, Reader& in, int depth,
 }
 
 }  // namespace
+
+// The same judgement as protobuf's own check (WireFormatLite::
+// VerifyUtf8String), so that both paths refuse the same strings.
+bool IsUtf8NotAscii(absl::string_view text) {
+  return google::protobuf::internal::IsStructurallyValidUTF8(
+      text.data(), static_cast<int>(text.size()));
+}
 
 bool IsValidPayload(const FieldDescriptor& field, absl::string_view payload) {
   if (WireTypeOf(field) != kLengthDelimited) {

@@ -39,10 +39,10 @@ inline uint32_t MakeTag(int number, WireType type) {
   return static_cast<uint32_t>(number) << 3 | type;
 }
 
-// The wire type protobuf writes for a field of `field`'s type.
-inline WireType WireTypeOf(const google::protobuf::FieldDescriptor& field) {
+// The wire type protobuf writes for a field of type `type`.
+inline WireType WireTypeOf(google::protobuf::FieldDescriptor::Type type) {
   using google::protobuf::FieldDescriptor;
-  switch (field.type()) {
+  switch (type) {
     case FieldDescriptor::TYPE_DOUBLE:
     case FieldDescriptor::TYPE_FIXED64:
     case FieldDescriptor::TYPE_SFIXED64:
@@ -60,6 +60,10 @@ inline WireType WireTypeOf(const google::protobuf::FieldDescriptor& field) {
     default:  // the integers, bool and enum
       return kVarint;
   }
+}
+
+inline WireType WireTypeOf(const google::protobuf::FieldDescriptor& field) {
+  return WireTypeOf(field.type());
 }
 
 // Whether protobuf takes a value of `wire_type` for `field`: its own wire
@@ -90,6 +94,23 @@ inline const google::protobuf::FieldDescriptor* FieldByNumber(
 // WireRequest::Check().
 bool IsValidMessage(const google::protobuf::Descriptor& type,
                     absl::string_view bytes, int depth);
+
+// Whether `text` is UTF-8 as protobuf's parser judges it. ASCII, most
+// text, is told without a call.
+bool IsUtf8NotAscii(absl::string_view text);
+inline bool IsUtf8(absl::string_view text) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  for (; end - p >= 8; p += 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof(word));
+    if ((word & 0x8080808080808080) != 0) return IsUtf8NotAscii(text);
+  }
+  for (; p != end; ++p) {
+    if ((static_cast<uint8_t>(*p) & 0x80) != 0) return IsUtf8NotAscii(text);
+  }
+  return true;
+}
 
 // Whether the parser takes `payload` as a length-delimited value of
 // `field`, which Accepts() it and is not a message: a packed run of whole

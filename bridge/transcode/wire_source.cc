@@ -12,6 +12,8 @@ WireSource::WireSource(Scratch* scratch, const Descriptor& type,
       type_(type),
       fields_(type.field_count() > 0 ? type.field(0) : nullptr),
       has_oneofs_(type.real_oneof_decl_count() > 0),
+      proto3_(type.file()->syntax() ==
+              google::protobuf::FileDescriptor::SYNTAX_PROTO3),
       depth_(depth),
       occurrences_base_(scratch->occurrences.top),
       ends_base_(scratch->ends.top),
@@ -56,19 +58,33 @@ bool WireSource::Read(absl::string_view bytes) {
     if (!in.ReadTag(&tag) || tag == 0) return false;
     const uint32_t wire_type = tag & 7;
     const FieldDescriptor* field = wire::FieldByNumber(type_, tag >> 3, &hint);
-    if (field == nullptr || !wire::Accepts(*field, wire_type)) {
+    // wire::Accepts() and the checks of IsValidPayload(), from one look at
+    // the field's type: this loop runs for every value of every message.
+    const FieldDescriptor::Type type =
+        field == nullptr ? FieldDescriptor::TYPE_BOOL : field->type();
+    const wire::WireType expected = wire::WireTypeOf(type);
+    const bool packed = wire_type == wire::kLengthDelimited &&
+                        expected != wire::kLengthDelimited &&
+                        type != FieldDescriptor::TYPE_GROUP &&
+                        field != nullptr && field->is_repeated();
+    if (field == nullptr || (wire_type != expected && !packed)) {
       // An unknown field (or an end tag, which SkipValue refuses).
       if (!in.SkipValue(tag, depth_, nullptr)) return false;
       continue;
     }
+    const bool is_message = type == FieldDescriptor::TYPE_MESSAGE ||
+                            type == FieldDescriptor::TYPE_GROUP;
     const char* data = in.position();
     uint32_t size;
     if (wire_type == wire::kLengthDelimited) {
       absl::string_view body;
       if (!in.ReadLengthDelimited(&body)) return false;
-      if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
+      if (is_message) {
         if (depth_ == 0) return false;  // its body is judged when read
-      } else if (!wire::IsValidPayload(*field, body)) {
+      } else if (packed) {
+        if (!wire::IsValidPayload(*field, body)) return false;
+      } else if (type == FieldDescriptor::TYPE_STRING && proto3_ &&
+                 !wire::IsUtf8(body)) {
         return false;
       }
       data = body.data();
@@ -76,10 +92,10 @@ bool WireSource::Read(absl::string_view bytes) {
     } else if (wire_type == wire::kVarint) {
       uint64_t value;
       if (!in.ReadVarint(&value)) return false;
-      if (wire::IsClosedEnum(*field) &&
+      if (type == FieldDescriptor::TYPE_ENUM && !proto3_ &&
           field->enum_type()->FindValueByNumber(static_cast<int32_t>(value)) ==
               nullptr) {
-        continue;
+        continue;  // a closed enum drops the numbers it does not name
       }
       size = static_cast<uint32_t>(in.position() - data);
     } else {
@@ -93,8 +109,8 @@ bool WireSource::Read(absl::string_view bytes) {
     const int index = IndexOf(*field);
     const OneofDescriptor* oneof =
         has_oneofs_ ? field->real_containing_oneof() : nullptr;
-    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
-        !field->is_repeated() && (counts[index] > 0 || oneof != nullptr)) {
+    if (is_message && !field->is_repeated() &&
+        (counts[index] > 0 || oneof != nullptr)) {
       pieces = true;
     }
     Occurrence& occurrence = *scratch_.occurrences.Push(1);

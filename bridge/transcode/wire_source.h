@@ -144,6 +144,8 @@ class WireSource {
   const google::protobuf::Descriptor& type_;
   const google::protobuf::FieldDescriptor* const fields_;
   const bool has_oneofs_;  // real ones, not proto3 `optional`
+  // Its fields' strings must be UTF-8; its enums are open.
+  const bool proto3_;
   const int depth_;
   bool ok_;
   // Where this message's data starts on each of the scratch stacks.

@@ -148,7 +148,9 @@ Outcome ArgsViaWire(const Descriptor& type, absl::string_view bytes,
   oslo::PyJsonWriter writer(&json);
   absl::Status status =
       WriteArgsFromWire(type, bytes, {.skip_field = skip}, &writer);
-  if (status.ok()) EXPECT_TRUE(writer.IsComplete());
+  if (status.ok()) {
+    EXPECT_TRUE(writer.IsComplete());
+  }
   return {status, status.ok() ? json : ""};
 }
 
@@ -739,14 +741,20 @@ TEST(WireArgsDifferentialTest, MalformedBytes) {
       {&scalars, "\x52\x02\xc3\x28"},                  // string not UTF-8
       {&scalars, "\x52\x03\xed\xa0\x80"},              // a surrogate
       {&scalars, "\x52\x02\xc0\x80"},                  // overlong
-      {&scalars, "\x5a\x02\xc3\x28"},                  // bytes: fine
-      {&presence, "\x12\x03\x0a\x01\xff"},             // nested string
-      {&presence, "\x32\x03\x0a\x01\xff"},             // a map key
-      {&presence, "\x12\x02\x08"},                     // nested varint cut
-      {&presence, "\x12\x01\x0c"},                     // end group in message
-      {&presence, "\x12\x02\x08\x80"},                 // runs past its message
-      {&presence, "\x4a\x02\x01"},                     // packed past its end
-      {&presence, "\x4a\x01\x80"},                     // packed varint cut
+      // Past the first eight bytes, which are read at once.
+      {&scalars, Wire().Len(10, "0123456789abcdef\xc3\x28")},
+      {&scalars, Wire().Len(10,
+                            "0123456789\xc3\xa9"
+                            "bcdef\xed\xa0\x80")},
+      {&scalars, Wire().Len(10, "0123456789abcdef\xc3\xa9")},  // fine
+      {&scalars, "\x5a\x02\xc3\x28"},                          // bytes: fine
+      {&presence, "\x12\x03\x0a\x01\xff"},                     // nested string
+      {&presence, "\x32\x03\x0a\x01\xff"},                     // a map key
+      {&presence, "\x12\x02\x08"},      // nested varint cut
+      {&presence, "\x12\x01\x0c"},      // end group in message
+      {&presence, "\x12\x02\x08\x80"},  // runs past its message
+      {&presence, "\x4a\x02\x01"},      // packed past its end
+      {&presence, "\x4a\x01\x80"},      // packed varint cut
       // A oneof member that a later one replaces is still parsed.
       {&presence, "\x1a\x01\xff\x20\x01"},
       {&repeats, "\x3a\x03\x01\x02\x03"},      // packed fixed32, 3 bytes
