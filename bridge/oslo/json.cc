@@ -438,17 +438,6 @@ void PyJsonWriter::AppendString(absl::string_view text) {
   Append("\"", 1);
 }
 
-void PyJsonWriter::BeforeValue() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (levels_.empty()) return;
-  Level& level = levels_.back();
-  if (!level.empty) Append(", ", 2);
-  level.empty = false;
-}
-
 bool PyJsonWriter::Null() {
   BeforeValue();
   Append("null", 4);
@@ -525,16 +514,6 @@ bool PyJsonWriter::Key(absl::string_view key) {
   BeforeValue();
   AppendString(key);
   Append(": ", 2);
-  after_key_ = true;
-  return true;
-}
-
-bool PyJsonWriter::PlainKey(absl::string_view key) {
-  if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
-  BeforeValue();
-  Append("\"", 1);
-  Append(key);
-  Append("\": ", 3);
   after_key_ = true;
   return true;
 }

@@ -153,6 +153,28 @@ class PyJsonWriter {
   char buffer_[kBufferBytes];
 };
 
+// Inline, like Append: once or more per value.
+inline void PyJsonWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (levels_.empty()) return;
+  Level& level = levels_.back();
+  if (!level.empty) Append(", ", 2);
+  level.empty = false;
+}
+
+inline bool PyJsonWriter::PlainKey(absl::string_view key) {
+  if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
+  BeforeValue();
+  Append("\"", 1);
+  Append(key);
+  Append("\": ", 3);
+  after_key_ = true;
+  return true;
+}
+
 // "an object", "a string", "null"... for error messages.
 const char* JsonTypeName(const rapidjson::Value& value);
 

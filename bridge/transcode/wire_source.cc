@@ -181,18 +181,15 @@ bool WireSource::CheckMessagePieces() const {
   return true;
 }
 
-WireSource::Range WireSource::Find(const FieldDescriptor& field) const {
-  const int index = IndexOf(field);
-  const uint32_t* ends = scratch_.ends.items.data() + ends_base_;
-  Range range{index == 0 ? 0 : ends[index - 1], ends[index]};
-  if (!has_oneofs_) return range;
-  if (const OneofDescriptor* oneof = field.real_containing_oneof()) {
-    const OneofState& state =
-        scratch_.oneofs.items[oneofs_base_ + oneof->index()];
-    if (state.field != index) return {range.end, range.end};
-    while (range.begin < range.end && At(range.begin).sequence < state.since) {
-      ++range.begin;
-    }
+WireSource::Range WireSource::InOneof(const FieldDescriptor& field,
+                                      Range range) const {
+  const OneofDescriptor* oneof = field.real_containing_oneof();
+  if (oneof == nullptr) return range;
+  const OneofState& state =
+      scratch_.oneofs.items[oneofs_base_ + oneof->index()];
+  if (state.field != IndexOf(field)) return {range.end, range.end};
+  while (range.begin < range.end && At(range.begin).sequence < state.since) {
+    ++range.begin;
   }
   return range;
 }

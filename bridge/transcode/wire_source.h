@@ -119,6 +119,10 @@ class WireSource {
   // The occurrences of `field` that count: for a oneof member, those since
   // the oneof last switched to it.
   Range Find(const google::protobuf::FieldDescriptor& field) const;
+  // `range`, the occurrences of `field`, less those that its oneof (if in
+  // one) does not hold.
+  Range InOneof(const google::protobuf::FieldDescriptor& field,
+                Range range) const;
   const Occurrence& At(uint32_t index) const;
 
   // One scalar value at `*p`, advancing `*p`; proto2 enum values that the
@@ -195,6 +199,14 @@ class WireSource::Scratch {
 
 inline const WireSource::Occurrence& WireSource::At(uint32_t index) const {
   return scratch_.occurrences.items[occurrences_base_ + index];
+}
+
+inline WireSource::Range WireSource::Find(
+    const google::protobuf::FieldDescriptor& field) const {
+  const int index = IndexOf(field);
+  const uint32_t* ends = scratch_.ends.items.data() + ends_base_;
+  const Range range{index == 0 ? 0 : ends[index - 1], ends[index]};
+  return has_oneofs_ ? InOneof(field, range) : range;
 }
 
 template <typename Fn>
