@@ -193,28 +193,45 @@ inline bool IsPlain(unsigned char c) {
   return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
 }
 
-// The index of the first byte at or after `i` that is not plain, or the
-// size: sixteen bytes at a time with SSE2 (every x86-64 has it).
-size_t EndOfPlainRun(absl::string_view s, size_t i) {
 #ifdef __SSE2__
+// Bit k set when byte k of `chunk` is not plain.
+inline int NotPlainMask(__m128i chunk) {
   const __m128i space = _mm_set1_epi8(0x20);
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');
   const __m128i del = _mm_set1_epi8(0x7f);
+  // Signed: bytes >= 0x80 are negative, so "< 0x20" takes them too.
+  const __m128i special = _mm_or_si128(
+      _mm_or_si128(_mm_cmplt_epi8(chunk, space), _mm_cmpeq_epi8(chunk, del)),
+      _mm_or_si128(_mm_cmpeq_epi8(chunk, quote),
+                   _mm_cmpeq_epi8(chunk, backslash)));
+  return _mm_movemask_epi8(special);
+}
+#endif
+
+// The index of the first byte at or after `i` that is not plain, or the
+// size: sixteen bytes at a time with SSE2 (every x86-64 has it), the last
+// few too, as most strings are shorter than sixteen bytes.
+size_t EndOfPlainRun(absl::string_view s, size_t i) {
+#ifdef __SSE2__
   for (; i + 16 <= s.size(); i += 16) {
-    const __m128i chunk =
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    // Signed: bytes >= 0x80 are negative, so "< 0x20" takes them too.
-    const __m128i special = _mm_or_si128(
-        _mm_or_si128(_mm_cmplt_epi8(chunk, space), _mm_cmpeq_epi8(chunk, del)),
-        _mm_or_si128(_mm_cmpeq_epi8(chunk, quote),
-                     _mm_cmpeq_epi8(chunk, backslash)));
-    const int mask = _mm_movemask_epi8(special);
+    const int mask = NotPlainMask(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i)));
     if (mask != 0) return i + __builtin_ctz(mask);
   }
-#endif
+  if (i == s.size()) return i;
+  // The rest, in a copy padded with plain bytes: a load past the end of
+  // the string could fault.
+  char rest[16];
+  std::memset(rest, 'a', sizeof(rest));
+  json_internal::CopyShort(rest, s.data() + i, s.size() - i);
+  const int mask =
+      NotPlainMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rest)));
+  return mask == 0 ? s.size() : i + __builtin_ctz(mask);
+#else
   while (i < s.size() && IsPlain(static_cast<unsigned char>(s[i]))) ++i;
   return i;
+#endif
 }
 
 void AppendU16(uint32_t unit, std::string* out) {

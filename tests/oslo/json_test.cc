@@ -48,6 +48,30 @@ TEST(PyJsonStringTest, EscapesLikeEnsureAscii) {
   EXPECT_EQ(PyString("\xe6\x97\xa5\xe6\x9c\xac"), R"("\u65e5\u672c")");
 }
 
+TEST(PyJsonStringTest, EscapesAtEveryPlace) {
+  // The plain runs are found sixteen bytes at a time, the last few too:
+  // every length around that, every place of the byte to escape.
+  const std::pair<std::string, std::string> escapes[] = {
+      {"\"", R"(\")"},       {"\\", R"(\\)"},           {"\x1f", R"(\u001f)"},
+      {"\x7f", R"(\u007f)"}, {"\xc3\xa9", R"(\u00e9)"}, {"\xff", R"(\ufffd)"}};
+  for (size_t size = 0; size <= 40; ++size) {
+    const std::string plain(size, 'p');
+    EXPECT_EQ(PyString(plain), "\"" + plain + "\"");
+    for (size_t at = 0; at < size; ++at) {
+      for (const auto& [raw, escaped] : escapes) {
+        const std::string text = plain.substr(0, at) + raw + plain.substr(at);
+        const std::string want =
+            "\"" + plain.substr(0, at) + escaped + plain.substr(at) + "\"";
+        EXPECT_EQ(PyString(text), want) << size << " " << at;
+        std::string written;
+        PyJsonWriter writer(&written);
+        writer.String(text);
+        EXPECT_EQ(written, want) << size << " " << at;
+      }
+    }
+  }
+}
+
 TEST(PyJsonStringTest, InvalidUtf8BecomesReplacementCharacter) {
   EXPECT_EQ(PyString("a\xff"
                      "b"),
