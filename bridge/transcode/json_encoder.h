@@ -207,10 +207,11 @@ absl::Status JsonEncoder<Source>::Message(const Source& message) {
 template <typename Source>
 absl::Status JsonEncoder<Source>::Field(
     const Source& message, const google::protobuf::FieldDescriptor& field) {
-  if (field.is_map()) return Map(message, field);
+  // Singular fields first: is_map() is a call into protobuf.
   if (!field.is_repeated()) {
     return message.Visit(field, ValueWriter(this, field));
   }
+  if (field.is_map()) return Map(message, field);
   w_.StartArray();
   // Only message elements fail, and ValueWriter names the field for them.
   if (absl::Status s = message.ForEach(field, ValueWriter(this, field));

@@ -196,9 +196,7 @@ bool CheckMessage(const Descriptor& type, Reader& in, int depth,
 
 }  // namespace
 
-// The same judgement as protobuf's own check (WireFormatLite::
-// VerifyUtf8String), so that both paths refuse the same strings.
-bool IsUtf8NotAscii(absl::string_view text) {
+bool IsValidUtf8(absl::string_view text) {
   return google::protobuf::internal::IsStructurallyValidUTF8(
       text.data(), static_cast<int>(text.size()));
 }

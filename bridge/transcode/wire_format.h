@@ -95,21 +95,23 @@ inline const google::protobuf::FieldDescriptor* FieldByNumber(
 bool IsValidMessage(const google::protobuf::Descriptor& type,
                     absl::string_view bytes, int depth);
 
-// Whether `text` is UTF-8 as protobuf's parser judges it. ASCII, most
-// text, is told without a call.
-bool IsUtf8NotAscii(absl::string_view text);
+// Whether `text` is UTF-8 as protobuf's parser judges it
+// (WireFormatLite::VerifyUtf8String), so that both paths refuse the same
+// strings.
+bool IsValidUtf8(absl::string_view text);
+// The same, telling short ASCII text (most field values) inline.
 inline bool IsUtf8(absl::string_view text) {
+  if (text.size() > 32) return IsValidUtf8(text);  // its loop is faster
   const char* p = text.data();
   const char* const end = p + text.size();
+  uint64_t high = 0;  // the high bits of every byte
   for (; end - p >= 8; p += 8) {
     uint64_t word;
     std::memcpy(&word, p, sizeof(word));
-    if ((word & 0x8080808080808080) != 0) return IsUtf8NotAscii(text);
+    high |= word;
   }
-  for (; p != end; ++p) {
-    if ((static_cast<uint8_t>(*p) & 0x80) != 0) return IsUtf8NotAscii(text);
-  }
-  return true;
+  for (; p != end; ++p) high |= static_cast<uint8_t>(*p);
+  return (high & 0x8080808080808080) == 0 || IsValidUtf8(text);
 }
 
 // Whether the parser takes `payload` as a length-delimited value of

@@ -741,7 +741,10 @@ TEST(WireArgsDifferentialTest, MalformedBytes) {
       {&scalars, "\x52\x02\xc3\x28"},                  // string not UTF-8
       {&scalars, "\x52\x03\xed\xa0\x80"},              // a surrogate
       {&scalars, "\x52\x02\xc0\x80"},                  // overlong
-      // Past the first eight bytes, which are read at once.
+      // Past the first eight bytes, which are read at once, and in text
+      // long enough for protobuf's own check.
+      {&scalars, Wire().Len(10, std::string(40, 'a') + "\xc3\x28")},
+      {&scalars, Wire().Len(10, std::string(40, 'a') + "\xc3\xa9")},
       {&scalars, Wire().Len(10, "0123456789abcdef\xc3\x28")},
       {&scalars, Wire().Len(10,
                             "0123456789\xc3\xa9"
