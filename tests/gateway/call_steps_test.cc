@@ -162,7 +162,9 @@ TEST(RequestArgumentsTest, BadBytesWinOverWhatJsonCannotCarry) {
   const Route& route = RouteOf("/gw.steps.Steps/Route");
   gw::steps::Loose loose;
   loose.mutable_any()->set_type_url("type.googleapis.com/x.Y");
-  const std::string bad_host("\x12\x05ab", 4);  // host: cut short
+  const std::string bad_host(
+      "\x12\x05"
+      "ab");  // host: cut short
   RequestBytes request;
   EXPECT_EQ(
       request.Parse(route, Buffer({loose.SerializeAsString() + bad_host})),
