@@ -137,8 +137,10 @@ class JsonEncoder<Source>::EntryWriter {
               const google::protobuf::FieldDescriptor& field)
       : encoder_(*encoder),
         field_(field),
-        key_(*field.message_type()->map_key()),
-        value_(*field.message_type()->map_value()) {}
+        // An entry's key and value are its fields 1 and 2, in that order
+        // (map_key() and map_value() are calls into protobuf that say so).
+        key_(*field.message_type()->field(0)),
+        value_(*field.message_type()->field(1)) {}
 
   absl::Status operator()(const Source& entry) {
     if (absl::Status s = entry.Visit(key_, KeyWriter{encoder_.w_}); !s.ok()) {
@@ -187,9 +189,12 @@ absl::Status JsonEncoder<Source>::Object(const Source& message,
                                          absl::string_view skip_field) {
   const google::protobuf::Descriptor& type = message.type();
   w_.StartObject();
+  const bool skips = !skip_field.empty();  // only ever at the top
   for (int i = 0; i < type.field_count(); ++i) {
     const google::protobuf::FieldDescriptor& field = *type.field(i);
-    if (field.name() == skip_field || !message.IsWritten(field)) continue;
+    if ((skips && field.name() == skip_field) || !message.IsWritten(field)) {
+      continue;
+    }
     w_.PlainKey(field.name());  // an identifier: nothing to escape
     if (absl::Status s = Field(message, field); !s.ok()) return s;
   }
