@@ -103,6 +103,9 @@ class PyJsonWriter {
   bool RawNumber(const char* str, rapidjson::SizeType length, bool copy);
   bool String(const char* str, rapidjson::SizeType length, bool copy);
   bool String(absl::string_view str);
+  // A string that json.dumps writes as it is, like PlainKey's keys: an enum
+  // value's name, a timestamp's digits.
+  bool PlainString(absl::string_view str);
   bool StartObject();
   bool Key(const char* str, rapidjson::SizeType length, bool copy);
   bool Key(absl::string_view key);
@@ -163,6 +166,15 @@ inline void PyJsonWriter::BeforeValue() {
   Level& level = levels_.back();
   if (!level.empty) Append(", ", 2);
   level.empty = false;
+}
+
+inline bool PyJsonWriter::PlainString(absl::string_view str) {
+  BeforeValue();
+  Append("\"", 1);
+  Append(str);
+  Append("\"", 1);
+  FlushIfComplete();
+  return true;
 }
 
 inline bool PyJsonWriter::PlainKey(absl::string_view key) {

@@ -37,7 +37,7 @@ void WriteEnum(const FieldDescriptor& field, int number,
     value = type.FindValueByNumber(number);
   }
   if (value != nullptr) {
-    writer->String(value->name());
+    writer->PlainString(value->name());  // an identifier
   } else {
     writer->Int(number);
   }
@@ -62,7 +62,7 @@ absl::Status WriteTime(WellKnown kind, int64_t seconds, int32_t nanos,
                        ? FormatTimestamp(seconds, nanos, &text)
                        : FormatDuration(seconds, nanos, &text);
   if (!s.ok()) return s;
-  writer->String(text);
+  writer->PlainString(text);  // digits and separators
   return absl::OkStatus();
 }
 

@@ -266,6 +266,25 @@ TEST(PyJsonWriterTest, PlainKeysAreWrittenAsTheyAre) {
   EXPECT_EQ(out, R"({"instance_uuid": 1, "b": []})");
 }
 
+TEST(PyJsonWriterTest, PlainStringsAreValuesAsTheyAre) {
+  std::string out;
+  PyJsonWriter writer(&out);
+  writer.StartArray();
+  writer.PlainString("RUNNING");
+  writer.StartObject();
+  writer.PlainKey("at");
+  writer.PlainString("2026-11-25T16:00:00Z");
+  writer.EndObject();
+  writer.PlainString("");
+  writer.EndArray();
+  EXPECT_EQ(out, R"(["RUNNING", {"at": "2026-11-25T16:00:00Z"}, ""])");
+  // Alone, it is the whole text as soon as it is written.
+  std::string alone;
+  PyJsonWriter alone_writer(&alone);
+  alone_writer.PlainString("1.5s");
+  EXPECT_EQ(alone, R"("1.5s")");
+}
+
 TEST(PyJsonWriterTest, TheTextIsWholeOnceTheValueIsComplete) {
   std::string want = "[";
   std::string out;
