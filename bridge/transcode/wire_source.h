@@ -1,10 +1,10 @@
 // One message read straight from protobuf wire bytes, as json_encoder.h
-// reads a Source: each field as protobuf's
-// parser would leave it in a Message, without making one. The last value of
-// a singular field wins; the occurrences of a singular message field merge;
-// repeated scalars may come packed or not; a oneof holds the member sent
-// last; proto2 enum fields drop the numbers their enum does not name;
-// unknown fields are skipped.
+// reads a Source: each field as protobuf's parser would leave it in a
+// Message, without making one. The last value of a singular field wins;
+// the occurrences of a singular message field merge; repeated scalars may
+// come packed or not; a oneof holds the member sent last; proto2 enum
+// fields drop the numbers their enum does not name; unknown fields are
+// skipped.
 //
 // Building one reads the message's own tags once (not the messages inside
 // it, which are read when visited) and sorts them by field into scratch
