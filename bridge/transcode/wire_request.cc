@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "bridge/transcode/json_encoder.h"
 #include "bridge/transcode/wire_format.h"
 #include "bridge/transcode/wire_source.h"
 #include "bridge/transcode/wire_transcode.h"
@@ -34,19 +33,16 @@ absl::StatusOr<WireRequest> WireRequest::CheckWritingArgs(
       skipped->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
     // Its value is never visited, so never judged: check first.
     absl::StatusOr<WireRequest> request = Check(type, bytes);
-    if (request.ok())
+    if (request.ok()) {
       *args_status = WriteArgsFromWire(*request, options, writer);
+    }
     return request;
   }
-  absl::Status written;
-  {
-    const WireSource source(&WireSource::Scratch::ForThisThread(), type, bytes);
-    // Arguments are always keyword arguments, even for well-known types.
-    written = source.ok() ? JsonEncoder<WireSource>(writer).Object(
-                                source, options.skip_field)
-                          : WireSource::InvalidBytes();
-  }
-  if (written.ok()) return WireRequest(type, bytes);
+  // Written before the bytes are known to be valid: the writing judges
+  // them as it reads them (wire_source.h).
+  const WireRequest unchecked(type, bytes);
+  const absl::Status written = WriteArgsFromWire(unchecked, options, writer);
+  if (written.ok()) return unchecked;
   // The writing stopped, at bad bytes or at what JSON cannot carry, which
   // may come first in the tree: bad bytes are the answer wherever they are,
   // as when they are checked before anything is written.

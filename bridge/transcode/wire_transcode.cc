@@ -22,6 +22,8 @@ absl::Status WriteArgsFromWire(const WireRequest& request,
                                oslo::PyJsonWriter* writer) {
   const WireSource source(&WireSource::Scratch::ForThisThread(), request.type(),
                           request.bytes());
+  // Only WireRequest::CheckWritingArgs gives bytes not checked before.
+  if (!source.ok()) return WireSource::InvalidBytes();
   // Arguments are always keyword arguments, even for well-known types.
   return JsonEncoder<WireSource>(writer).Object(source, options.skip_field);
 }
