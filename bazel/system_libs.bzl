@@ -25,7 +25,7 @@ def _system_libs_impl(rctx):
     lines = ['package(default_visibility = ["//visibility:public"])', ""]
     for name, spec in sorted(rctx.attr.libs.items()):
         modules = [m for m in spec.split(" ") if m]
-        defines = []
+        defines = list(rctx.attr.extra_defines.get(name, []))
         for flag in _pkg_config(rctx, "--cflags", modules):
             if flag.startswith("-D"):
                 defines.append(flag[2:])
@@ -42,6 +42,7 @@ system_libs = repository_rule(
     attrs = {
         "libs": attr.string_dict(doc = "target name -> space-separated pkg-config modules"),
         "extra_linkopts": attr.string_list_dict(doc = "target name -> flags for libraries without a .pc file"),
+        "extra_defines": attr.string_list_dict(doc = "target name -> macros every user of its headers must see alike"),
     },
     environ = ["PKG_CONFIG_PATH"],
     local = True,

@@ -62,6 +62,9 @@ absl::StatusOr<ParsedMessage> ParsedMessage::Parse(std::string body) {
   }
   auto storage = std::make_unique<Storage>();
   storage->body = std::move(body);
+  // Room after the NUL for ParseJsonInsitu's block reads (the inner text
+  // lies inside the body, so this covers both parses).
+  storage->body.reserve(storage->body.size() + kInsituPadding);
   if (absl::Status s = ParseJsonInsitu(storage->body.data(), &storage->outer);
       !s.ok()) {
     return absl::InvalidArgumentError(

@@ -36,7 +36,10 @@ absl::Status ParseJson(absl::string_view text, JsonDocument* doc,
                        int max_depth = kMaxJsonDepth);
 
 // Like ParseJson, but parses the NUL-terminated `text` in place: strings in
-// `doc` point into `text`, which must outlive `doc` and is overwritten.
+// `doc` point into `text`, which must outlive `doc` and is overwritten. The
+// 15 bytes after the NUL must be readable (kInsituPadding): RapidJSON's SSE2
+// scans read whole aligned 16-byte blocks.
+inline constexpr size_t kInsituPadding = 15;
 absl::Status ParseJsonInsitu(char* text, JsonDocument* doc,
                              int max_depth = kMaxJsonDepth);
 

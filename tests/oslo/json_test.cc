@@ -30,6 +30,12 @@ std::string PyString(absl::string_view utf8) {
   return out;
 }
 
+// `text` with the room after it that ParseJsonInsitu reads.
+std::string Padded(std::string text) {
+  text.reserve(text.size() + kInsituPadding);
+  return text;
+}
+
 std::string Reencode(absl::string_view json) {
   JsonDocument doc = NewJsonDocument();
   const absl::Status s = ParseJson(json, &doc);
@@ -202,7 +208,7 @@ TEST(ParseJsonTest, NumbersAsPythonReadsThem) {
   EXPECT_TRUE(doc[1].IsInt() && !doc[1].IsUint() && doc[1].GetInt() == -1);
   EXPECT_TRUE(doc[2].IsInt64() && !doc[2].IsInt());
   EXPECT_TRUE(doc[3].IsDouble());
-  std::string insitu = "{\"a\": 0e99, \"b\": -12}";
+  std::string insitu = Padded("{\"a\": 0e99, \"b\": -12}");
   ASSERT_TRUE(ParseJsonInsitu(insitu.data(), &doc).ok());
   EXPECT_EQ(doc["a"].GetDouble(), 0.0);
   EXPECT_EQ(doc["b"].GetInt(), -12);
@@ -335,7 +341,7 @@ TEST(ParseJsonTest, MegabyteOfBracketsDoesNotCrash) {
   const std::string brackets(1 << 20, '[');
   JsonDocument doc = NewJsonDocument();
   EXPECT_THAT(ParseJson(brackets, &doc).message(), HasSubstr("deeper than"));
-  std::string insitu = brackets;
+  std::string insitu = Padded(brackets);
   EXPECT_THAT(ParseJsonInsitu(insitu.data(), &doc).message(),
               HasSubstr("deeper than"));
   // Even with the limit lifted the parser is iterative: a clean error.
@@ -360,7 +366,7 @@ TEST(ParseJsonTest, InvalidJsonHasMessageAndOffset) {
 }
 
 TEST(ParseJsonTest, InsituStringsPointIntoTheBuffer) {
-  std::string text = R"({"k": "v\u00e9"})";
+  std::string text = Padded(R"({"k": "v\u00e9"})");
   JsonDocument doc = NewJsonDocument();
   ASSERT_TRUE(ParseJsonInsitu(text.data(), &doc).ok());
   const char* v = doc["k"].GetString();
