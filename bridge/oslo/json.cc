@@ -304,8 +304,9 @@ absl::Status ParseJson(absl::string_view text, JsonDocument* doc,
 
 absl::Status ParseJsonInsitu(char* text, JsonDocument* doc, int max_depth) {
   if (IsAscii(text)) {
-    // No UTF-8 validation, so RapidJSON's own stream stays inside the text
-    // too, and its strings are scanned sixteen bytes at a time (SSE2).
+    // No UTF-8 validation, which BoundedInsituStream is for: RapidJSON's
+    // own stream, whose strings and whitespace it scans sixteen bytes at a
+    // time (SSE2), reading up to kInsituPadding bytes past the NUL.
     rapidjson::InsituStringStream stream(text);
     return ParseStream<kAsciiParseFlags | rapidjson::kParseInsituFlag>(
         stream, doc, max_depth);
