@@ -4,7 +4,7 @@
 # (-c opt), then runs bench/run.py, which prints the table and writes
 # bench/results/latest.md and latest.json.
 #
-#   bench/run.sh            # the full run, about 6 minutes
+#   bench/run.sh            # the full run, about 8 minutes
 #   bench/run.sh --quick    # short runs, about a minute, to try it out
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
