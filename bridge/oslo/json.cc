@@ -519,13 +519,6 @@ bool PyJsonWriter::String(absl::string_view str) {
   return true;
 }
 
-bool PyJsonWriter::StartObject() {
-  BeforeValue();
-  Append("{", 1);
-  levels_.push_back({/*in_object=*/true});
-  return true;
-}
-
 bool PyJsonWriter::Key(const char* str, rapidjson::SizeType length,
                        bool /*copy*/) {
   return Key(absl::string_view(str, length));
@@ -537,29 +530,6 @@ bool PyJsonWriter::Key(absl::string_view key) {
   AppendString(key);
   Append(": ", 2);
   after_key_ = true;
-  return true;
-}
-
-bool PyJsonWriter::EndObject(rapidjson::SizeType /*member_count*/) {
-  if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
-  levels_.pop_back();
-  Append("}", 1);
-  FlushIfComplete();
-  return true;
-}
-
-bool PyJsonWriter::StartArray() {
-  BeforeValue();
-  Append("[", 1);
-  levels_.push_back({/*in_object=*/false});
-  return true;
-}
-
-bool PyJsonWriter::EndArray(rapidjson::SizeType /*element_count*/) {
-  if (levels_.empty() || levels_.back().in_object) return false;
-  levels_.pop_back();
-  Append("]", 1);
-  FlushIfComplete();
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
@@ -153,7 +154,8 @@ class PyJsonWriter {
   }
 
   std::string* out_;
-  std::vector<Level> levels_;
+  // Inline: a writer per call, and most JSON nests only a few levels.
+  absl::InlinedVector<Level, 16> levels_;
   bool after_key_ = false;
   size_t buffered_ = 0;
   char buffer_[kBufferBytes];
@@ -187,6 +189,36 @@ inline bool PyJsonWriter::PlainKey(absl::string_view key) {
   Append(key);
   Append("\": ", 3);
   after_key_ = true;
+  return true;
+}
+
+inline bool PyJsonWriter::StartObject() {
+  BeforeValue();
+  Append("{", 1);
+  levels_.push_back({/*in_object=*/true});
+  return true;
+}
+
+inline bool PyJsonWriter::EndObject(rapidjson::SizeType /*member_count*/) {
+  if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
+  levels_.pop_back();
+  Append("}", 1);
+  FlushIfComplete();
+  return true;
+}
+
+inline bool PyJsonWriter::StartArray() {
+  BeforeValue();
+  Append("[", 1);
+  levels_.push_back({/*in_object=*/false});
+  return true;
+}
+
+inline bool PyJsonWriter::EndArray(rapidjson::SizeType /*element_count*/) {
+  if (levels_.empty() || levels_.back().in_object) return false;
+  levels_.pop_back();
+  Append("]", 1);
+  FlushIfComplete();
   return true;
 }
 
