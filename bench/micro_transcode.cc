@@ -75,12 +75,14 @@ std::string PingBytes(int payload_bytes) {
   return request.SerializeAsString();
 }
 
-// A proto -> args row: `write` makes the arguments of the request bytes.
+// A proto -> args row: `write` makes the arguments of the request bytes,
+// into a string reserved as the bridge reserves it.
 template <typename Write>
-void ArgsRow(benchmark::State& state, Write write) {
+void ArgsRow(benchmark::State& state, size_t request_bytes, Write write) {
   size_t json_bytes = 0;
   for (auto _ : state) {
     std::string args;
+    args.reserve(transcode::ArgsBytesHint(request_bytes));
     oslo::PyJsonWriter writer(&args);
     if (!write(&writer)) state.SkipWithError("cannot write the arguments");
     json_bytes = args.size();
@@ -92,7 +94,7 @@ void ArgsRow(benchmark::State& state, Write write) {
 
 void ProtoToArgs(benchmark::State& state, const Message& prototype,
                  const std::string& bytes) {
-  ArgsRow(state, [&](oslo::PyJsonWriter* writer) {
+  ArgsRow(state, bytes.size(), [&](oslo::PyJsonWriter* writer) {
     // As the bridge parsed requests (no required fields in these types).
     std::unique_ptr<Message> message(prototype.New());
     return message->ParsePartialFromString(bytes) &&
@@ -102,7 +104,7 @@ void ProtoToArgs(benchmark::State& state, const Message& prototype,
 
 void WireToArgs(benchmark::State& state, const Message& prototype,
                 const std::string& bytes) {
-  ArgsRow(state, [&](oslo::PyJsonWriter* writer) {
+  ArgsRow(state, bytes.size(), [&](oslo::PyJsonWriter* writer) {
     return transcode::WriteArgsFromWire(*prototype.GetDescriptor(), bytes, {},
                                         writer)
         .ok();

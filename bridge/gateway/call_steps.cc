@@ -56,9 +56,7 @@ absl::Status RequestBytes::Parse(const Route& route,
     checked = transcode::WireRequest::Check(type, flat);
   } else {
     std::string args;
-    // The arguments take about twice the request's bytes: usually one
-    // allocation for them all.
-    args.reserve(2 * flat.size() + 64);
+    args.reserve(transcode::ArgsBytesHint(flat.size()));
     absl::Status written;
     {
       oslo::PyJsonWriter writer(&args);

@@ -9,6 +9,7 @@
 // times the transcoding itself.
 //
 //   std::string args;
+//   args.reserve(ArgsBytesHint(bytes.size()));
 //   oslo::PyJsonWriter writer(&args);
 //   absl::Status s = WriteArgsFromWire(type, bytes, {.skip_field = "host"},
 //                                      &writer);
@@ -23,6 +24,7 @@
 #include <google/protobuf/descriptor.h>
 #include <rapidjson/document.h>
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/status.h"
@@ -45,6 +47,12 @@ absl::Status WriteArgsFromWire(const google::protobuf::Descriptor& request_type,
 absl::Status WriteArgsFromWire(const WireRequest& request,
                                const ArgsOptions& options,
                                oslo::PyJsonWriter* writer);
+
+// What to reserve for the arguments of `wire_bytes_size` bytes of request:
+// they take about twice as many, so one allocation usually holds them all.
+inline size_t ArgsBytesHint(size_t wire_bytes_size) {
+  return 2 * wire_bytes_size + 64;
+}
 
 // Sets `*wire_bytes` to a `response_type` message that parses to what
 // ReadResult() would fill in, with its errors and stats.
