@@ -415,11 +415,33 @@ absl::StatusOr<uint64_t> Connection::Publish(
 }
 
 absl::Status Connection::Ack(uint64_t delivery_tag) {
+  held_.erase(delivery_tag);
   return LibraryStatus(amqp_basic_ack(state_, kChannel, delivery_tag, false),
                        "basic.ack");
 }
 
+absl::Status Connection::DeferAck(uint64_t delivery_tag) {
+  if (!held_.empty()) return Ack(delivery_tag);
+  // Delivery tags grow on the channel: the last one covers the others.
+  deferred_ack_ = delivery_tag;
+  return absl::OkStatus();
+}
+
+absl::Status Connection::FlushAcks() {
+  if (deferred_ack_ == 0) return absl::OkStatus();
+  const uint64_t last = std::exchange(deferred_ack_, 0);
+  return LibraryStatus(
+      amqp_basic_ack(state_, kChannel, last, /*multiple=*/true), "basic.ack");
+}
+
+absl::Status Connection::Hold(uint64_t delivery_tag) {
+  absl::Status flushed = FlushAcks();
+  held_.insert(delivery_tag);
+  return flushed;
+}
+
 absl::Status Connection::Reject(uint64_t delivery_tag) {
+  held_.erase(delivery_tag);
   return LibraryStatus(
       amqp_basic_reject(state_, kChannel, delivery_tag, /*requeue=*/false),
       "basic.reject");

@@ -339,10 +339,16 @@ bool IoThread::ProcessInput() {
       Disconnect(event.status());
       return false;
     }
-    if (std::holds_alternative<std::monostate>(*event)) return true;
+    if (std::holds_alternative<std::monostate>(*event)) break;
     HandleEvent(*event);
     if (connection_ == nullptr) return false;
   }
+  // The acks of this turn's deliveries, in one frame.
+  if (absl::Status s = connection_->FlushAcks(); !s.ok()) {
+    Disconnect(s);
+    return false;
+  }
+  if (config_.on_settled) config_.on_settled();
   return true;
 }
 
@@ -357,10 +363,14 @@ void IoThread::HandleEvent(ConnectionEvent& event) {
                    << config_.max_message_bytes << ")";
     } else {
       ack = config_.on_delivery ? config_.on_delivery(*delivery) : true;
-      if (delivery->settle_later) return;
+      if (delivery->settle_later) {
+        if (absl::Status s = connection_->Hold(tag); !s.ok()) Disconnect(s);
+        return;
+      }
     }
     if (delivery->no_ack) return;  // the broker settled it already
-    absl::Status s = ack ? connection_->Ack(tag) : connection_->Reject(tag);
+    absl::Status s =
+        ack ? connection_->DeferAck(tag) : connection_->Reject(tag);
     if (!s.ok()) Disconnect(s);
     return;
   }

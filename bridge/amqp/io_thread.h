@@ -85,9 +85,16 @@ class IoThread {
   using ConnectFn = std::function<absl::Status(Connection&)>;
   // Runs on the I/O thread per delivery; true acks it, false rejects it
   // (requeue=false), unless it set Delivery::settle_later or its consumer
-  // takes no acks (Delivery::no_ack). It may move the
+  // takes no acks (Delivery::no_ack). The acks of the deliveries read in one
+  // turn go out together at its end, in one frame. It may move the
   // body out. Deliveries over max_message_bytes never reach it.
   using DeliveryFn = std::function<bool(Delivery&)>;
+  // Runs on the I/O thread after each turn of reading input, once the
+  // deliveries read are settled (their acks written); not when the
+  // connection failed first, which leaves them to be delivered again. Work
+  // that must not start before its ack (oslo acks a request before
+  // dispatching it) starts here.
+  using SettledFn = std::function<void()>;
   // Runs on the I/O thread for each returned message that was published
   // without a confirm (OutgoingMessage::confirm false); it may move the body.
   using ReturnFn = std::function<void(ReturnedMessage&)>;
@@ -105,6 +112,7 @@ class IoThread {
     ConnectFn on_connect;
     DeliveryFn on_delivery;
     ReturnFn on_return;  // unset: such returns are logged and dropped
+    SettledFn on_settled;
     // A delivery whose body is larger is rejected (requeue=false) with one
     // log line, without reading the body into memory; 0 means no limit.
     uint64_t max_message_bytes = 0;

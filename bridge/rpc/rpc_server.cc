@@ -56,6 +56,7 @@ RpcServer::RpcServer(Options options, const Dispatcher* dispatcher)
       [this](transport::Connection& c) { return DeclareAndConsume(c); },
       [this](transport::Delivery& d) { return OnDelivery(d); }};
   config.max_message_bytes = options_.max_message_bytes;
+  config.on_settled = [this] { AcceptSettled(); };
   // Only replies' first attempts await no confirm: a return is a reply whose
   // reply queue is missing (yet, or again).
   config.on_return = [this](transport::ReturnedMessage& returned) {
@@ -73,10 +74,11 @@ bool RpcServer::WaitReady(absl::Duration timeout) const {
 absl::Status RpcServer::DeclareAndConsume(transport::Connection& c) {
   io_set_.WaitForNotification();
   if (stopping_.load()) return absl::CancelledError("server is stopping");
-  // Parked deliveries of a lost connection were never acked: the broker
-  // delivers them again.
+  // Parked deliveries of a lost connection were never acked, nor perhaps
+  // those accepted in its last turn: the broker delivers them again.
   parked_.clear();
   parked_count_.store(0);
+  settling_.clear();
   const transport::RabbitOptions& rabbit = options_.rabbit;
   const Target& target = options_.target;
   const bool durable = transport::DurableQueues(rabbit);
@@ -146,7 +148,12 @@ bool RpcServer::OnDelivery(transport::Delivery& delivery) {
   }
   auto shared = std::make_shared<oslo::Request>(*std::move(request));
   const int bound = options_.max_queued_requests;
-  if (bound > 0 && (!parked_.empty() || queued_.load() >= bound)) {
+  // Methods run on this thread hold no queue slot; otherwise those accepted
+  // this turn will take one.
+  const int waiting = options_.executor_threads <= 0
+                          ? 0
+                          : queued_.load() + static_cast<int>(settling_.size());
+  if (bound > 0 && (!parked_.empty() || waiting >= bound)) {
     // The workers are saturated: keep it unacked until a slot frees. The
     // prefetch bounds how many wait here.
     parked_.push_back({delivery.delivery_tag, std::move(shared)});
@@ -157,8 +164,17 @@ bool RpcServer::OnDelivery(transport::Delivery& delivery) {
     if (queued_.load() < bound) ScheduleDrain();
     return true;
   }
-  Accept(std::move(shared));
-  return true;  // ack on receipt, like oslo
+  // Acked at the end of this turn, with the others read in it; dispatched
+  // once that ack is written (AcceptSettled), like oslo's ack on receipt.
+  settling_.push_back(std::move(shared));
+  return true;
+}
+
+void RpcServer::AcceptSettled() {
+  for (std::shared_ptr<oslo::Request>& request : settling_) {
+    Accept(std::move(request));
+  }
+  settling_.clear();
 }
 
 void RpcServer::Accept(std::shared_ptr<oslo::Request> request) {

@@ -20,7 +20,9 @@
 // it is dispatched (oslo's at-most-once); if the connection drops first, the
 // broker redelivers it. Bodies over `max_message_bytes` are rejected unread.
 //
-// Like oslo: requests are acked on receipt (at most once), duplicates of the
+// Like oslo: requests are acked on receipt, before they are dispatched (at
+// most once; the acks of one read go out in one frame, and its requests are
+// dispatched after it), duplicates of the
 // last 16 `_unique_id`s are dropped, malformed messages are rejected with one
 // log line, replies go to `_reply_q` with the mandatory flag and are retried
 // every 0.25 s while the reply queue is missing (up to
@@ -37,6 +39,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -105,6 +108,8 @@ class RpcServer {
   bool IsDuplicate(absl::string_view unique_id);
   // Hands an acked request to the workers.
   void Accept(std::shared_ptr<oslo::Request> request);
+  // Accepts the requests of the last turn once their acks are written.
+  void AcceptSettled();
   // Asks the I/O thread to accept parked requests while there is room.
   void ScheduleDrain();
   void Drain(transport::Connection* connection);
@@ -130,6 +135,9 @@ class RpcServer {
   // Deliveries of the current connection waiting for a queue slot, unacked;
   // only the I/O thread touches the deque.
   std::deque<Parked> parked_;
+  // Requests read in the I/O thread's current turn, to be acked with it and
+  // then accepted; only the I/O thread touches them.
+  std::vector<std::shared_ptr<oslo::Request>> settling_;
   std::atomic<int> parked_count_{0};
   std::atomic<int> queued_{0};
   std::atomic<int> max_queued_{0};

@@ -1,6 +1,7 @@
 // IoThread and Connection against the real broker: publish with and without
-// confirms, consume, mandatory returns, passive declares, an unreachable
-// broker, and reconnection after the broker closes the connection.
+// confirms, consume, acks (batched per read, never settling a held delivery),
+// mandatory returns, passive declares, an unreachable broker, and
+// reconnection after the broker closes the connection.
 
 #include "bridge/amqp/io_thread.h"
 
@@ -264,6 +265,165 @@ TEST_F(IoThreadTest, ReconnectsRedeclaresAndResumesConsuming) {
   std::vector<Delivery> got = inbox.WaitFor(1, absl::Seconds(10));
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got.back().body, "\"after reconnect\"");
+}
+
+// A queue that outlives its consumers, filled with `count` messages
+// ("0", "1", ...) through a connection of the test's own.
+class FilledQueue {
+ public:
+  FilledQueue(const std::string& prefix, int count)
+      : name_(testing::UniqueName(prefix)) {
+    const TransportUrl url = testing::BrokerUrl();
+    absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(
+        url.hosts[0], url.vhost, RabbitOptions(), Connection::Options());
+    EXPECT_TRUE(c.ok()) << c.status();
+    if (!c.ok()) return;
+    connection_ = *std::move(c);
+    EXPECT_TRUE(
+        connection_->DeclareQueue({name_, false, false, false, {}}).ok());
+    for (int i = 0; i < count; ++i) {
+      EXPECT_TRUE(connection_
+                      ->Publish("", name_, MessageProperties(), absl::StrCat(i),
+                                /*mandatory=*/true,
+                                /*confirm=*/false)
+                      .ok());
+    }
+  }
+  ~FilledQueue() {
+    if (connection_ != nullptr) (void)connection_->DeleteQueue(name_);
+  }
+
+  const std::string& name() const { return name_; }
+
+  // The messages left in the queue once no consumer holds any: RabbitMQ
+  // drops a closed channel's consumers and requeues its unacked messages in
+  // one step, so with no consumer left the count is final.
+  absl::StatusOr<uint32_t> ReadyOnceUnconsumed() {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (true) {
+      absl::StatusOr<QueueStatus> status = connection_->InspectQueue(name_);
+      if (!status.ok()) return status.status();
+      if (status->consumer_count == 0) return status->message_count;
+      if (absl::Now() > deadline) {
+        return absl::DeadlineExceededError("the consumer did not go away");
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+
+ private:
+  std::string name_;
+  std::unique_ptr<Connection> connection_;
+};
+
+// An I/O thread consuming `queue` without declaring it.
+std::unique_ptr<IoThread> ConsumeFrom(const std::string& queue,
+                                      IoThread::DeliveryFn on_delivery) {
+  IoThread::Config config;
+  config.url = testing::BrokerUrl();
+  config.name = queue;
+  config.on_connect = [queue](Connection& c) { return c.Consume(queue, "1"); };
+  config.on_delivery = std::move(on_delivery);
+  auto io = std::make_unique<IoThread>(std::move(config));
+  EXPECT_TRUE(io->WaitConnected(absl::Seconds(10)));
+  return io;
+}
+
+TEST_F(IoThreadTest, AcksOfABurstSettleEveryDeliveryBeforeTheThreadWaits) {
+  constexpr int kMessages = 200;
+  FilledQueue queue("io_burst", kMessages);
+  Inbox inbox;
+  std::unique_ptr<IoThread> io =
+      ConsumeFrom(queue.name(), [&inbox](Delivery& d) { return inbox.Put(d); });
+  ASSERT_EQ(inbox.WaitFor(kMessages, absl::Seconds(10)).size(), kMessages);
+  // Give the last turn's ack time to reach the broker before the connection
+  // closes; an ack never sent would leave the messages to be requeued.
+  absl::SleepFor(absl::Milliseconds(200));
+  io.reset();
+  absl::StatusOr<uint32_t> left = queue.ReadyOnceUnconsumed();
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(*left, 0u) << "acked deliveries were requeued: their ack never "
+                          "reached the broker";
+}
+
+TEST_F(IoThreadTest, OnSettledRunsAfterTheDeliveriesOfItsTurn) {
+  constexpr int kMessages = 100;
+  FilledQueue queue("io_settled", kMessages);
+  IoThread::Config config;
+  config.url = testing::BrokerUrl();
+  config.name = queue.name();
+  config.on_connect = [&queue](Connection& c) {
+    return c.Consume(queue.name(), "1");
+  };
+  // Both run on the I/O thread; the test reads them once it is stopped.
+  int delivered = 0;
+  int delivered_when_settled = -1;
+  config.on_delivery = [&delivered](Delivery&) {
+    ++delivered;
+    return true;
+  };
+  absl::Notification all_settled;
+  config.on_settled = [&] {
+    delivered_when_settled = delivered;
+    if (delivered == kMessages && !all_settled.HasBeenNotified()) {
+      all_settled.Notify();
+    }
+  };
+  auto io = std::make_unique<IoThread>(std::move(config));
+  ASSERT_TRUE(all_settled.WaitForNotificationWithTimeout(absl::Seconds(10)))
+      << "on_settled never ran after the last delivery";
+  io.reset();
+  EXPECT_EQ(delivered_when_settled, kMessages);
+  absl::StatusOr<uint32_t> left = queue.ReadyOnceUnconsumed();
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(*left, 0u);
+}
+
+TEST_F(IoThreadTest, HeldDeliveryIsNotSettledByTheAcksOfLaterOnes) {
+  constexpr int kMessages = 20;
+  FilledQueue queue("io_held", kMessages);
+  Inbox inbox;
+  std::unique_ptr<IoThread> io =
+      ConsumeFrom(queue.name(), [&inbox](Delivery& d) {
+        d.settle_later = d.body == "0";  // like a parked request
+        return inbox.Put(d);
+      });
+  ASSERT_EQ(inbox.WaitFor(kMessages, absl::Seconds(10)).size(), kMessages);
+  absl::SleepFor(absl::Milliseconds(200));
+  io.reset();
+  // The held one goes back to the queue with the connection; the others
+  // were acked.
+  absl::StatusOr<uint32_t> left = queue.ReadyOnceUnconsumed();
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(*left, 1u);
+}
+
+TEST_F(IoThreadTest, HeldDeliveryAckedByItsOwnerLeavesNothingUnsettled) {
+  constexpr int kMessages = 20;
+  FilledQueue queue("io_held_acked", kMessages);
+  Inbox inbox;
+  std::unique_ptr<IoThread> io =
+      ConsumeFrom(queue.name(), [&inbox](Delivery& d) {
+        d.settle_later = d.body == "0";
+        return inbox.Put(d);
+      });
+  std::vector<Delivery> got = inbox.WaitFor(kMessages, absl::Seconds(10));
+  ASSERT_EQ(got.size(), kMessages);
+  ASSERT_EQ(got[0].body, "0");
+  absl::Notification acked;
+  absl::Status ack_status;
+  io->Run([&, tag = got[0].delivery_tag](Connection* c) {
+    ack_status =
+        c == nullptr ? absl::UnavailableError("no connection") : c->Ack(tag);
+    acked.Notify();
+  });
+  ASSERT_TRUE(acked.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(ack_status.ok()) << ack_status;
+  absl::SleepFor(absl::Milliseconds(200));
+  io.reset();
+  absl::StatusOr<uint32_t> left = queue.ReadyOnceUnconsumed();
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(*left, 0u);
 }
 
 }  // namespace
