@@ -420,24 +420,24 @@ absl::Status Connection::Ack(uint64_t delivery_tag) {
                        "basic.ack");
 }
 
-absl::Status Connection::DeferAck(uint64_t delivery_tag) {
-  if (!held_.empty()) return Ack(delivery_tag);
-  // Delivery tags grow on the channel: the last one covers the others.
-  deferred_ack_ = delivery_tag;
-  return absl::OkStatus();
-}
-
 absl::Status Connection::FlushAcks() {
-  if (deferred_ack_ == 0) return absl::OkStatus();
-  const uint64_t last = std::exchange(deferred_ack_, 0);
-  return LibraryStatus(
-      amqp_basic_ack(state_, kChannel, last, /*multiple=*/true), "basic.ack");
-}
-
-absl::Status Connection::Hold(uint64_t delivery_tag) {
-  absl::Status flushed = FlushAcks();
-  held_.insert(delivery_tag);
-  return flushed;
+  if (deferred_acks_.empty()) return absl::OkStatus();
+  absl::Status status;
+  if (held_.empty()) {
+    // Delivery tags grow on the channel: the last one covers the others.
+    status =
+        LibraryStatus(amqp_basic_ack(state_, kChannel, deferred_acks_.back(),
+                                     /*multiple=*/true),
+                      "basic.ack");
+  } else {
+    for (uint64_t tag : deferred_acks_) {
+      status = LibraryStatus(amqp_basic_ack(state_, kChannel, tag, false),
+                             "basic.ack");
+      if (!status.ok()) break;
+    }
+  }
+  deferred_acks_.clear();
+  return status;
 }
 
 absl::Status Connection::Reject(uint64_t delivery_tag) {

@@ -56,7 +56,7 @@ struct Delivery {
   // Set by an IoThread's on_delivery to settle the delivery itself later
   // (Connection::Ack or Reject through IoThread::Run, on the same
   // connection): the IoThread then neither acks nor rejects it, and holds it
-  // (Connection::Hold) so that no batched ack settles it.
+  // (Connection::Hold) so that no multiple ack settles it.
   bool settle_later = false;
   // Its consumer takes messages without acks (Consume's no_ack): the broker
   // settled it on delivery, there is nothing to ack or reject.
@@ -157,13 +157,15 @@ class Connection {
   // Acks a delivery with the next FlushAcks(): one basic.ack(multiple) then
   // settles every delivery deferred since the last flush, instead of one
   // frame (and one write) per delivery, which the broker and we both pay for.
-  // While a held delivery is unsettled the ack goes out at once, alone, so
-  // that no multiple ack can settle the held one.
-  absl::Status DeferAck(uint64_t delivery_tag);
+  void DeferAck(uint64_t delivery_tag) {
+    deferred_acks_.push_back(delivery_tag);
+  }
+  // Writes the deferred acks: one basic.ack(multiple) when no delivery is
+  // held, else one basic.ack each, so that none settles a held delivery.
   absl::Status FlushAcks();
-  // Marks a delivery that its owner settles later with Ack or Reject. Flushes
-  // the deferred acks first: they all precede it.
-  absl::Status Hold(uint64_t delivery_tag);
+  // Marks a delivery that its owner settles later with Ack or Reject.
+  void Hold(uint64_t delivery_tag) { held_.insert(delivery_tag); }
+  bool holding() const { return !held_.empty(); }
 
   // The socket to poll for input.
   int fd() const;
@@ -190,8 +192,8 @@ class Connection {
   uint64_t max_message_bytes_ = 0;
   absl::flat_hash_set<std::string> declared_exchanges_;
   absl::flat_hash_set<std::string> no_ack_consumers_;
-  // The highest delivery tag acked by DeferAck and not yet flushed; 0: none.
-  uint64_t deferred_ack_ = 0;
+  // Acked by DeferAck and not written yet, in delivery order.
+  std::vector<uint64_t> deferred_acks_;
   // Deliveries under Hold, not settled yet (at most the prefetch count).
   absl::flat_hash_set<uint64_t> held_;
 };

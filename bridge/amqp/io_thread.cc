@@ -343,7 +343,10 @@ bool IoThread::ProcessInput() {
     HandleEvent(*event);
     if (connection_ == nullptr) return false;
   }
-  // The acks of this turn's deliveries, in one frame.
+  return SettleDeferred();  // the acks of this turn's deliveries
+}
+
+bool IoThread::SettleDeferred() {
   if (absl::Status s = connection_->FlushAcks(); !s.ok()) {
     Disconnect(s);
     return false;
@@ -364,14 +367,21 @@ void IoThread::HandleEvent(ConnectionEvent& event) {
     } else {
       ack = config_.on_delivery ? config_.on_delivery(*delivery) : true;
       if (delivery->settle_later) {
-        if (absl::Status s = connection_->Hold(tag); !s.ok()) Disconnect(s);
+        // The acks deferred so far go out first, in one multiple ack that
+        // cannot cover it.
+        if (SettleDeferred()) connection_->Hold(tag);
         return;
       }
     }
     if (delivery->no_ack) return;  // the broker settled it already
-    absl::Status s =
-        ack ? connection_->DeferAck(tag) : connection_->Reject(tag);
-    if (!s.ok()) Disconnect(s);
+    if (!ack) {
+      if (absl::Status s = connection_->Reject(tag); !s.ok()) Disconnect(s);
+      return;
+    }
+    connection_->DeferAck(tag);
+    // While a delivery is held, no multiple ack may go out: each ack is then
+    // written alone, at once, and its work starts right after it.
+    if (connection_->holding()) SettleDeferred();
     return;
   }
   if (auto* confirm = std::get_if<PublisherConfirm>(&event)) {

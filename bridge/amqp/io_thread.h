@@ -89,11 +89,12 @@ class IoThread {
   // turn go out together at its end, in one frame. It may move the
   // body out. Deliveries over max_message_bytes never reach it.
   using DeliveryFn = std::function<bool(Delivery&)>;
-  // Runs on the I/O thread after each turn of reading input, once the
-  // deliveries read are settled (their acks written); not when the
-  // connection failed first, which leaves them to be delivered again. Work
-  // that must not start before its ack (oslo acks a request before
-  // dispatching it) starts here.
+  // Runs on the I/O thread right after each write of deferred acks (one per
+  // turn, or one per delivery while one is held), before any other I/O:
+  // work that must not start before its ack (oslo acks a request before
+  // dispatching it) starts here. So when the connection fails, exactly the
+  // deliveries whose acks were never written are left unstarted, and the
+  // broker delivers them again.
   using SettledFn = std::function<void()>;
   // Runs on the I/O thread for each returned message that was published
   // without a confirm (OutgoingMessage::confirm false); it may move the body.
@@ -175,6 +176,9 @@ class IoThread {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // Reads what input there is; false when the connection failed.
   bool ProcessInput() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // Writes the deferred acks, then runs on_settled; false (disconnected)
+  // when the write failed.
+  bool SettleDeferred() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   void HandleEvent(ConnectionEvent& event)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   void Confirm(const PublisherConfirm& confirm)

@@ -74,8 +74,9 @@ bool RpcServer::WaitReady(absl::Duration timeout) const {
 absl::Status RpcServer::DeclareAndConsume(transport::Connection& c) {
   io_set_.WaitForNotification();
   if (stopping_.load()) return absl::CancelledError("server is stopping");
-  // Parked deliveries of a lost connection were never acked, nor perhaps
-  // those accepted in its last turn: the broker delivers them again.
+  // Parked deliveries of a lost connection were never acked, nor were those
+  // still settling (on_settled follows every ack write): the broker
+  // delivers them again.
   parked_.clear();
   parked_count_.store(0);
   settling_.clear();
@@ -164,8 +165,8 @@ bool RpcServer::OnDelivery(transport::Delivery& delivery) {
     if (queued_.load() < bound) ScheduleDrain();
     return true;
   }
-  // Acked at the end of this turn, with the others read in it; dispatched
-  // once that ack is written (AcceptSettled), like oslo's ack on receipt.
+  // Acked with the others read in this turn; dispatched once that ack is
+  // written (AcceptSettled), like oslo's ack on receipt.
   settling_.push_back(std::move(shared));
   return true;
 }

@@ -108,7 +108,7 @@ class RpcServer {
   bool IsDuplicate(absl::string_view unique_id);
   // Hands an acked request to the workers.
   void Accept(std::shared_ptr<oslo::Request> request);
-  // Accepts the requests of the last turn once their acks are written.
+  // Accepts the requests whose acks were just written (IoThread on_settled).
   void AcceptSettled();
   // Asks the I/O thread to accept parked requests while there is room.
   void ScheduleDrain();
@@ -135,8 +135,8 @@ class RpcServer {
   // Deliveries of the current connection waiting for a queue slot, unacked;
   // only the I/O thread touches the deque.
   std::deque<Parked> parked_;
-  // Requests read in the I/O thread's current turn, to be acked with it and
-  // then accepted; only the I/O thread touches them.
+  // Requests read and not yet acked, to be accepted once their ack is
+  // written; only the I/O thread touches them.
   std::vector<std::shared_ptr<oslo::Request>> settling_;
   std::atomic<int> parked_count_{0};
   std::atomic<int> queued_{0};
