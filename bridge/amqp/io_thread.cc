@@ -122,8 +122,12 @@ void IoThread::WaitForWork(int fd, absl::Duration timeout) {
   // `fd` stays open: only this thread closes the connection.
   pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {fd, POLLIN, 0}};
   poll(fds, 2, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
-  uint64_t drained;
-  (void)!read(wake_fd_, &drained, sizeof(drained));
+  // Drained only when set: a wake-up that comes after poll() returned makes
+  // the next poll() return at once.
+  if ((fds[0].revents & POLLIN) != 0) {
+    uint64_t drained;
+    (void)!read(wake_fd_, &drained, sizeof(drained));
+  }
 }
 
 void IoThread::Loop() {
@@ -333,6 +337,10 @@ absl::Status IoThread::CheckConsumers(const std::string& queue) {
 }
 
 bool IoThread::ProcessInput() {
+  // One read per turn at least: it also sends heartbeats when due. After
+  // that, only what rabbitmq-c already holds: asking the socket for more
+  // (recv, then poll) would cost two syscalls to learn there is none, and
+  // WaitForWork's poll returns at once if there is.
   for (int i = 0; i < kMaxEventsPerTurn; ++i) {
     absl::StatusOr<ConnectionEvent> event = connection_->NextEvent();
     if (!event.ok()) {
@@ -342,6 +350,7 @@ bool IoThread::ProcessInput() {
     if (std::holds_alternative<std::monostate>(*event)) break;
     HandleEvent(*event);
     if (connection_ == nullptr) return false;
+    if (!connection_->HasBufferedInput()) break;
   }
   return SettleDeferred();  // the acks of this turn's deliveries
 }
