@@ -22,6 +22,9 @@ constexpr absl::Duration kMaxPollInterval = absl::Seconds(1);
 // Events handled per wake-up before commands get a turn again.
 constexpr int kMaxEventsPerTurn = 256;
 
+// The IoThread whose thread this is, if any.
+thread_local const IoThread* current_io_thread = nullptr;
+
 std::string ConnectionName(absl::string_view name) {
   return absl::StrCat(name, ":", getpid());
 }
@@ -38,6 +41,7 @@ IoThread::IoThread(Config config)
     static std::atomic<int> next_id{0};
     const std::string name = absl::StrCat("amqp-io-", next_id.fetch_add(1));
     pthread_setname_np(pthread_self(), name.c_str());
+    current_io_thread = this;
     Loop();
   });
 }
@@ -89,7 +93,8 @@ bool IoThread::Enqueue(Command& command) {
     commands_.push_back(std::move(command));
   }
   // The thread takes the whole queue when it wakes: one wake-up is enough.
-  if (first) Wake();
+  // Its own commands (a callback's reply) need none: WaitForWork looks.
+  if (first && current_io_thread != this) Wake();
   return true;
 }
 
@@ -119,6 +124,11 @@ void IoThread::Wake() {
 }
 
 void IoThread::WaitForWork(int fd, absl::Duration timeout) {
+  {
+    // Commands this thread queued itself did not wake it.
+    absl::MutexLock lock(&mu_);
+    if (!commands_.empty() || stopping_) return;
+  }
   // `fd` stays open: only this thread closes the connection.
   pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {fd, POLLIN, 0}};
   poll(fds, 2, static_cast<int>(absl::ToInt64Milliseconds(timeout)));

@@ -17,7 +17,8 @@
 //              [](absl::Status confirmed) { ... });
 //
 // Callbacks run on the I/O thread (holding the connection) and must not
-// block; they may Publish() and Run(), which then queue.
+// block; they may Publish() and Run(), which then queue: the thread runs
+// them before it waits again, with no eventfd wake-up of itself.
 
 #ifndef BRIDGE_AMQP_IO_THREAD_H_
 #define BRIDGE_AMQP_IO_THREAD_H_
