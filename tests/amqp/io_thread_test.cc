@@ -295,6 +295,16 @@ class FilledQueue {
 
   const std::string& name() const { return name_; }
 
+  // Closes `consumer`'s connection, after a moment for its last acks to
+  // reach the broker, and counts the messages left to be delivered again.
+  absl::StatusOr<uint32_t> LeftAfterClosing(
+      std::unique_ptr<IoThread> consumer) {
+    absl::SleepFor(absl::Milliseconds(200));
+    consumer.reset();
+    return ReadyOnceUnconsumed();
+  }
+
+ private:
   // The messages left in the queue once no consumer holds any: RabbitMQ
   // drops a closed channel's consumers and requeues its unacked messages in
   // one step, so with no consumer left the count is final.
@@ -311,7 +321,6 @@ class FilledQueue {
     }
   }
 
- private:
   std::string name_;
   std::unique_ptr<Connection> connection_;
 };
@@ -329,6 +338,15 @@ std::unique_ptr<IoThread> ConsumeFrom(const std::string& queue,
   return io;
 }
 
+// Holds the first message ("0"), as a parked request is held, and acks the
+// others.
+IoThread::DeliveryFn HoldingTheFirst(Inbox* inbox) {
+  return [inbox](Delivery& d) {
+    d.settle_later = d.body == "0";
+    return inbox->Put(d);
+  };
+}
+
 TEST_F(IoThreadTest, AcksOfABurstSettleEveryDeliveryBeforeTheThreadWaits) {
   constexpr int kMessages = 200;
   FilledQueue queue("io_burst", kMessages);
@@ -336,11 +354,7 @@ TEST_F(IoThreadTest, AcksOfABurstSettleEveryDeliveryBeforeTheThreadWaits) {
   std::unique_ptr<IoThread> io =
       ConsumeFrom(queue.name(), [&inbox](Delivery& d) { return inbox.Put(d); });
   ASSERT_EQ(inbox.WaitFor(kMessages, absl::Seconds(10)).size(), kMessages);
-  // Give the last turn's ack time to reach the broker before the connection
-  // closes; an ack never sent would leave the messages to be requeued.
-  absl::SleepFor(absl::Milliseconds(200));
-  io.reset();
-  absl::StatusOr<uint32_t> left = queue.ReadyOnceUnconsumed();
+  absl::StatusOr<uint32_t> left = queue.LeftAfterClosing(std::move(io));
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(*left, 0u) << "acked deliveries were requeued: their ack never "
                           "reached the broker";
@@ -372,9 +386,8 @@ TEST_F(IoThreadTest, OnSettledRunsAfterTheDeliveriesOfItsTurn) {
   auto io = std::make_unique<IoThread>(std::move(config));
   ASSERT_TRUE(all_settled.WaitForNotificationWithTimeout(absl::Seconds(10)))
       << "on_settled never ran after the last delivery";
-  io.reset();
+  absl::StatusOr<uint32_t> left = queue.LeftAfterClosing(std::move(io));
   EXPECT_EQ(delivered_when_settled, kMessages);
-  absl::StatusOr<uint32_t> left = queue.ReadyOnceUnconsumed();
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(*left, 0u);
 }
@@ -384,16 +397,11 @@ TEST_F(IoThreadTest, HeldDeliveryIsNotSettledByTheAcksOfLaterOnes) {
   FilledQueue queue("io_held", kMessages);
   Inbox inbox;
   std::unique_ptr<IoThread> io =
-      ConsumeFrom(queue.name(), [&inbox](Delivery& d) {
-        d.settle_later = d.body == "0";  // like a parked request
-        return inbox.Put(d);
-      });
+      ConsumeFrom(queue.name(), HoldingTheFirst(&inbox));
   ASSERT_EQ(inbox.WaitFor(kMessages, absl::Seconds(10)).size(), kMessages);
-  absl::SleepFor(absl::Milliseconds(200));
-  io.reset();
   // The held one goes back to the queue with the connection; the others
   // were acked.
-  absl::StatusOr<uint32_t> left = queue.ReadyOnceUnconsumed();
+  absl::StatusOr<uint32_t> left = queue.LeftAfterClosing(std::move(io));
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(*left, 1u);
 }
@@ -403,10 +411,7 @@ TEST_F(IoThreadTest, HeldDeliveryAckedByItsOwnerLeavesNothingUnsettled) {
   FilledQueue queue("io_held_acked", kMessages);
   Inbox inbox;
   std::unique_ptr<IoThread> io =
-      ConsumeFrom(queue.name(), [&inbox](Delivery& d) {
-        d.settle_later = d.body == "0";
-        return inbox.Put(d);
-      });
+      ConsumeFrom(queue.name(), HoldingTheFirst(&inbox));
   std::vector<Delivery> got = inbox.WaitFor(kMessages, absl::Seconds(10));
   ASSERT_EQ(got.size(), kMessages);
   ASSERT_EQ(got[0].body, "0");
@@ -419,9 +424,7 @@ TEST_F(IoThreadTest, HeldDeliveryAckedByItsOwnerLeavesNothingUnsettled) {
   });
   ASSERT_TRUE(acked.WaitForNotificationWithTimeout(absl::Seconds(10)));
   ASSERT_TRUE(ack_status.ok()) << ack_status;
-  absl::SleepFor(absl::Milliseconds(200));
-  io.reset();
-  absl::StatusOr<uint32_t> left = queue.ReadyOnceUnconsumed();
+  absl::StatusOr<uint32_t> left = queue.LeftAfterClosing(std::move(io));
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(*left, 0u);
 }
