@@ -235,6 +235,36 @@ size_t EndOfPlainRun(absl::string_view s, size_t i) {
 #endif
 }
 
+#ifdef __SSE2__
+// Copies `size` bytes from `from` to `to` and tells whether they are all
+// plain, sixteen at a time. Up to 15 bytes after to + size must be
+// readable: a string under sixteen bytes is scanned with one load there,
+// the bytes after it masked off.
+bool CopyPlain(const char* from, size_t size, char* to) {
+  if (size < 16) {
+    json_internal::CopyShort(to, from, size);
+    const int mask =
+        NotPlainMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(to)));
+    return (mask & ((1 << size) - 1)) == 0;
+  }
+  int mask = 0;
+  size_t i = 0;
+  for (; i + 16 <= size; i += 16) {
+    const __m128i chunk =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + i));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(to + i), chunk);
+    mask |= NotPlainMask(chunk);
+  }
+  if (i < size) {  // the last sixteen, overlapping those before
+    const __m128i chunk =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + size - 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(to + size - 16), chunk);
+    mask |= NotPlainMask(chunk);
+  }
+  return mask == 0;
+}
+#endif
+
 void AppendU16(uint32_t unit, std::string* out) {
   char buf[6] = {'\\',
                  'u',
@@ -450,6 +480,20 @@ void PyJsonWriter::Flush() {
 }
 
 void PyJsonWriter::AppendString(absl::string_view text) {
+#ifdef __SSE2__
+  // Most strings are short and plain: copied where they go and scanned
+  // there, one pass, its loads inside buffer_ (kScanSlackBytes).
+  if (text.size() <= kCopiedStringBytes) {
+    if (text.size() + 2 > kBufferBytes - buffered_) Flush();
+    char* const quoted = buffer_ + buffered_;
+    if (CopyPlain(text.data(), text.size(), quoted + 1)) {
+      quoted[0] = '"';
+      quoted[text.size() + 1] = '"';
+      buffered_ += text.size() + 2;
+      return;
+    }
+  }
+#endif
   if (EndOfPlainRun(text, 0) != text.size()) {
     Flush();
     AppendPyJsonString(text, out_);

@@ -133,6 +133,11 @@ class PyJsonWriter {
   // Tokens gather in buffer_ and reach *out_ in large appends: appending
   // each short token to the string cost more than writing it.
   static constexpr size_t kBufferBytes = 512;
+  // Strings up to this long are copied into buffer_ and scanned for escapes
+  // there (AppendString).
+  static constexpr size_t kCopiedStringBytes = kBufferBytes / 4;
+  // Room after kBufferBytes for that scan's last 16-byte load.
+  static constexpr size_t kScanSlackBytes = 16;
 
   // Writes the separator due before a value (none right after a key).
   void BeforeValue();
@@ -158,7 +163,7 @@ class PyJsonWriter {
   absl::InlinedVector<Level, 16> levels_;
   bool after_key_ = false;
   size_t buffered_ = 0;
-  char buffer_[kBufferBytes];
+  char buffer_[kBufferBytes + kScanSlackBytes];
 };
 
 // Inline, like Append: once or more per value.

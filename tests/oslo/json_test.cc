@@ -291,6 +291,51 @@ TEST(PyJsonWriterTest, PlainStringsAreValuesAsTheyAre) {
   EXPECT_EQ(alone, R"("1.5s")");
 }
 
+TEST(PyJsonWriterTest, StringsAtEveryPlaceOfTheGatheredText) {
+  // Short strings are copied into the writer's buffer and scanned there,
+  // with loads past their end over what earlier tokens left (quotes,
+  // commas): every size around the scan's sixteen bytes and the copy's
+  // limit, at every place in the buffer up to its end. Plain strings
+  // first, which never empty the buffer early; then ones to escape (which
+  // do), each after plain strings that take it to some other place.
+  std::string want = "[";
+  std::string out;
+  PyJsonWriter writer(&out);
+  writer.StartArray();
+  bool first = true;
+  auto add = [&](const std::string& text, const std::string& json) {
+    writer.String(text);
+    want += (first ? "" : ", ") + json;
+    first = false;
+  };
+  auto add_plain = [&](const std::string& text) {
+    add(text, "\"" + text + "\"");
+  };
+  for (size_t pad = 0; pad < 24; ++pad) {
+    for (size_t size = 0; size <= 140; ++size) {
+      add_plain(std::string(pad, 'p'));
+      add_plain(std::string(size, static_cast<char>('a' + size % 26)));
+    }
+  }
+  for (size_t size = 1; size <= 140; ++size) {
+    const std::string plain(size, static_cast<char>('a' + size % 26));
+    for (size_t at : {size_t{0}, size / 2, size - 1}) {
+      for (size_t i = 0; i < (size + at) % 5; ++i) {
+        add_plain(std::string(98, 'f'));
+      }
+      add_plain(std::string((size * 7 + at) % 100, 'g'));
+      std::string text = plain;
+      text[at] = '\x01';
+      std::string json = "\"" + plain + "\"";
+      json.replace(at + 1, 1, R"(\u0001)");
+      add(text, json);
+    }
+  }
+  writer.EndArray();
+  want += "]";
+  EXPECT_EQ(out, want);
+}
+
 TEST(PyJsonWriterTest, TheTextIsWholeOnceTheValueIsComplete) {
   std::string want = "[";
   std::string out;
