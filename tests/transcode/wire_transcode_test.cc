@@ -14,6 +14,7 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/wrappers.pb.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -769,6 +770,24 @@ TEST(WireArgsDifferentialTest, MalformedBytes) {
       {&scalars, "\xab\x06\x08\x01\xac\x06\xab\x06"},  // unknown group open
   };
   for (const auto& [type, bytes] : cases) ExpectSameArgs(*type, bytes);
+}
+
+// Short strings are judged ASCII by whole words, the last overlapping
+// the others: a byte that is not at every place of every size around that,
+// and past the size judged inline.
+TEST(WireArgsDifferentialTest, Utf8AtEveryPlace) {
+  const Descriptor& scalars = *Scalars::descriptor();
+  for (size_t size = 0; size <= 72; ++size) {
+    const std::string ascii(size, 'a');
+    ExpectSameArgs(scalars, Wire().Len(10, ascii));
+    for (size_t at = 0; at < size; ++at) {
+      for (const std::string sequence : {"\xc3\xa9", "\xc3\x28", "\xff"}) {
+        std::string text = ascii;
+        text.replace(at, std::min(sequence.size(), size - at), sequence);
+        ExpectSameArgs(scalars, Wire().Len(10, text));
+      }
+    }
+  }
 }
 
 // The wire path judges the bytes while it writes the arguments. These are
