@@ -45,6 +45,12 @@ bool WireSource::Read(absl::string_view bytes) {
                 type_.oneof_decl_count(), OneofState());
   }
   uint32_t* const counts = scratch_.ends.items.data() + ends_base_;
+  // Where the next occurrence goes, and the end of the memory there is: a
+  // cursor in registers, instead of the stack's top and size, which its
+  // stores might change as far as the compiler knows.
+  Scratch::Stack<Occurrence>& occurrences = scratch_.occurrences;
+  Occurrence* cursor = occurrences.items.data() + occurrences.top;
+  Occurrence* room_end = occurrences.items.data() + occurrences.items.size();
   wire::Reader in(bytes);
   int hint = 0;
   int last = 0;
@@ -113,12 +119,13 @@ bool WireSource::Read(absl::string_view bytes) {
         (counts[index] > 0 || oneof != nullptr)) {
       pieces = true;
     }
-    Occurrence& occurrence = *scratch_.occurrences.Push(1);
-    occurrence.data = data;
-    occurrence.size = size;
-    occurrence.sequence = sequence;
-    occurrence.field = index;
-    occurrence.wire_type = wire_type;
+    if (cursor == room_end) {
+      occurrences.top = cursor - occurrences.items.data();
+      occurrences.Reserve(1);
+      cursor = occurrences.items.data() + occurrences.top;
+      room_end = occurrences.items.data() + occurrences.items.size();
+    }
+    *cursor++ = {data, size, sequence, index, wire_type};
     ++counts[index];
     in_order &= index >= last;
     last = index;
@@ -128,6 +135,7 @@ bool WireSource::Read(absl::string_view bytes) {
     }
     ++sequence;
   }
+  occurrences.top = cursor - occurrences.items.data();
   if (!in_order) {
     // A counting sort by field, keeping wire order within each field.
     std::vector<uint32_t>& next = scratch_.next;

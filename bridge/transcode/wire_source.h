@@ -175,12 +175,16 @@ class WireSource::Scratch {
   struct Stack {
     // `count` more items on top, left as they were: the caller sets them.
     T* Push(size_t count) {
-      if (top + count > items.size()) {
-        items.resize(std::max(2 * items.size(), top + count + 64));
-      }
+      Reserve(count);
       T* pushed = items.data() + top;
       top += count;
       return pushed;
+    }
+    // Memory for `count` more items on top.
+    void Reserve(size_t count) {
+      if (top + count > items.size()) {
+        items.resize(std::max(2 * items.size(), top + count + 64));
+      }
     }
     std::vector<T> items;
     size_t top = 0;

@@ -772,6 +772,27 @@ TEST(WireArgsDifferentialTest, MalformedBytes) {
   for (const auto& [type, bytes] : cases) ExpectSameArgs(*type, bytes);
 }
 
+// Thousands of occurrences in one message, fields interleaved and out of
+// declaration order, inside messages that have their own: the reader's
+// memory grows in the middle of a message, and the fields still come out
+// in declaration order, each in wire order.
+TEST(WireArgsDifferentialTest, ManyOccurrencesInterleaved) {
+  const Descriptor& repeats = *Repeats::descriptor();
+  Wire inner;
+  Wire outer;
+  for (int i = 0; i < 3000; ++i) {
+    inner.Field(18, i).Len(14, absl::StrCat("s", i)).Field(1, i % 7);
+    Wire names;  // a singular field sent again and again: the last wins
+    for (int j = 0; j < (i % 500 == 0 ? 1000 : 1); ++j) {
+      names.Len(1, absl::StrCat("n", i, "-", j)).Field(2, j);
+    }
+    outer.Len(17, names).Field(18, i).Field(1, i);
+  }
+  ExpectSameArgs(repeats, inner.str());
+  ExpectSameArgs(repeats, outer.str());
+  ExpectSameArgs(repeats, Wire().Len(17, "").Raw(inner.str()).str());
+}
+
 // Short strings are judged ASCII by whole words, the last overlapping
 // the others: a byte that is not at every place of every size around that,
 // and past the size judged inline.
