@@ -54,15 +54,13 @@ void WriteString(const FieldDescriptor& field, absl::string_view value,
 
 absl::Status WriteTime(WellKnown kind, int64_t seconds, int32_t nanos,
                        oslo::PyJsonWriter* writer) {
-  // Kept from call to call: a timestamp is longer than a std::string's
-  // inline buffer, and an allocation per timestamp cost a fifth of it.
-  thread_local std::string text;
-  text.clear();
+  char text[kMaxTimeText];
+  size_t size;
   absl::Status s = kind == WellKnown::kTimestamp
-                       ? FormatTimestamp(seconds, nanos, &text)
-                       : FormatDuration(seconds, nanos, &text);
+                       ? FormatTimestamp(seconds, nanos, text, &size)
+                       : FormatDuration(seconds, nanos, text, &size);
   if (!s.ok()) return s;
-  writer->PlainString(text);  // digits and separators
+  writer->PlainString(absl::string_view(text, size));  // digits and separators
   return absl::OkStatus();
 }
 

@@ -1,6 +1,8 @@
 #include "bridge/transcode/well_known.h"
 
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -70,6 +72,17 @@ char* PutDigits(int64_t value, int width, char* out) {
   char* end = out + width;
   for (char* p = end; p != out; value /= 10) *--p = '0' + value % 10;
   return end;
+}
+
+// The two decimal digits of `value` (0 to 99) at `out`; returns the end.
+// One copy from a table instead of a division per digit.
+char* PutTwoDigits(int value, char* out) {
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233"
+      "34353637383940414243444546474849505152535455565758596061626364656667"
+      "6869707172737475767778798081828384858687888990919293949596979899";
+  std::memcpy(out, kPairs + 2 * value, 2);
+  return out + 2;
 }
 
 // ".123", ".123456" or ".123456789": the shortest of the three that is
@@ -185,7 +198,8 @@ const google::protobuf::FieldDescriptor& WellKnownField(
   return *field;
 }
 
-absl::Status FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
+absl::Status FormatTimestamp(int64_t seconds, int32_t nanos, char* text,
+                             size_t* size) {
   if (seconds < kMinSeconds || seconds > kMaxSeconds || nanos < 0 ||
       nanos >= kNanosPerSecond) {
     return absl::InvalidArgumentError(
@@ -200,21 +214,23 @@ absl::Status FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
   int64_t year;
   int month, day;
   CivilFromDays(days, &year, &month, &day);
-  char text[32];  // "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"
-  char* p = PutDigits(year, 4, text);
+  // "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"
+  const int second = static_cast<int>(second_of_day);
+  char* p = PutTwoDigits(static_cast<int>(year / 100), text);
+  p = PutTwoDigits(static_cast<int>(year % 100), p);
   *p++ = '-';
-  p = PutDigits(month, 2, p);
+  p = PutTwoDigits(month, p);
   *p++ = '-';
-  p = PutDigits(day, 2, p);
+  p = PutTwoDigits(day, p);
   *p++ = 'T';
-  p = PutDigits(second_of_day / 3600, 2, p);
+  p = PutTwoDigits(second / 3600, p);
   *p++ = ':';
-  p = PutDigits(second_of_day / 60 % 60, 2, p);
+  p = PutTwoDigits(second / 60 % 60, p);
   *p++ = ':';
-  p = PutDigits(second_of_day % 60, 2, p);
+  p = PutTwoDigits(second % 60, p);
   p = PutFraction(nanos, p);
   *p++ = 'Z';
-  out->append(text, p - text);
+  *size = p - text;
   return absl::OkStatus();
 }
 
@@ -270,23 +286,24 @@ absl::Status ParseTimestamp(absl::string_view text, int64_t* seconds,
   return absl::OkStatus();
 }
 
-absl::Status FormatDuration(int64_t seconds, int32_t nanos, std::string* out) {
+absl::Status FormatDuration(int64_t seconds, int32_t nanos, char* text,
+                            size_t* size) {
   if (seconds < -kMaxDurationSeconds || seconds > kMaxDurationSeconds ||
       nanos <= -kNanosPerSecond || nanos >= kNanosPerSecond ||
       (seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("Duration out of range: ", seconds, " s ", nanos, " ns"));
   }
+  char* p = text;  // "-315576000000.999999999s" at most
   if (seconds < 0 || nanos < 0) {
-    out->push_back('-');
+    *p++ = '-';
     seconds = -seconds;
     nanos = -nanos;
   }
-  absl::StrAppend(out, seconds);
-  char fraction[12];
-  char* end = PutFraction(nanos, fraction);
-  *end++ = 's';
-  out->append(fraction, end - fraction);
+  p = std::to_chars(p, text + kMaxTimeText, seconds).ptr;
+  p = PutFraction(nanos, p);
+  *p++ = 's';
+  *size = p - text;
   return absl::OkStatus();
 }
 

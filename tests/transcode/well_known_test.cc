@@ -24,17 +24,19 @@ namespace amqp::transcode {
 namespace {
 
 std::string Timestamp(int64_t seconds, int32_t nanos) {
-  std::string out;
-  absl::Status status = FormatTimestamp(seconds, nanos, &out);
+  char text[kMaxTimeText];
+  size_t size = 0;
+  absl::Status status = FormatTimestamp(seconds, nanos, text, &size);
   EXPECT_TRUE(status.ok()) << status;
-  return out;
+  return std::string(text, size);
 }
 
 std::string Duration(int64_t seconds, int32_t nanos) {
-  std::string out;
-  absl::Status status = FormatDuration(seconds, nanos, &out);
+  char text[kMaxTimeText];
+  size_t size = 0;
+  absl::Status status = FormatDuration(seconds, nanos, text, &size);
   EXPECT_TRUE(status.ok()) << status;
-  return out;
+  return std::string(text, size);
 }
 
 TEST(WellKnownOfTest, TheTypesWithAJsonFormOfTheirOwn) {
@@ -80,9 +82,10 @@ TEST(TimestampTest, FormatsWithThreeSixOrNineDigits) {
   EXPECT_EQ(Timestamp(1795507200, 123456000), "2026-11-24T08:00:00.123456Z");
   EXPECT_EQ(Timestamp(1795507200, 1), "2026-11-24T08:00:00.000000001Z");
   EXPECT_EQ(Timestamp(253402300799, 0), "9999-12-31T23:59:59Z");
-  std::string out;
-  EXPECT_FALSE(FormatTimestamp(253402300800, 0, &out).ok());
-  EXPECT_FALSE(FormatTimestamp(0, -1, &out).ok());
+  char text[kMaxTimeText];
+  size_t size;
+  EXPECT_FALSE(FormatTimestamp(253402300800, 0, text, &size).ok());
+  EXPECT_FALSE(FormatTimestamp(0, -1, text, &size).ok());
 }
 
 TEST(TimestampTest, ParsesRfc3339AndPythonIsoformat) {
@@ -148,8 +151,14 @@ TEST(DurationTest, FormatsAndParsesProto3Json) {
   EXPECT_EQ(Duration(1, 500000000), "1.500s");
   EXPECT_EQ(Duration(-3, -1000), "-3.000001s");
   EXPECT_EQ(Duration(0, -1), "-0.000000001s");
-  std::string out;
-  EXPECT_FALSE(FormatDuration(1, -1, &out).ok());  // mixed signs
+  // The longest texts, and the range's ends.
+  EXPECT_EQ(Duration(-315576000000, -999999999), "-315576000000.999999999s");
+  EXPECT_EQ(Duration(315576000000, 999999999), "315576000000.999999999s");
+  EXPECT_EQ(Timestamp(-62135596800, 999999999),
+            "0001-01-01T00:00:00.999999999Z");
+  char text[kMaxTimeText];
+  size_t size;
+  EXPECT_FALSE(FormatDuration(1, -1, text, &size).ok());  // mixed signs
 
   int64_t seconds;
   int32_t nanos;
