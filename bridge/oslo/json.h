@@ -189,10 +189,26 @@ inline bool PyJsonWriter::PlainString(absl::string_view str) {
 
 inline bool PyJsonWriter::PlainKey(absl::string_view key) {
   if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
-  BeforeValue();
-  Append("\"", 1);
-  Append(key);
-  Append("\": ", 3);
+  Level& level = levels_.back();
+  const bool comma = !level.empty;
+  level.empty = false;
+  // `, "key": ` after one look at the room left, not one per piece: a
+  // message writes one for each of its fields.
+  if (key.size() + 6 <= kBufferBytes - buffered_) {
+    char* p = buffer_ + buffered_;
+    std::memcpy(p, ", ", 2);  // written over when no comma is due
+    p += comma ? 2 : 0;
+    *p++ = '"';
+    json_internal::CopyShort(p, key.data(), key.size());
+    p += key.size();
+    std::memcpy(p, "\": ", 3);
+    buffered_ = p + 3 - buffer_;
+  } else {
+    if (comma) Append(", ", 2);
+    Append("\"", 1);
+    Append(key);
+    Append("\": ", 3);
+  }
   after_key_ = true;
   return true;
 }

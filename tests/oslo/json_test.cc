@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "bridge/oslo/ids.h"
 #include "tests/oslo/test_util.h"
@@ -270,6 +271,28 @@ TEST(PyJsonWriterTest, PlainKeysAreWrittenAsTheyAre) {
   writer.EndArray();
   writer.EndObject();
   EXPECT_EQ(out, R"({"instance_uuid": 1, "b": []})");
+}
+
+TEST(PyJsonWriterTest, PlainKeysAtEveryPlaceOfTheGatheredText) {
+  // A plain key and its separators are written after one look at the room
+  // left: keys of many sizes at every place in the buffer, at its end, and
+  // longer than it.
+  std::string want = "{";
+  std::string out;
+  PyJsonWriter writer(&out);
+  writer.StartObject();
+  for (int round = 0; round < 40; ++round) {
+    for (size_t size : {0, 1, 3, 7, 8, 15, 16, 17, 31, 600}) {
+      const std::string key(size, static_cast<char>('a' + round % 26));
+      EXPECT_TRUE(writer.PlainKey(key));
+      writer.Int(round);
+      want +=
+          absl::StrCat(want.size() == 1 ? "" : ", ", "\"", key, "\": ", round);
+    }
+  }
+  writer.EndObject();
+  want += "}";
+  EXPECT_EQ(out, want);
 }
 
 TEST(PyJsonWriterTest, PlainStringsAreValuesAsTheyAre) {
