@@ -556,25 +556,9 @@ bool PyJsonWriter::String(const char* str, rapidjson::SizeType length,
   return String(absl::string_view(str, length));
 }
 
-bool PyJsonWriter::String(absl::string_view str) {
-  BeforeValue();
-  AppendString(str);
-  FlushIfComplete();
-  return true;
-}
-
 bool PyJsonWriter::Key(const char* str, rapidjson::SizeType length,
                        bool /*copy*/) {
   return Key(absl::string_view(str, length));
-}
-
-bool PyJsonWriter::Key(absl::string_view key) {
-  if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
-  BeforeValue();
-  AppendString(key);
-  Append(": ", 2);
-  after_key_ = true;
-  return true;
 }
 
 bool PyJsonWriter::RawValue(absl::string_view json) {

@@ -178,6 +178,23 @@ inline void PyJsonWriter::BeforeValue() {
   level.empty = false;
 }
 
+// Inline: a call fewer for every string value and key.
+inline bool PyJsonWriter::String(absl::string_view str) {
+  BeforeValue();
+  AppendString(str);
+  FlushIfComplete();
+  return true;
+}
+
+inline bool PyJsonWriter::Key(absl::string_view key) {
+  if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
+  BeforeValue();
+  AppendString(key);
+  Append(": ", 2);
+  after_key_ = true;
+  return true;
+}
+
 inline bool PyJsonWriter::PlainString(absl::string_view str) {
   BeforeValue();
   Append("\"", 1);

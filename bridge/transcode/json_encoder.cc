@@ -43,13 +43,8 @@ void WriteEnum(const FieldDescriptor& field, int number,
   }
 }
 
-void WriteString(const FieldDescriptor& field, absl::string_view value,
-                 oslo::PyJsonWriter* writer) {
-  if (field.type() == FieldDescriptor::TYPE_BYTES) {
-    writer->String(absl::Base64Escape(value));
-  } else {
-    writer->String(value);
-  }
+void WriteBytes(absl::string_view value, oslo::PyJsonWriter* writer) {
+  writer->String(absl::Base64Escape(value));
 }
 
 absl::Status WriteTime(WellKnown kind, int64_t seconds, int32_t nanos,

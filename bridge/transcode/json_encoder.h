@@ -55,9 +55,19 @@ double WidenFloat(float value);
 void WriteEnum(const google::protobuf::FieldDescriptor& field, int number,
                oslo::PyJsonWriter* writer);
 
-// A string field as it is; a bytes field in base64.
-void WriteString(const google::protobuf::FieldDescriptor& field,
-                 absl::string_view value, oslo::PyJsonWriter* writer);
+// A bytes field's value, in base64.
+void WriteBytes(absl::string_view value, oslo::PyJsonWriter* writer);
+
+// A string field as it is; a bytes field in base64. Inline: once for every
+// string value.
+inline void WriteString(const google::protobuf::FieldDescriptor& field,
+                        absl::string_view value, oslo::PyJsonWriter* writer) {
+  if (field.type() == google::protobuf::FieldDescriptor::TYPE_BYTES) {
+    WriteBytes(value, writer);
+  } else {
+    writer->String(value);
+  }
+}
 
 // Timestamp (RFC 3339) or Duration ("1.5s") text.
 absl::Status WriteTime(WellKnown kind, int64_t seconds, int32_t nanos,
