@@ -202,12 +202,6 @@ WireSource::Range WireSource::InOneof(const FieldDescriptor& field,
   return range;
 }
 
-bool WireSource::IsWritten(const FieldDescriptor& field) const {
-  if (field.is_repeated() || !field.has_presence()) return true;
-  const Range range = Find(field);
-  return range.begin != range.end;
-}
-
 const FieldDescriptor* WireSource::WhichOneof(
     const OneofDescriptor& oneof) const {
   const OneofState& state = scratch_.oneofs.items[oneofs_base_ + oneof.index()];

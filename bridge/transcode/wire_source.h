@@ -213,6 +213,14 @@ inline WireSource::Range WireSource::Find(
   return has_oneofs_ ? InOneof(field, range) : range;
 }
 
+// Inline: asked of every field of every message.
+inline bool WireSource::IsWritten(
+    const google::protobuf::FieldDescriptor& field) const {
+  if (field.is_repeated() || !field.has_presence()) return true;
+  const Range range = Find(field);
+  return range.begin != range.end;
+}
+
 template <typename Fn>
 absl::Status WireSource::Scalar(const google::protobuf::FieldDescriptor& field,
                                 const char** p, Fn& fn) {
