@@ -147,10 +147,11 @@ class JsonEncoder<Source>::EntryWriter {
               const google::protobuf::FieldDescriptor& field)
       : encoder_(*encoder),
         field_(field),
+        entry_(*field.message_type()),
         // An entry's key and value are its fields 1 and 2, in that order
         // (map_key() and map_value() are calls into protobuf that say so).
-        key_(*field.message_type()->field(0)),
-        value_(*field.message_type()->field(1)) {}
+        key_(*entry_.field(0)),
+        value_(*entry_.field(1)) {}
 
   absl::Status operator()(const Source& entry) {
     if (absl::Status s = entry.Visit(key_, KeyWriter{encoder_.w_}); !s.ok()) {
@@ -190,6 +191,7 @@ class JsonEncoder<Source>::EntryWriter {
 
   JsonEncoder& encoder_;
   const google::protobuf::FieldDescriptor& field_;
+  const google::protobuf::Descriptor& entry_;
   const google::protobuf::FieldDescriptor& key_;
   const google::protobuf::FieldDescriptor& value_;
 };

@@ -133,9 +133,11 @@ class WireSource {
   template <typename Fn>
   static absl::Status Default(const google::protobuf::FieldDescriptor& field,
                               Fn& fn);
-  // Each value of one occurrence of a repeated field.
+  // Each value of one occurrence of a repeated field; `message_type` is
+  // the field's, null when it is not a message field.
   template <typename Fn>
   absl::Status Element(const google::protobuf::FieldDescriptor& field,
+                       const google::protobuf::Descriptor* message_type,
                        const Occurrence& occurrence, Fn& fn) const;
 
   // `field`'s index in type_: its place in the type's array of fields,
@@ -346,21 +348,20 @@ absl::Status WireSource::Visit(const google::protobuf::FieldDescriptor& field,
 }
 
 template <typename Fn>
-absl::Status WireSource::Element(const google::protobuf::FieldDescriptor& field,
-                                 const Occurrence& occurrence, Fn& fn) const {
+absl::Status WireSource::Element(
+    const google::protobuf::FieldDescriptor& field,
+    const google::protobuf::Descriptor* message_type,
+    const Occurrence& occurrence, Fn& fn) const {
   using google::protobuf::FieldDescriptor;
-  switch (field.cpp_type()) {
-    case FieldDescriptor::CPPTYPE_MESSAGE: {
-      const WireSource message(
-          &scratch_, *field.message_type(),
-          absl::string_view(occurrence.data, occurrence.size), depth_ - 1);
-      if (!message.ok()) return InvalidBytes();
-      return fn(message);
-    }
-    case FieldDescriptor::CPPTYPE_STRING:
-      return fn(absl::string_view(occurrence.data, occurrence.size));
-    default:
-      break;
+  if (message_type != nullptr) {
+    const WireSource message(
+        &scratch_, *message_type,
+        absl::string_view(occurrence.data, occurrence.size), depth_ - 1);
+    if (!message.ok()) return InvalidBytes();
+    return fn(message);
+  }
+  if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    return fn(absl::string_view(occurrence.data, occurrence.size));
   }
   const char* p = occurrence.data;
   if (occurrence.wire_type != wire::kLengthDelimited) {
@@ -376,11 +377,21 @@ absl::Status WireSource::Element(const google::protobuf::FieldDescriptor& field,
 template <typename Fn>
 absl::Status WireSource::ForEach(const google::protobuf::FieldDescriptor& field,
                                  Fn&& fn) const {
+  using google::protobuf::FieldDescriptor;
   const Range range = Find(field);
+  if (range.begin == range.end) return absl::OkStatus();
+  // Once, not per element: message_type() is a call into protobuf.
+  const google::protobuf::Descriptor* const message_type =
+      field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE
+          ? field.message_type()
+          : nullptr;
   for (uint32_t i = range.begin; i < range.end; ++i) {
     // A copy: reading a message inside grows the scratch memory.
     const Occurrence occurrence = At(i);
-    if (absl::Status s = Element(field, occurrence, fn); !s.ok()) return s;
+    if (absl::Status s = Element(field, message_type, occurrence, fn);
+        !s.ok()) {
+      return s;
+    }
   }
   return absl::OkStatus();
 }
