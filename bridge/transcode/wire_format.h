@@ -85,7 +85,7 @@ inline bool IsClosedEnum(const google::protobuf::FieldDescriptor& field) {
 
 // The field numbered `number`, trying the one after `*hint` (the last
 // match) and the usual 1..n numbering before a hash lookup; null when the
-// type has none. Updates `*hint`.
+// type has none. Sets `*hint` to the index after the field's.
 inline const google::protobuf::FieldDescriptor* FieldByNumber(
     const google::protobuf::Descriptor& type, uint32_t number, int* hint);
 

@@ -112,7 +112,7 @@ bool WireSource::Read(absl::string_view bytes) {
                  ? static_cast<uint32_t>(body.size())
                  : static_cast<uint32_t>(in.position() - data);
     }
-    const int index = IndexOf(*field);
+    const int index = hint - 1;  // FieldByNumber leaves the one after it
     const OneofDescriptor* oneof =
         has_oneofs_ ? field->real_containing_oneof() : nullptr;
     if (is_message && !field->is_repeated() &&
