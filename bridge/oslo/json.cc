@@ -473,6 +473,15 @@ void PyJsonWriter::AppendLong(const char* data, size_t size) {
   buffered_ = size;
 }
 
+template <typename Integer>
+void PyJsonWriter::AppendInteger(Integer value) {
+  // Straight into buffer_, not through a buffer of its own and a copy.
+  constexpr size_t kMaxDigits = 20;  // and a sign
+  if (kMaxDigits + 1 > kBufferBytes - buffered_) Flush();
+  char* const at = buffer_ + buffered_;
+  buffered_ = std::to_chars(at, at + kMaxDigits + 1, value).ptr - buffer_;
+}
+
 void PyJsonWriter::Flush() {
   if (buffered_ == 0) return;
   out_->append(buffer_, buffered_);
@@ -524,14 +533,14 @@ bool PyJsonWriter::Uint(unsigned u) { return Uint64(u); }
 
 bool PyJsonWriter::Int64(int64_t i) {
   BeforeValue();
-  Append(absl::AlphaNum(i).Piece());
+  AppendInteger(i);
   FlushIfComplete();
   return true;
 }
 
 bool PyJsonWriter::Uint64(uint64_t u) {
   BeforeValue();
-  Append(absl::AlphaNum(u).Piece());
+  AppendInteger(u);
   FlushIfComplete();
   return true;
 }

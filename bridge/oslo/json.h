@@ -152,6 +152,9 @@ class PyJsonWriter {
   void AppendLong(const char* data, size_t size);
   // `text` as a JSON string.
   void AppendString(absl::string_view text);
+  // An int64_t or uint64_t in decimal.
+  template <typename Integer>
+  void AppendInteger(Integer value);
   void Flush();
   // After a value: when it was the outermost one, *out_ gets it all.
   void FlushIfComplete() {
