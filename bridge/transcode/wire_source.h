@@ -59,11 +59,23 @@ class WireSource {
   bool IsWritten(const google::protobuf::FieldDescriptor& field) const;
   const google::protobuf::FieldDescriptor* WhichOneof(
       const google::protobuf::OneofDescriptor& oneof) const;
+  // A Timestamp's or Duration's seconds and nanos, every time one is
+  // written: their int64 and int32 fields are read here, without Visit().
   int64_t GetInt64(const google::protobuf::FieldDescriptor& field) const {
-    return Get<int64_t>(field);
+    if (field.type() != google::protobuf::FieldDescriptor::TYPE_INT64) {
+      return Get<int64_t>(field);
+    }
+    const Range range = Find(field);
+    return range.begin == range.end ? field.default_value_int64()
+                                    : static_cast<int64_t>(LastVarint(range));
   }
   int32_t GetInt32(const google::protobuf::FieldDescriptor& field) const {
-    return Get<int32_t>(field);
+    if (field.type() != google::protobuf::FieldDescriptor::TYPE_INT32) {
+      return Get<int32_t>(field);
+    }
+    const Range range = Find(field);
+    return range.begin == range.end ? field.default_value_int32()
+                                    : static_cast<int32_t>(LastVarint(range));
   }
   // The singular field's value if it is a T (absl::string_view for strings
   // and bytes), else T().
@@ -124,6 +136,11 @@ class WireSource {
   Range InOneof(const google::protobuf::FieldDescriptor& field,
                 Range range) const;
   const Occurrence& At(uint32_t index) const;
+  // The varint of the last occurrence in `range`, which is not empty.
+  uint64_t LastVarint(Range range) const {
+    const char* p = At(range.end - 1).data;
+    return wire::DecodeVarint(&p);
+  }
 
   // One scalar value at `*p`, advancing `*p`; proto2 enum values that the
   // enum does not name are skipped.

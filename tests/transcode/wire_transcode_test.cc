@@ -678,6 +678,19 @@ TEST(WireArgsDifferentialTest, WhatTheWireAllowsBeyondSerialisation) {
                  .Len(9, Wire().Len(1, "b"))
                  .Len(6, Wire().Field(1, 0))
                  .Len(10, Wire().Field(1, 1))},
+      // A Timestamp's and a Duration's fields sent twice (the last wins),
+      // or with another wire type (an unknown field).
+      {&wkt, Wire()
+                 .Len(1, Wire()
+                             .Field(1, 5)
+                             .Field(2, 9)
+                             .Field(1, 1795507200)
+                             .Fixed64(1, 3))
+                 .Len(2, Wire()
+                             .Field(1, uint64_t(-3))
+                             .Field(2, uint64_t(-1000))
+                             .Field(2, uint64_t(-5))
+                             .Fixed32(2, 7))},
       // proto2: closed enums drop unknown numbers (to the unknown fields),
       // groups, unpacked and packed repeated fields, a oneof.
       {&legacy, Wire()
