@@ -96,6 +96,9 @@ class JsonEncoder {
   // Writes one map entry: its key as a member name, then its value.
   class EntryWriter;
 
+  // Field() of a repeated field: an array, or an object for a map.
+  absl::Status Repeated(const Source& message,
+                        const google::protobuf::FieldDescriptor& field);
   absl::Status Map(const Source& message,
                    const google::protobuf::FieldDescriptor& field);
   absl::Status WellKnownType(WellKnown kind, const Source& message);
@@ -221,13 +224,20 @@ absl::Status JsonEncoder<Source>::Message(const Source& message) {
   return Object(message, "");
 }
 
+// Inline, and so into Object(): called for every field written.
 template <typename Source>
-absl::Status JsonEncoder<Source>::Field(
+inline absl::Status JsonEncoder<Source>::Field(
     const Source& message, const google::protobuf::FieldDescriptor& field) {
   // Singular fields first: is_map() is a call into protobuf.
   if (!field.is_repeated()) {
     return message.Visit(field, ValueWriter(this, field));
   }
+  return Repeated(message, field);
+}
+
+template <typename Source>
+absl::Status JsonEncoder<Source>::Repeated(
+    const Source& message, const google::protobuf::FieldDescriptor& field) {
   if (field.is_map()) return Map(message, field);
   w_.StartArray();
   // Only message elements fail, and ValueWriter names the field for them.
