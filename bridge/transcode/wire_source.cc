@@ -6,27 +6,6 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::OneofDescriptor;
 
-WireSource::WireSource(Scratch* scratch, const Descriptor& type,
-                       absl::string_view bytes, int depth)
-    : scratch_(*scratch),
-      type_(type),
-      fields_(type.field_count() > 0 ? type.field(0) : nullptr),
-      has_oneofs_(type.real_oneof_decl_count() > 0),
-      proto3_(type.file()->syntax() ==
-              google::protobuf::FileDescriptor::SYNTAX_PROTO3),
-      depth_(depth),
-      occurrences_base_(scratch->occurrences.top),
-      ends_base_(scratch->ends.top),
-      oneofs_base_(scratch->oneofs.top) {
-  ok_ = Read(bytes);
-}
-
-WireSource::~WireSource() {
-  scratch_.occurrences.top = occurrences_base_;
-  scratch_.ends.top = ends_base_;
-  scratch_.oneofs.top = oneofs_base_;
-}
-
 WireSource::Scratch& WireSource::Scratch::ForThisThread() {
   thread_local Scratch scratch;
   return scratch;

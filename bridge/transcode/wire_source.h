@@ -220,6 +220,30 @@ class WireSource::Scratch {
   std::vector<uint32_t> next;
 };
 
+// Inline, like the destructor: a message is made for every message inside
+// another.
+inline WireSource::WireSource(Scratch* scratch,
+                              const google::protobuf::Descriptor& type,
+                              absl::string_view bytes, int depth)
+    : scratch_(*scratch),
+      type_(type),
+      fields_(type.field_count() > 0 ? type.field(0) : nullptr),
+      has_oneofs_(type.real_oneof_decl_count() > 0),
+      proto3_(type.file()->syntax() ==
+              google::protobuf::FileDescriptor::SYNTAX_PROTO3),
+      depth_(depth),
+      occurrences_base_(scratch->occurrences.top),
+      ends_base_(scratch->ends.top),
+      oneofs_base_(scratch->oneofs.top) {
+  ok_ = Read(bytes);
+}
+
+inline WireSource::~WireSource() {
+  scratch_.occurrences.top = occurrences_base_;
+  scratch_.ends.top = ends_base_;
+  scratch_.oneofs.top = oneofs_base_;
+}
+
 inline const WireSource::Occurrence& WireSource::At(uint32_t index) const {
   return scratch_.occurrences.items[occurrences_base_ + index];
 }
