@@ -39,20 +39,22 @@ int64_t DaysFromCivil(int64_t year, int month, int day) {
   return era * 146097 + day_of_era - 719468;
 }
 
-void CivilFromDays(int64_t days, int64_t* year, int* month, int* day) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t day_of_era = days - era * 146097;
-  const int64_t year_of_era = (day_of_era - day_of_era / 1460 +
-                               day_of_era / 36524 - day_of_era / 146096) /
-                              365;
-  const int64_t day_of_year =
+// The date `days` after 0000-03-01 (a count that starts after a leap
+// day, which the month arithmetic wants): for FormatTimestamp's years 1 to
+// 9999 it fits 32 unsigned bits, whose divisions cost less than int64's.
+void CivilFromDays(uint32_t days, int* year, int* month, int* day) {
+  const uint32_t era = days / 146097;
+  const uint32_t day_of_era = days - era * 146097;
+  const uint32_t year_of_era = (day_of_era - day_of_era / 1460 +
+                                day_of_era / 36524 - day_of_era / 146096) /
+                               365;
+  const uint32_t day_of_year =
       day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const int64_t shifted_month = (5 * day_of_year + 2) / 153;
+  const uint32_t shifted_month = (5 * day_of_year + 2) / 153;
   *day = static_cast<int>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
   *month = static_cast<int>(shifted_month < 10 ? shifted_month + 3
                                                : shifted_month - 9);
-  *year = year_of_era + era * 400 + (*month <= 2);
+  *year = static_cast<int>(year_of_era + era * 400) + (*month <= 2);
 }
 
 bool IsLeapYear(int64_t year) {
@@ -207,17 +209,16 @@ absl::Status FormatTimestamp(int64_t seconds, int32_t nanos, char* text,
   }
   // By hand: absl::FormatTime's format interpreter and time zone lookup
   // cost more than the rest of a message. The range check makes it 4 digits.
-  const int64_t days =
-      (seconds >= 0 ? seconds : seconds - (kSecondsPerDay - 1)) /
-      kSecondsPerDay;
-  const int64_t second_of_day = seconds - days * kSecondsPerDay;
-  int64_t year;
-  int month, day;
-  CivilFromDays(days, &year, &month, &day);
+  // Counted from 0001-01-01T00:00:00Z, the start of a day: never negative.
+  const uint64_t since_year_one = static_cast<uint64_t>(seconds - kMinSeconds);
+  const int second = static_cast<int>(since_year_one % kSecondsPerDay);
+  int year, month, day;
+  // 0001-01-01 is day 306 after 0000-03-01.
+  CivilFromDays(static_cast<uint32_t>(since_year_one / kSecondsPerDay) + 306,
+                &year, &month, &day);
   // "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"
-  const int second = static_cast<int>(second_of_day);
-  char* p = PutTwoDigits(static_cast<int>(year / 100), text);
-  p = PutTwoDigits(static_cast<int>(year % 100), p);
+  char* p = PutTwoDigits(year / 100, text);
+  p = PutTwoDigits(year % 100, p);
   *p++ = '-';
   p = PutTwoDigits(month, p);
   *p++ = '-';
