@@ -495,12 +495,16 @@ void PyJsonWriter::AppendString(absl::string_view text) {
   if (text.size() <= kCopiedStringBytes) {
     if (text.size() + 2 > kBufferBytes - buffered_) Flush();
     char* const quoted = buffer_ + buffered_;
-    if (CopyPlain(text.data(), text.size(), quoted + 1)) {
-      quoted[0] = '"';
-      quoted[text.size() + 1] = '"';
-      buffered_ += text.size() + 2;
+    if (!CopyPlain(text.data(), text.size(), quoted + 1)) {
+      // It has a byte to escape (the copy saw it: no second scan).
+      Flush();
+      AppendPyJsonString(text, out_);
       return;
     }
+    quoted[0] = '"';
+    quoted[text.size() + 1] = '"';
+    buffered_ += text.size() + 2;
+    return;
   }
 #endif
   if (EndOfPlainRun(text, 0) != text.size()) {
