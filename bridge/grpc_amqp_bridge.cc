@@ -44,6 +44,8 @@
 #include "bridge/gateway/reflection_service.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/gateway/unary_call.h"
+#include "bridge/rpc/notification_listener.h"
+#include "bridge/rpc/notifier.h"
 #include "bridge/rpc/rpc_client.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -95,6 +97,13 @@ ABSL_FLAG(std::string, grpc_tls_client_ca, "",
           "--grpc_tls_cert): every client must present a certificate that "
           "verifies against it, or its connection is refused (mutual TLS).");
 
+ABSL_FLAG(std::string, publisher_id, "grpc_amqp_bridge",
+          "Publisher id of notifications that `notify` methods send when the "
+          "call sets no x-amqp-publisher-id.");
+ABSL_FLAG(int64_t, notification_buffer, 1000,
+          "Notifications a NOTIFICATIONS stream holds for a slow reader; one "
+          "more ends it with RESOURCE_EXHAUSTED.");
+
 namespace amqp {
 namespace {
 
@@ -113,7 +122,9 @@ constexpr absl::string_view kConfigFlags[] = {"transport_url",
                                               "max_inflight",
                                               "grpc_tls_cert",
                                               "grpc_tls_key",
-                                              "grpc_tls_client_ca"};
+                                              "grpc_tls_client_ca",
+                                              "publisher_id",
+                                              "notification_buffer"};
 
 // The command line's flags in order, as (name, value) pairs: "--a=b",
 // "-a=b", "--a b" (when b is not a flag) and "--a"/"--noa" (bools, value
@@ -256,6 +267,14 @@ int Run(int argc, char** argv) {
   rpc::RpcClient rpc(rpc_options);
   LOG(INFO) << "reply queue " << rpc.reply_queue();
 
+  // Notifications have connections of their own: a stream's queue and a
+  // notify call's publish never wait behind the calls' traffic.
+  rpc::Notifier notifier(
+      {config->transport_url, config->rabbit, "grpc_amqp_bridge-notify"});
+  rpc::NotificationListener notifications(
+      {config->transport_url, config->rabbit, "grpc_amqp_bridge-notifications",
+       config->max_message_bytes});
+
   gateway::GatewayStats stats;
   gateway::GatewayEnv env;
   env.routes = routes->get();
@@ -265,6 +284,10 @@ int Run(int argc, char** argv) {
   env.gather_window = config->gather_window;
   env.stats = &stats;
   env.max_inflight = config->max_inflight;
+  env.notifier = &notifier;
+  env.notifications = &notifications;
+  env.publisher_id = config->publisher_id;
+  env.notification_buffer = static_cast<size_t>(config->notification_buffer);
   // Unary methods on gRPC's unary callback path; streams, and the methods
   // the bridge refuses, on the generic one.
   gateway::UnaryRouteService unary_routes(env);
@@ -325,7 +348,8 @@ int Run(int argc, char** argv) {
             << stats.failed_calls.load() << " failed, "
             << stats.rejected_calls.load() << " over max_inflight, "
             << stats.unknown_result_keys.load()
-            << " unknown result keys ignored)";
+            << " unknown result keys ignored, " << notifications.malformed()
+            << " malformed notifications skipped)";
   return 0;
 }
 

@@ -13,6 +13,9 @@
 #   5. runs examples/python/demo_client.py: a scripted gRPC session (calls,
 #      casts, a fanout, an error, a GATHER stream, the oslo context) that
 #      prints each request and answer and checks them;
+#   5b. runs examples/python/watch_notifications.py: a gRPC stream of oslo
+#      notifications (stream: NOTIFICATIONS, through a bridge of its own)
+#      while an oslo_messaging.Notifier sends some;
 #   6. stops everything it started, by PID (also on failure or Ctrl-C), and
 #      deletes the run's queues.
 # Exits 0 only when every step behaved as expected.
@@ -149,6 +152,11 @@ client_rc=0
 /usr/bin/python3 examples/python/demo_client.py --target="127.0.0.1:${port}" \
   --descriptor_set="${work}/compute.pb" \
   --server_log=host1="${work}/host1.log" --server_log=host2="${work}/host2.log" ||
+  client_rc=$?
+
+say "watching oslo notifications: a NOTIFICATIONS stream fed by an oslo Notifier"
+((client_rc != 0)) || /usr/bin/python3 examples/python/watch_notifications.py \
+  --bridge="${bin}/bridge/grpc_amqp_bridge" --transport_url="${url}" --workdir="${work}" ||
   client_rc=$?
 
 stop_all

@@ -212,6 +212,17 @@ const Setting kSettings[] = {
        config->grpc_tls_client_ca = std::string(value);
        return absl::OkStatus();
      }},
+    {"publisher_id", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       if (absl::Status s = CheckToken(value, 255); !s.ok()) return s;
+       config->publisher_id = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"notification_buffer", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       return ParseCount<int64_t>(value, 1, kMaxNotificationBuffer,
+                                  &config->notification_buffer);
+     }},
 };
 
 const Setting* FindSetting(absl::string_view key) {
@@ -356,6 +367,8 @@ std::string DescribeConfig(const BridgeConfig& config) {
       " max_message_bytes=", config.max_message_bytes,
       " max_receive_message_bytes=", config.max_receive_message_bytes,
       " max_inflight=", config.max_inflight,
+      " publisher_id=", config.publisher_id,
+      " notification_buffer=", config.notification_buffer,
       " error_map=", config.error_map.empty() ? "(default)" : config.error_map,
       " grpc_tls=",
       config.grpc_tls_cert.empty()

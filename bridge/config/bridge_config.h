@@ -51,6 +51,7 @@ inline constexpr int kMaxIoThreads = 64;
 inline constexpr uint64_t kMaxMessageBytesLimit = uint64_t{512} << 20;
 inline constexpr int kMaxReceiveMessageBytesLimit = 1 << 30;
 inline constexpr int64_t kMaxInflightLimit = 10000000;
+inline constexpr int64_t kMaxNotificationBuffer = 1000000;
 
 struct BridgeConfig {
   // [grpc_amqp_bridge] descriptor_set, --descriptor_set: FileDescriptorSet
@@ -106,6 +107,13 @@ struct BridgeConfig {
   // client certificates. Set (needs grpc_tls_cert): every client must
   // present a certificate that verifies against it (mutual TLS).
   std::string grpc_tls_client_ca;
+  // [grpc_amqp_bridge] publisher_id: the publisher id of notifications sent
+  // by `notify` methods whose call sets no x-amqp-publisher-id.
+  std::string publisher_id = "grpc_amqp_bridge";
+  // [grpc_amqp_bridge] notification_buffer: notifications a NOTIFICATIONS
+  // stream holds for a slow reader; one more ends the stream with
+  // RESOURCE_EXHAUSTED. 1 to kMaxNotificationBuffer.
+  int64_t notification_buffer = 1000;
   // The file the settings were read from; "" when none.
   std::string config_file;
 };
@@ -116,7 +124,8 @@ struct BridgeConfig {
 // control_exchange, rpc_response_timeout, listen, descriptor_set,
 // gather_window, fail_fast_no_consumer, error_map, include_tracebacks,
 // io_threads, max_message_bytes, max_receive_message_bytes, max_inflight,
-// grpc_tls_cert, grpc_tls_key, grpc_tls_client_ca);
+// grpc_tls_cert, grpc_tls_key, grpc_tls_client_ca, publisher_id,
+// notification_buffer);
 // values are parsed like the file's. --descriptor_set replaces
 // the file's list. [oslo_messaging_rabbit] options have no flags: put them in
 // the transport_url query instead.

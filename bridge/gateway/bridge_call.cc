@@ -75,6 +75,10 @@ void BridgeCall::OnReadDone(bool ok) {
     StartSubscribe();
     return;
   }
+  if (route_->method.kind == MethodKind::kNotifications) {
+    StartNotifications();
+    return;
+  }
   if (route_->method.kind != MethodKind::kGather) {
     // Unary routes are UnaryRouteService's; gRPC never routes them here.
     FinishWhenFlushed(absl::InternalError("not a streaming method"));
@@ -190,11 +194,15 @@ absl::StatusOr<grpc::ByteBuffer> BridgeCall::Response(
   return ResponseBytes(env_, *route_, reply);
 }
 
-void BridgeCall::Send(grpc::ByteBuffer message) {
+bool BridgeCall::Send(grpc::ByteBuffer message, size_t limit) {
   grpc::ByteBuffer* start = nullptr;
   {
     absl::MutexLock lock(&mu_);
-    if (finish_.has_value() || finished_) return;
+    if (finish_.has_value() || finished_) return true;
+    if (limit > 0 && writes_.size() >= limit) {
+      writes_.erase(writes_.begin() + (writing_ ? 1 : 0), writes_.end());
+      return false;
+    }
     writes_.push_back(std::move(message));
     if (!writing_) {
       writing_ = true;
@@ -202,6 +210,7 @@ void BridgeCall::Send(grpc::ByteBuffer message) {
     }
   }
   if (start != nullptr) StartWrite(start);
+  return true;
 }
 
 void BridgeCall::OnWriteDone(bool ok) {
@@ -243,13 +252,16 @@ void BridgeCall::FinishWhenFlushed(const absl::Status& status) {
 void BridgeCall::OnCancel() {
   std::string id;
   std::unique_ptr<rpc::RpcClient::Subscription> subscription;
+  std::unique_ptr<rpc::NotificationListener::Subscription> notifications;
   {
     absl::MutexLock lock(&mu_);
     cancelled_ = true;
     id = call_id_;
     subscription = std::move(subscription_);
+    notifications = std::move(notifications_);
   }
   subscription.reset();  // no cast and no `ready` reach us after this
+  notifications.reset();
   if (!id.empty()) env_.rpc->Cancel(id);  // frees the reply slot at once
   FinishWhenFlushed(absl::CancelledError("the client cancelled the call"));
 }

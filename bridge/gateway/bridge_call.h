@@ -29,6 +29,7 @@
 #include "bridge/gateway/call_steps.h"
 #include "bridge/gateway/gateway_env.h"
 #include "bridge/gateway/route_table.h"
+#include "bridge/rpc/notification_listener.h"
 #include "bridge/rpc/rpc_client.h"
 
 namespace amqp::gateway {
@@ -53,11 +54,15 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
 
   void StartGather(const std::string& args);
   void StartSubscribe();
+  // NOTIFICATIONS (bridge_call_notifications.cc).
+  void StartNotifications();
 
   // The response message for an oslo result; errors become INTERNAL.
   absl::StatusOr<grpc::ByteBuffer> Response(const oslo::Reply& reply);
-  // Queues one stream message; writes go out one at a time, in order.
-  void Send(grpc::ByteBuffer message);
+  // Queues one stream message; writes go out one at a time, in order. With
+  // a `limit`, false (and nothing queued) when `limit` messages wait
+  // already: the waiting ones but the one being written are dropped.
+  bool Send(grpc::ByteBuffer message, size_t limit = 0);
   // Finishes once queued messages are written. Only the first call counts.
   void FinishWhenFlushed(const absl::Status& status);
 
@@ -78,6 +83,8 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
   // The RPC client's id of the call or gather in flight, for cancellation.
   std::string call_id_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<rpc::RpcClient::Subscription> subscription_
+      ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<rpc::NotificationListener::Subscription> notifications_
       ABSL_GUARDED_BY(mu_);
 };
 

@@ -7,10 +7,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 #include "absl/time/time.h"
 #include "bridge/gateway/error_mapping.h"
 #include "bridge/gateway/route_table.h"
+#include "bridge/rpc/notification_listener.h"
+#include "bridge/rpc/notifier.h"
 #include "bridge/rpc/rpc_client.h"
 
 namespace amqp::gateway {
@@ -36,6 +39,14 @@ struct GatewayEnv {
   GatewayStats* stats = nullptr;
   // Calls in progress at most; beyond it RESOURCE_EXHAUSTED at once. 0: none.
   int64_t max_inflight = 0;
+  // Notifications: `notify` methods send with `notifier` (publisher id
+  // x-amqp-publisher-id, else `publisher_id`); NOTIFICATIONS streams
+  // receive through `notifications`, each holding at most
+  // `notification_buffer` messages for a slow reader.
+  rpc::Notifier* notifier = nullptr;
+  rpc::NotificationListener* notifications = nullptr;
+  std::string publisher_id;
+  size_t notification_buffer = 1000;
 };
 
 }  // namespace amqp::gateway

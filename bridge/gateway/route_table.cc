@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace amqp::gateway {
 namespace {
@@ -223,6 +224,13 @@ std::string DescribeRoute(const Route& route) {
     case schema::MethodKind::kGather:
     case schema::MethodKind::kSubscribe:
       where = absl::StrCat("exchange '", target.FanoutExchange(), "'");
+      break;
+    case schema::MethodKind::kNotify:
+    case schema::MethodKind::kNotifications:
+      where = absl::StrCat(
+          "exchange '", target.exchange, "' keys '",
+          absl::StrJoin(route.method.notification->RoutingKeys(), "', '"),
+          "', event type '", route.method.notification->event_type, "'");
       break;
   }
   return absl::StrCat(

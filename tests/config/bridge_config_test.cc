@@ -60,6 +60,8 @@ TEST(BridgeConfigTest, Defaults) {
   EXPECT_EQ(config.error_map, "");
   EXPECT_FALSE(config.include_tracebacks);
   EXPECT_EQ(config.io_threads, 2);
+  EXPECT_EQ(config.publisher_id, "grpc_amqp_bridge");
+  EXPECT_EQ(config.notification_buffer, 1000);
   EXPECT_EQ(config.config_file, "");
   EXPECT_FALSE(config.rabbit.ssl);
   EXPECT_EQ(config.rabbit.heartbeat_timeout_threshold, 60);
@@ -394,6 +396,22 @@ TEST(BridgeConfigTest, BadFlagValuesNameTheFlag) {
 
   s = LoadError("", {{"descriptor_set", "a.pb"}, {"io_threads", "-1"}});
   EXPECT_THAT(std::string(s.message()), StartsWith("--io_threads: "));
+}
+
+TEST(BridgeConfigTest, NotificationSettings) {
+  const BridgeConfig config = Load("", {{"descriptor_set", "a.pb"},
+                                        {"publisher_id", "api.host1"},
+                                        {"notification_buffer", "50"}});
+  EXPECT_EQ(config.publisher_id, "api.host1");
+  EXPECT_EQ(config.notification_buffer, 50);
+  EXPECT_THAT(DescribeConfig(config),
+              HasSubstr("publisher_id=api.host1 notification_buffer=50"));
+
+  absl::Status s =
+      LoadError("", {{"descriptor_set", "a.pb"}, {"notification_buffer", "0"}});
+  EXPECT_THAT(std::string(s.message()), StartsWith("--notification_buffer: "));
+  s = LoadError("", {{"descriptor_set", "a.pb"}, {"publisher_id", "a b"}});
+  EXPECT_THAT(std::string(s.message()), StartsWith("--publisher_id: "));
 }
 
 TEST(BridgeConfigTest, UnknownFlagIsAnError) {
