@@ -168,25 +168,19 @@ void BridgeCall::StartSubscribe() {
             }
             Send(ToByteBuffer(event));
           },
-          [this](absl::Status ready) {
-            // Runs under the subscription's lock: OnCancel destroys the
-            // subscription before finishing, so `this` is alive here.
-            if (!ready.ok()) {
-              FinishWhenFlushed(ready);
-              return;
-            }
-            // Tells the client that casts from now on reach it.
-            StartSendInitialMetadata();
-          });
-  std::unique_ptr<rpc::RpcClient::Subscription> too_late;
-  {
-    absl::MutexLock lock(&mu_);
-    if (cancelled_ || finished_) {
-      too_late = std::move(subscription);
-    } else {
-      subscription_ = std::move(subscription);
-    }
+          [this](absl::Status ready) { Subscribed(ready); });
+  Keep(std::move(subscription), &subscription_);
+}
+
+void BridgeCall::Subscribed(const absl::Status& ready) {
+  // Runs under the subscription's lock: OnCancel destroys the subscription
+  // before finishing, so `this` is alive here.
+  if (!ready.ok()) {
+    FinishWhenFlushed(ready);
+    return;
   }
+  // Tells the client that what is sent from now on reaches it.
+  StartSendInitialMetadata();
 }
 
 absl::StatusOr<grpc::ByteBuffer> BridgeCall::Response(

@@ -56,6 +56,22 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
   void StartSubscribe();
   // NOTIFICATIONS (bridge_call_notifications.cc).
   void StartNotifications();
+  // A subscription's `ready`: ends the call when it failed, else sends the
+  // response headers.
+  void Subscribed(const absl::Status& ready);
+  // Keeps `subscription` in `*slot`, or drops it when the call ended
+  // meanwhile.
+  template <typename Subscription>
+  void Keep(std::unique_ptr<Subscription> subscription,
+            std::unique_ptr<Subscription>* slot) {
+    std::unique_ptr<Subscription> too_late;
+    absl::MutexLock lock(&mu_);
+    if (cancelled_ || finished_) {
+      too_late = std::move(subscription);  // destroyed after the unlock
+    } else {
+      *slot = std::move(subscription);
+    }
+  }
 
   // The response message for an oslo result; errors become INTERNAL.
   absl::StatusOr<grpc::ByteBuffer> Response(const oslo::Reply& reply);

@@ -4,6 +4,8 @@
 
 #include <glog/logging.h>
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "bridge/gateway/bridge_call.h"
 #include "bridge/gateway/notification_steps.h"
@@ -17,10 +19,15 @@ void BridgeCall::StartNotifications() {
   filter.routing_keys = map.RoutingKeys();
   filter.event_type = map.event_type;
   const size_t limit = env_.notification_buffer;
+  // Set on overflow: until gRPC finishes the call (after the write in
+  // flight), what still arrives is dropped before any work. Only the
+  // listener's callbacks, which never run concurrently, touch it.
+  auto overflowed = std::make_shared<bool>(false);
   std::unique_ptr<rpc::NotificationListener::Subscription> subscription =
       env_.notifications->Subscribe(
           filter,
-          [this, limit](const oslo::Notification& notification) {
+          [this, limit, overflowed](const oslo::Notification& notification) {
+            if (*overflowed) return;
             absl::StatusOr<std::string> response = NotificationResponse(
                 *route_->response_prototype->GetDescriptor(), notification);
             if (!response.ok()) {
@@ -30,6 +37,7 @@ void BridgeCall::StartNotifications() {
               return;
             }
             if (!Send(ToByteBuffer(*response), limit)) {
+              *overflowed = true;
               LOG(WARNING) << context_->method()
                            << ": the client reads too slowly; ending the "
                               "stream with "
@@ -41,25 +49,8 @@ void BridgeCall::StartNotifications() {
                   "subscribe again")));
             }
           },
-          [this](absl::Status ready) {
-            // Runs under the subscription's lock: OnCancel destroys the
-            // subscription before finishing, so `this` is alive here.
-            if (!ready.ok()) {
-              FinishWhenFlushed(ready);
-              return;
-            }
-            // Tells the client that notifications from now on reach it.
-            StartSendInitialMetadata();
-          });
-  std::unique_ptr<rpc::NotificationListener::Subscription> too_late;
-  {
-    absl::MutexLock lock(&mu_);
-    if (cancelled_ || finished_) {
-      too_late = std::move(subscription);
-    } else {
-      notifications_ = std::move(subscription);
-    }
-  }
+          [this](absl::Status ready) { Subscribed(ready); });
+  Keep(std::move(subscription), &notifications_);
 }
 
 }  // namespace amqp::gateway
