@@ -463,6 +463,23 @@ class NotificationsTest(unittest.TestCase):
         self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("x-amqp-publisher-id", caught.exception.details())
 
+    def test_without_a_broker_streams_and_notify_are_unavailable(self):
+        port = rabbit_nodes.free_port()  # nothing listens there
+        bridge = bh.Bridge(self.api.descriptor_set,
+                           f"--transport_url=rabbit://guest:guest@127.0.0.1:{port}/",
+                           name="bridge-no-broker")
+        self.addCleanup(bridge.stop)
+        call = bridge.stream("WatchAll", self.m.AnyEvent, service=SERVICE)(
+            self.m.WatchRequest(), timeout=10)
+        with self.assertRaises(grpc.RpcError) as caught:
+            next(call)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        self.assertIn("cannot listen for notifications", caught.exception.details())
+        created = bridge.unary("InstanceCreated", self.m.Empty, service=SERVICE)
+        with self.assertRaises(grpc.RpcError) as caught:
+            created(self.m.InstancePayload(), timeout=10)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.UNAVAILABLE)
+
     # A slow reader ---------------------------------------------------------
 
     def test_slow_reader_ends_with_resource_exhausted(self):
