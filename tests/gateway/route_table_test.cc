@@ -218,9 +218,13 @@ TEST(RouteTableTest, DescribeRouteShowsTheVersionCap) {
   ASSERT_TRUE(caps.Set("compute", "5.0").ok());
   EXPECT_THAT(DescribeRoute(*get, caps),
               EndsWith(", version 5.0, capped at 5.0: sends 5.0"));
-  EXPECT_THAT(DescribeRoute(*diagnostics, caps),
-              EndsWith(", version 5.1, capped at 5.0: refused "
-                       "(FAILED_PRECONDITION)"));
+  EXPECT_THAT(
+      DescribeRoute(*diagnostics, caps),
+      EndsWith(", version 5.1, fallback 5.0, capped at 5.0: sends 5.0"));
+  rpc::VersionCaps lower;
+  ASSERT_TRUE(lower.Set("compute", "4.9").ok());
+  EXPECT_THAT(DescribeRoute(*diagnostics, lower),
+              EndsWith(", capped at 4.9: refused (FAILED_PRECONDITION)"));
   rpc::VersionCaps other;
   ASSERT_TRUE(other.Set("network", "1.0").ok());
   EXPECT_EQ(DescribeRoute(*get, other), DescribeRoute(*get));
@@ -248,7 +252,7 @@ TEST(RouteTableTest, DescribeRouteLines) {
   EXPECT_EQ(describe(absl::StrCat(kCompute, "GetDiagnostics")),
             "/examples.compute.Compute/GetDiagnostics -> call "
             "'get_diagnostics' on exchange 'openstack' key 'compute', "
-            "version 5.1");
+            "version 5.1, fallback 5.0");
   EXPECT_EQ(describe(absl::StrCat(kCompute, "RefreshCache")),
             "/examples.compute.Compute/RefreshCache -> fanout "
             "'refresh_cache' on exchange 'compute_fanout', version 5.0");
