@@ -67,8 +67,7 @@ service Compute {
 
 def python_server(topic, server):
     return harness.Process(["/usr/bin/python3", harness.runfile("tests/bridge/callctl_server.py"),
-                            "--transport_url", harness.TRANSPORT_URL, "--topic", topic,
-                            "--server", server], f"py-{server}")
+                            "--topic", topic, "--server", server], f"py-{server}")
 
 
 class CallControlTest(harness.unittest.TestCase):
