@@ -86,6 +86,10 @@ class RpcClient {
     // Larger replies (and subscription casts) are rejected unread with one
     // log line; 0: no limit.
     uint64_t max_message_bytes = transport::kDefaultMaxMessageBytes;
+    // The state of the reply queue's connection, what WaitReady() waits for:
+    // true once it consumes, false when an attempt failed or it was lost.
+    // Runs on its I/O thread and must not block.
+    transport::IoThread::StateFn on_connection_state;
   };
   // Runs once with the final reply (never a heartbeat); a failure reply
   // arrives as its status (see oslo::FailureToStatus).
