@@ -21,8 +21,9 @@ LAYERS = {
     "bridge/transcode": ["bridge/oslo"],
     # oslo RPC client and server on the transport.
     "bridge/rpc": ["bridge/amqp", "bridge/oslo"],
-    # The bridge's settings: flags and the oslo.config INI file.
-    "bridge/config": ["bridge/amqp"],
+    # The bridge's settings: flags and the oslo.config INI file (version
+    # caps are parsed with rpc's version rules).
+    "bridge/config": ["bridge/amqp", "bridge/rpc"],
     # What generated code links against.
     "bridge/stubs": ["bridge/oslo", "bridge/rpc", "bridge/transcode"],
     # The bridge's gRPC side.

@@ -89,6 +89,7 @@ struct RawHeaders {
   std::optional<absl::string_view> gather_window;
   std::optional<absl::string_view> expect;
   std::optional<absl::string_view> publisher_id;
+  std::optional<absl::string_view> call_monitor;
   // x-oslo-context-<key>: (context key, header name, value), header order.
   struct ContextKey {
     std::string key;
@@ -119,6 +120,8 @@ absl::StatusOr<RawHeaders> CollectHeaders(const ClientMetadata& metadata) {
       slot = &raw.expect;
     } else if (header == kPublisherIdHeader) {
       slot = &raw.publisher_id;
+    } else if (header == kCallMonitorHeader) {
+      slot = &raw.call_monitor;
     } else if (absl::StartsWith(header, kOsloContextKeyPrefix)) {
       std::string key = absl::StrReplaceAll(
           header.substr(sizeof(kOsloContextKeyPrefix) - 1), {{"-", "_"}});
@@ -135,9 +138,10 @@ absl::StatusOr<RawHeaders> CollectHeaders(const ClientMetadata& metadata) {
       continue;
     } else if (absl::StartsWith(header, "x-amqp-")) {
       return HeaderError(
-          header, absl::StrCat("unknown header; the bridge reads ",
-                               kServerHeader, ", ", kGatherWindowHeader, ", ",
-                               kExpectHeader, " and ", kPublisherIdHeader));
+          header,
+          absl::StrCat("unknown header; the bridge reads ", kServerHeader, ", ",
+                       kGatherWindowHeader, ", ", kExpectHeader, ", ",
+                       kCallMonitorHeader, " and ", kPublisherIdHeader));
     } else {
       continue;
     }
@@ -290,6 +294,12 @@ absl::StatusOr<CallMetadata> ParseCallMetadata(const ClientMetadata& metadata) {
         ParsePositive(kExpectHeader, *raw->expect, kMaxExpect);
     if (!expect.ok()) return expect.status();
     call.expect = static_cast<int>(*expect);
+  }
+  if (raw->call_monitor.has_value()) {
+    absl::StatusOr<int64_t> ms = ParsePositive(
+        kCallMonitorHeader, *raw->call_monitor, kMaxCallMonitorMs);
+    if (!ms.ok()) return ms.status();
+    call.call_monitor = absl::Milliseconds(*ms);
   }
   return call;
 }

@@ -1,6 +1,7 @@
 // What a bridged call takes from the gRPC request metadata (design: Context,
 // Routing, Server streaming): the oslo context, the request id, a server to
-// route to and the gather settings. Pure: parsing and validation only.
+// route to, the gather settings and the call monitor. Pure: parsing and
+// validation only.
 //
 //   x-oslo-context: {"user_id": "u1", "roles": ["admin"]}   typed values
 //   x-oslo-context-project-id: p1           one string, key "project_id"
@@ -9,6 +10,7 @@
 //   x-amqp-gather-window-ms: 500            GATHER window for this call
 //   x-amqp-expect: 3                        end GATHER after 3 replies
 //   x-amqp-publisher-id: api.host1          publisher of a `notify` method
+//   x-amqp-call-monitor-ms: 30000           oslo's call_monitor_timeout
 //
 // gRPC lowercases keys; binary ("-bin") entries are ignored. Every failure is
 // INVALID_ARGUMENT naming the header; messages never quote the context (it may
@@ -39,6 +41,7 @@ inline constexpr char kServerHeader[] = "x-amqp-server";
 inline constexpr char kGatherWindowHeader[] = "x-amqp-gather-window-ms";
 inline constexpr char kExpectHeader[] = "x-amqp-expect";
 inline constexpr char kPublisherIdHeader[] = "x-amqp-publisher-id";
+inline constexpr char kCallMonitorHeader[] = "x-amqp-call-monitor-ms";
 // The response header that returns CallMetadata::request_id.
 inline constexpr char kResponseRequestIdHeader[] = "x-openstack-request-id";
 
@@ -50,6 +53,7 @@ inline constexpr size_t kMaxRequestIdBytes = 256;
 inline constexpr size_t kMaxServerBytes = 255;  // an AMQP short string
 inline constexpr int64_t kMaxGatherWindowMs = 60 * 60 * 1000;  // one hour
 inline constexpr int kMaxExpect = 1000000;
+inline constexpr int64_t kMaxCallMonitorMs = 60 * 60 * 1000;  // one hour
 
 // ServerContext::client_metadata().
 using ClientMetadata = std::multimap<grpc::string_ref, grpc::string_ref>;
@@ -80,6 +84,9 @@ struct CallMetadata {
   std::optional<int> expect;
   // x-amqp-publisher-id: the publisher id of a notification; "" when absent.
   std::string publisher_id;
+  // x-amqp-call-monitor-ms, 1 to kMaxCallMonitorMs: the call-monitor
+  // timeout of a unary call (rpc::CallSpec::call_monitor_timeout).
+  std::optional<absl::Duration> call_monitor;
 };
 
 // Reads the headers above from a call's metadata. Other headers are ignored,

@@ -74,6 +74,28 @@ message AnyEvent {
   string publisher_id = 5;
 }
 
+// nova's ServiceStatusPayload 1.1 as a proto message: an
+// oslo.versionedobjects object (amqp.object).
+message ServiceStatusPayload {
+  option (amqp.object) = { namespace: "nova" version: "1.1" serial_namespace: "nova_object" };
+  string host = 1;
+  string binary = 2;
+  string topic = 3;
+  int32 report_count = 4;
+  bool disabled = 5;
+  optional string disabled_reason = 6;
+  optional string availability_zone = 7;
+  bool forced_down = 8;
+  int32 version = 9;
+  string uuid = 10;
+}
+
+message ServiceEvent {
+  string event_type = 1;
+  string publisher_id = 2;
+  ServiceStatusPayload payload = 3;
+}
+
 service Events {
   option (amqp.service) = { topic: "unused" exchange: "EXCHANGE" };
   rpc WatchAll(WatchRequest) returns (stream AnyEvent) {
@@ -90,6 +112,11 @@ service Events {
   rpc WatchInstances(WatchRequest) returns (stream InstanceEvent) {
     option (amqp.method) = {
       stream: NOTIFICATIONS event_type: "compute.instance.*" notification_topic: "TOPIC"
+    };
+  }
+  rpc WatchServices(WatchRequest) returns (stream ServiceEvent) {
+    option (amqp.method) = {
+      stream: NOTIFICATIONS event_type: "service.*" notification_topic: "TOPIC"
     };
   }
   rpc InstanceCreated(InstancePayload) returns (google.protobuf.Empty) {
@@ -359,6 +386,7 @@ class NotificationsTest(unittest.TestCase):
         rpc.NOTIFIER = oslo_notifier(self.transport, "messagingv2", self.api.topic)
         self.addCleanup(setattr, rpc, "NOTIFIER", None)
         stream = self.stream("WatchAll", "AnyEvent")
+        typed = self.stream("WatchServices", "ServiceEvent")
         service = objects.Service(
             host="host7", binary="nova-compute", topic="compute", report_count=3,
             disabled=True, disabled_reason="maintenance", availability_zone=None,
@@ -382,6 +410,19 @@ class NotificationsTest(unittest.TestCase):
         self.assertEqual((data["host"], data["disabled"], data["disabled_reason"],
                           data["report_count"]), ("host7", True, "maintenance", 3))
         self.assertEqual(data["uuid"], service.uuid)
+
+        # The same notification as a typed message: the object's primitive
+        # decoded by the (amqp.object) rules.
+        [event] = typed.take(1)
+        self.assertEqual((event.event_type, event.publisher_id),
+                         ("service.update", "nova-compute:host7"))
+        payload = event.payload
+        self.assertEqual((payload.host, payload.binary, payload.topic, payload.report_count,
+                          payload.disabled, payload.disabled_reason, payload.uuid),
+                         ("host7", "nova-compute", "compute", 3, True, "maintenance",
+                          service.uuid))
+        self.assertFalse(payload.HasField("availability_zone"))  # null in nova
+        self.assertGreater(payload.version, 0)
 
     def test_malformed_notifications_are_skipped(self):
         stream = self.stream("WatchAll", "AnyEvent")
