@@ -13,6 +13,8 @@ readonly PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libprotoc-dev
   libgrpc++-dev librabbitmq-dev libabsl-dev libgtest-dev libgmock-dev
   libbenchmark-dev rapidjson-dev libgoogle-glog-dev libinih-dev libssl-dev
+  # /metrics over HTTP (bridge/metrics); Prometheus + promtool for its tests.
+  libcpp-httplib-dev prometheus
   # .proto files Bazel compiles from their Debian copies (see WORKSPACE):
   # grpc reflection + health, google.rpc Status + ErrorInfo.
   grpc-proto golang-github-gogo-googleapis-dev

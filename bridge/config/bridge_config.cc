@@ -21,6 +21,10 @@ namespace {
 constexpr absl::string_view kDefaultSection = "DEFAULT";
 constexpr absl::string_view kBridgeSection = "grpc_amqp_bridge";
 constexpr absl::string_view kRabbitSection = "oslo_messaging_rabbit";
+// Its keys are the settings named "metrics_" + key: [metrics] listen is
+// --metrics_listen.
+constexpr absl::string_view kMetricsSection = "metrics";
+constexpr absl::string_view kMetricsPrefix = "metrics_";
 
 // oslo_config.types.Boolean.
 absl::Status ParseBool(absl::string_view text, bool* out) {
@@ -212,6 +216,19 @@ const Setting kSettings[] = {
        config->grpc_tls_client_ca = std::string(value);
        return absl::OkStatus();
      }},
+    {"access_log", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       config->access_log = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"metrics_listen", kMetricsSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       if (!value.empty()) {
+         if (absl::Status s = CheckToken(value, 1024); !s.ok()) return s;
+       }
+       config->metrics_listen = std::string(value);
+       return absl::OkStatus();
+     }},
 };
 
 const Setting* FindSetting(absl::string_view key) {
@@ -246,16 +263,19 @@ absl::Status ApplyFile(const std::string& path, BridgeConfig* config) {
   for (const IniEntry& entry : *entries) {
     const std::string where = absl::StrCat(path, ":", entry.line, ": [",
                                            entry.section, "] ", entry.key);
-    const bool bridge_section = entry.section == kBridgeSection;
+    const bool metrics_section = entry.section == kMetricsSection;
+    const bool bridge_section =
+        entry.section == kBridgeSection || metrics_section;
     const bool rabbit_section = entry.section == kRabbitSection;
-    const Setting* setting = FindSetting(entry.key);
+    const Setting* setting = FindSetting(
+        metrics_section ? absl::StrCat(kMetricsPrefix, entry.key) : entry.key);
     if (setting != nullptr && setting->section != entry.section) {
       setting = nullptr;
     }
     if (setting == nullptr && !rabbit_section) {
       if (!bridge_section) continue;  // [DEFAULT] and others' sections
       return absl::InvalidArgumentError(
-          absl::StrCat(where, ": unknown key in [", kBridgeSection, "]",
+          absl::StrCat(where, ": unknown key in [", entry.section, "]",
                        SectionHint(entry.key)));
     }
     absl::StatusOr<std::string> value = UnescapeOsloValue(entry.value);
@@ -357,6 +377,9 @@ std::string DescribeConfig(const BridgeConfig& config) {
       " max_receive_message_bytes=", config.max_receive_message_bytes,
       " max_inflight=", config.max_inflight,
       " error_map=", config.error_map.empty() ? "(default)" : config.error_map,
+      " metrics_listen=",
+      config.metrics_listen.empty() ? "off" : config.metrics_listen,
+      " access_log=", config.access_log.empty() ? "off" : config.access_log,
       " grpc_tls=",
       config.grpc_tls_cert.empty()
           ? "off"

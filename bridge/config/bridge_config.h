@@ -12,6 +12,9 @@
 //   # Any option RabbitOptions knows (oslo has no inline comments).
 //   heartbeat_timeout_threshold = 30
 //
+//   [metrics]
+//   listen = 127.0.0.1:9464
+//
 //   [grpc_amqp_bridge]
 //   listen = 0.0.0.0:50051
 //   descriptor_set = /etc/bridge/api.pb, /etc/bridge/more.pb
@@ -19,7 +22,7 @@
 //
 // [DEFAULT] and sections the bridge does not know are shared with other
 // programs, so keys the bridge does not know there are ignored, as oslo
-// ignores them; an unknown key in [grpc_amqp_bridge] or
+// ignores them; an unknown key in [grpc_amqp_bridge], [metrics] or
 // [oslo_messaging_rabbit] is an error. Usage from main():
 //
 //   ConfigOverrides overrides;  // only the flags the user actually set
@@ -106,6 +109,12 @@ struct BridgeConfig {
   // client certificates. Set (needs grpc_tls_cert): every client must
   // present a certificate that verifies against it (mutual TLS).
   std::string grpc_tls_client_ca;
+  // [metrics] listen, --metrics_listen: HOST:PORT where /metrics is served
+  // in the Prometheus text format; "" = off.
+  std::string metrics_listen;
+  // [grpc_amqp_bridge] access_log: a file that gets one line per gRPC call
+  // (appended), "-" for standard output; "" = off.
+  std::string access_log;
   // The file the settings were read from; "" when none.
   std::string config_file;
 };
@@ -116,7 +125,8 @@ struct BridgeConfig {
 // control_exchange, rpc_response_timeout, listen, descriptor_set,
 // gather_window, fail_fast_no_consumer, error_map, include_tracebacks,
 // io_threads, max_message_bytes, max_receive_message_bytes, max_inflight,
-// grpc_tls_cert, grpc_tls_key, grpc_tls_client_ca);
+// grpc_tls_cert, grpc_tls_key, grpc_tls_client_ca, access_log) and
+// metrics_listen ([metrics] listen);
 // values are parsed like the file's. --descriptor_set replaces
 // the file's list. [oslo_messaging_rabbit] options have no flags: put them in
 // the transport_url query instead.
