@@ -43,6 +43,12 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   http.set_write_timeout(idle_seconds);
   http.set_keep_alive_timeout(idle_seconds);
   http.set_payload_max_length(64 << 10);  // a scrape sends no body
+  // httplib's default adds SO_REUSEPORT, which would let a second bridge
+  // bind the same port and take half the scrapes: a busy port must fail.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   http.set_pre_routing_handler([](const httplib::Request& request,
                                   httplib::Response& response) {
     if (request.method == "GET" || request.method == "HEAD") {
@@ -87,6 +93,7 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
 }
 
 MetricsServer::~MetricsServer() {
+  if (!thread_.joinable()) return;  // Start() failed before listening
   server_->stop();
   thread_.join();
 }
