@@ -6,9 +6,9 @@
 //     request_id=req-6f0c... peer=ipv4:127.0.0.1:40712        (one line)
 //
 // The calling thread formats its line and appends it to a queue under a
-// mutex held for that append only; the writer takes the whole queue and
-// writes it with one write() outside the lock, at the latest every 100 ms.
-// When the writer falls behind by kMaxPendingLines, new lines are dropped
+// mutex held for that append only; every 50 ms the writer takes the whole
+// queue and writes it with one write() outside the lock. When the writer
+// falls behind by kMaxPendingLines (a stalled disk), new lines are dropped
 // and counted rather than held in memory or waited for.
 
 #ifndef BRIDGE_METRICS_ACCESS_LOG_H_
@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
 namespace amqp::metrics {
@@ -79,7 +80,7 @@ class AccessLog {
   std::atomic<uint64_t> dropped_{0};
   absl::Mutex mu_;
   std::vector<std::string> pending_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Notification stop_;
   std::thread writer_;
 };
 
