@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -297,6 +298,75 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual([r["value"][1] for r in up], ["1"])
         finally:
             prometheus.stop()
+
+    def test_late_replies_and_returned_casts_are_counted(self):
+        def total(name):
+            return sum(v for (n, _), v in self.scrape().items() if n == name)
+        dropped = total("grpc_amqp_bridge_replies_dropped_total")
+        returns = total("grpc_amqp_bridge_broker_returns_total")
+        # The server answers after the deadline: its reply finds no call.
+        self.fails(grpc.StatusCode.DEADLINE_EXCEEDED, self.call, "SnapshotInstance",
+                   self.m.SnapshotInstanceRequest(instance_uuid="vm-1", seconds=1),
+                   "Snapshot", timeout=0.3)
+        harness.wait_until(
+            lambda: total("grpc_amqp_bridge_replies_dropped_total") == dropped + 1, 10,
+            "the late reply to be counted")
+        # A cast to a server that has no queue comes back from the broker.
+        self.fails(grpc.StatusCode.UNAVAILABLE, self.call, "RebootInstance",
+                   self.m.RebootInstanceRequest(instance_uuid="vm-1"), "Empty",
+                   metadata=[("x-amqp-server", "nohost")])
+        self.assertEqual(total("grpc_amqp_bridge_broker_returns_total"), returns + 1)
+
+    def test_subscribe_messages_sent_and_dropped_are_counted(self):
+        watch = self.path("WatchEvents")
+        before = self.scrape()
+        stream = self.bridge.stream("WatchEvents", self.m.InstanceEvent)(
+            self.m.WatchEventsRequest(), timeout=20)
+        stream.initial_metadata()  # the subscription is live
+        received = []
+        reader = threading.Thread(target=lambda: received.extend(stream), daemon=True)
+        reader.start()
+        cast = (
+            "import sys; sys.path.insert(0, sys.argv[1]); import harness, oslo_messaging\n"
+            "harness.TRANSPORT_URL = sys.argv[3]\n"
+            "t = harness.make_transport()\n"
+            "c = oslo_messaging.get_rpc_client(t, oslo_messaging.Target(topic=sys.argv[2]))\n"
+            "c.prepare(fanout=True).cast({}, 'instance_event', instance_uuid=['not', 'a string'])\n"
+            "c.prepare(fanout=True).cast({}, 'instance_event', instance_uuid='vm-1',"
+            " event='started', host='host9')\n"
+            "t.cleanup()\n")
+        subprocess.run(["/usr/bin/python3", "-c", cast,
+                        os.path.dirname(harness.runfile("tests/interop/harness.py")), self.topic,
+                        self.url], check=True, timeout=30)
+        harness.wait_until(lambda: received, 10, "the cast's arrival on the stream")
+        stream.cancel()
+        reader.join(5)
+        self.assertEqual([e.instance_uuid for e in received], ["vm-1"])
+        after = self.scrape()
+        for name, moved in (("grpc_amqp_bridge_subscribe_messages_total", 1),
+                            ("grpc_amqp_bridge_subscribe_dropped_total", 1)):
+            self.assertEqual(value(after, name, method=watch)
+                             - value(before, name, method=watch), moved, name)
+        harness.wait_until(
+            lambda: value(self.scrape(), "grpc_amqp_bridge_calls_total", method=watch,
+                          kind="subscribe", code="CANCELLED")
+            == value(before, "grpc_amqp_bridge_calls_total", method=watch, kind="subscribe",
+                     code="CANCELLED") + 1, 10, "the cancelled stream to be counted")
+
+    def test_unusable_metrics_port_or_access_log_stops_the_bridge(self):
+        base = [harness.runfile("bridge/grpc_amqp_bridge"),
+                f"--descriptor_set={self.api.descriptor_set}", "--listen=127.0.0.1:0",
+                f"--transport_url={self.url}"]
+        for flag, error in (
+                (f"--metrics_listen=127.0.0.1:{self.metrics_port}",
+                 f"--metrics_listen: cannot listen for metrics on 127.0.0.1:{self.metrics_port}"),
+                ("--metrics_listen=localhost", "is not HOST:PORT"),
+                (f"--access_log={self.workdir}/no/such/dir/access.log",
+                 "cannot open the access log")):
+            done = subprocess.run(base + [flag], capture_output=True, text=True, timeout=30)
+            self.assertEqual(done.returncode, 2, done.stderr)
+            self.assertIn(error, done.stderr)
+            self.assertNotIn(self.password, done.stdout + done.stderr)
 
     def test_z_connection_gauge_follows_a_broker_outage(self):
         def connected():
