@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.error
@@ -320,27 +319,10 @@ class MetricsTest(unittest.TestCase):
     def test_subscribe_messages_sent_and_dropped_are_counted(self):
         watch = self.path("WatchEvents")
         before = self.scrape()
-        stream = self.bridge.stream("WatchEvents", self.m.InstanceEvent)(
-            self.m.WatchEventsRequest(), timeout=20)
-        stream.initial_metadata()  # the subscription is live
-        received = []
-        reader = threading.Thread(target=lambda: received.extend(stream), daemon=True)
-        reader.start()
-        cast = (
-            "import sys; sys.path.insert(0, sys.argv[1]); import harness, oslo_messaging\n"
-            "harness.TRANSPORT_URL = sys.argv[3]\n"
-            "t = harness.make_transport()\n"
-            "c = oslo_messaging.get_rpc_client(t, oslo_messaging.Target(topic=sys.argv[2]))\n"
-            "c.prepare(fanout=True).cast({}, 'instance_event', instance_uuid=['not', 'a string'])\n"
-            "c.prepare(fanout=True).cast({}, 'instance_event', instance_uuid='vm-1',"
-            " event='started', host='host9')\n"
-            "t.cleanup()\n")
-        subprocess.run(["/usr/bin/python3", "-c", cast,
-                        os.path.dirname(harness.runfile("tests/interop/harness.py")), self.topic,
-                        self.url], check=True, timeout=30)
-        harness.wait_until(lambda: received, 10, "the cast's arrival on the stream")
-        stream.cancel()
-        reader.join(5)
+        received = bh.watch_events(self.bridge, self.m, self.topic, [
+            ("instance_event", {"instance_uuid": ["not", "a string"]}),
+            ("instance_event", {"instance_uuid": "vm-1", "event": "started", "host": "host9"})],
+            url=self.url)
         self.assertEqual([e.instance_uuid for e in received], ["vm-1"])
         after = self.scrape()
         for name, moved in (("grpc_amqp_bridge_subscribe_messages_total", 1),
