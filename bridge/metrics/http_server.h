@@ -32,8 +32,10 @@ class MetricsServer {
   // Workers: scrapes are rare (one per scrape interval per Prometheus).
   static constexpr int kWorkers = 2;
   // How long a connection may be silent (before or inside a request, or
-  // between keep-alive requests) before it is closed.
-  static constexpr absl::Duration kIdleTimeout = absl::Seconds(5);
+  // between keep-alive requests) before it is closed. Short: a worker also
+  // waits this long for a kept-alive connection (Prometheus keeps its own)
+  // when the server stops, and scrapes are seconds apart anyway.
+  static constexpr absl::Duration kIdleTimeout = absl::Seconds(2);
 
   // Listens on `listen` ("host:port", "[v6]:port"; port 0 picks one) and
   // serves `registry`, which must outlive the server. INVALID_ARGUMENT for a
