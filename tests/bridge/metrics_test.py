@@ -140,6 +140,20 @@ class MetricsTest(unittest.TestCase):
 
     # Tests run in name order; the outage ("test_z...") comes last.
 
+    def test_access_log_to_standard_output(self):
+        request_id = f"req-{uuid.uuid4()}"
+        bridge = bh.Bridge(self.api.descriptor_set, f"--transport_url={self.url}",
+                           "--access_log=-", name="bridge-stdout")
+        try:
+            bridge.unary("Ping", self.m.PingReply)(self.m.PingRequest(payload="p"), timeout=10,
+                                                   metadata=[("x-request-id", request_id)])
+        finally:
+            self.assertEqual(bridge.stop(), 0)  # lines still queued are written
+        lines = [line for line in bridge.output().splitlines()
+                 if f"request_id={request_id} " in line]
+        self.assertEqual(len(lines), 1, bridge.output())
+        self.assertIn(f" method={self.path('Ping')} kind=call ", lines[0])
+
     def test_counters_and_histograms_move_exactly_with_the_calls(self):
         get, ping = self.path("GetInstance"), self.path("Ping")
         unknown = self.path("Nope", service="no.Such")
