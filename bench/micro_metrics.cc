@@ -49,7 +49,8 @@ void RecordCalls(const gateway::CallObserver& observer,
                                 .method = route->path,
                                 .started = absl::Now(),
                                 .code = grpc::StatusCode::OK};
-  for (auto _ : state) observer.CallEnded(call);
+  const gateway::GatewayEnv env;
+  for (auto _ : state) observer.CallEnded(env, call);
 }
 
 void BM_CallEnded(benchmark::State& state) {

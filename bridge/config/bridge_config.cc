@@ -25,6 +25,8 @@ constexpr absl::string_view kRabbitSection = "oslo_messaging_rabbit";
 // --metrics_listen.
 constexpr absl::string_view kMetricsSection = "metrics";
 constexpr absl::string_view kMetricsPrefix = "metrics_";
+// nova.conf's: each key a topic, each value its version cap.
+constexpr absl::string_view kUpgradeLevelsSection = "upgrade_levels";
 
 // oslo_config.types.Boolean.
 absl::Status ParseBool(absl::string_view text, bool* out) {
@@ -229,6 +231,21 @@ const Setting kSettings[] = {
        config->metrics_listen = std::string(value);
        return absl::OkStatus();
      }},
+    {"call_monitor_timeout", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       if (value == "0") {
+         config->call_monitor_timeout = absl::ZeroDuration();
+         return absl::OkStatus();
+       }
+       return ParseDuration(value, kMaxCallMonitorTimeout,
+                            &config->call_monitor_timeout);
+     }},
+    // Flag only (--version_cap=compute=5.0, repeatable); the file has
+    // [upgrade_levels] instead.
+    {"version_cap", kUpgradeLevelsSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       return config->version_caps.SetFromList(value);
+     }},
 };
 
 const Setting* FindSetting(absl::string_view key) {
@@ -267,6 +284,14 @@ absl::Status ApplyFile(const std::string& path, BridgeConfig* config) {
     const bool bridge_section =
         entry.section == kBridgeSection || metrics_section;
     const bool rabbit_section = entry.section == kRabbitSection;
+    if (entry.section == kUpgradeLevelsSection) {
+      if (absl::Status s = config->version_caps.Set(entry.key, entry.value);
+          !s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": ", s.message()));
+      }
+      continue;
+    }
     const Setting* setting = FindSetting(
         metrics_section ? absl::StrCat(kMetricsPrefix, entry.key) : entry.key);
     if (setting != nullptr && setting->section != entry.section) {
@@ -380,6 +405,11 @@ std::string DescribeConfig(const BridgeConfig& config) {
       " metrics_listen=",
       config.metrics_listen.empty() ? "off" : config.metrics_listen,
       " access_log=", config.access_log.empty() ? "off" : config.access_log,
+      " version_caps=", config.version_caps.Describe(),
+      " call_monitor_timeout=",
+      config.call_monitor_timeout == absl::ZeroDuration()
+          ? "off"
+          : SecondsText(config.call_monitor_timeout),
       " grpc_tls=",
       config.grpc_tls_cert.empty()
           ? "off"

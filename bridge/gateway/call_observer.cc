@@ -25,12 +25,13 @@ int CodeIndex(grpc::StatusCode code) {
 
 // Where a call's request went: the target RequestSpec computes (with the
 // server the call picked), as RpcClient addresses it per kind.
-std::pair<std::string, std::string> Destination(const EndedCall& call) {
+std::pair<std::string, std::string> Destination(const GatewayEnv& env,
+                                                const EndedCall& call) {
   if (call.route == nullptr) return {};
   const Route& route = *call.route;
   rpc::Target target = route.target;
   if (call.metadata != nullptr && call.request != nullptr) {
-    target = RequestSpec(route, *call.metadata, *call.request,
+    target = RequestSpec(env, route, *call.metadata, *call.request,
                          absl::InfiniteFuture())
                  .target;
   }
@@ -117,12 +118,13 @@ const CallObserver::MethodSeries& CallObserver::SeriesOf(
   return unknown_;
 }
 
-void CallObserver::CallEnded(const EndedCall& call) const {
+void CallObserver::CallEnded(const GatewayEnv& env,
+                             const EndedCall& call) const {
   const absl::Time ended = absl::Now();
   const MethodSeries& series = SeriesOf(call);
   series.calls[CodeIndex(call.code)]->Add();
   series.duration->Observe(ended - call.started);
-  if (access_log_ != nullptr) Log(call, series, ended);
+  if (access_log_ != nullptr) Log(env, call, series, ended);
 }
 
 void CallObserver::GatherEnded(const Route& route, int replies,
@@ -139,9 +141,9 @@ void CallObserver::SubscribeMessage(const Route& route, bool sent) const {
   (sent ? series.subscribe_sent : series.subscribe_dropped)->Add();
 }
 
-void CallObserver::Log(const EndedCall& call, const MethodSeries& series,
-                       absl::Time ended) const {
-  const auto [exchange, routing_key] = Destination(call);
+void CallObserver::Log(const GatewayEnv& env, const EndedCall& call,
+                       const MethodSeries& series, absl::Time ended) const {
+  const auto [exchange, routing_key] = Destination(env, call);
   const std::string peer =
       call.context != nullptr ? call.context->peer() : std::string();
   metrics::AccessLogEntry entry;

@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "bridge/gateway/call_metadata.h"
+#include "bridge/gateway/gateway_env.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/metrics/access_log.h"
 #include "bridge/metrics/registry.h"
@@ -48,7 +49,8 @@ class CallObserver {
   CallObserver(const CallObserver&) = delete;
   CallObserver& operator=(const CallObserver&) = delete;
 
-  void CallEnded(const EndedCall& call) const;
+  // `env` is the call's (for where its request went).
+  void CallEnded(const GatewayEnv& env, const EndedCall& call) const;
   // A GATHER stream's replies, failures included, and failed ones.
   void GatherEnded(const Route& route, int replies, int failures) const;
   // A cast a SUBSCRIBE stream sent on, or skipped (it did not fit).
@@ -69,8 +71,8 @@ class CallObserver {
 
   MethodSeries AddMethod(const std::string& method, const std::string& kind);
   const MethodSeries& SeriesOf(const EndedCall& call) const;
-  void Log(const EndedCall& call, const MethodSeries& series,
-           absl::Time ended) const;
+  void Log(const GatewayEnv& env, const EndedCall& call,
+           const MethodSeries& series, absl::Time ended) const;
 
   metrics::Registry* const registry_;
   metrics::AccessLog* const access_log_;

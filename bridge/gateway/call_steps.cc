@@ -38,7 +38,7 @@ void EndCall(const GatewayEnv& env, const EndedCall& call) {
   if (call.code != grpc::StatusCode::OK) {
     env.stats->failed_calls.fetch_add(1, std::memory_order_relaxed);
   }
-  if (env.observer != nullptr) env.observer->CallEnded(call);
+  if (env.observer != nullptr) env.observer->CallEnded(env, call);
 }
 
 absl::Status RequestBytes::Parse(const Route& route,
@@ -98,7 +98,8 @@ absl::Time CallDeadline(const grpc::ServerContextBase& context,
   return absl::FromChrono(deadline);
 }
 
-rpc::CallSpec RequestSpec(const Route& route, const CallMetadata& metadata,
+rpc::CallSpec RequestSpec(const GatewayEnv& env, const Route& route,
+                          const CallMetadata& metadata,
                           const transcode::WireRequest& request,
                           absl::Time deadline) {
   rpc::CallSpec spec;
@@ -112,6 +113,15 @@ rpc::CallSpec RequestSpec(const Route& route, const CallMetadata& metadata,
         std::string(request.GetString(*route.method.server_field));
   }
   spec.timeout = deadline - absl::Now();
+  if (!route.method.fallback_version.empty()) {
+    spec.fallback_version = route.method.fallback_version;
+  }
+  const absl::Duration monitor =
+      metadata.call_monitor.value_or(env.call_monitor_timeout);
+  if (route.method.kind == schema::MethodKind::kCall &&
+      monitor > absl::ZeroDuration()) {
+    spec.call_monitor_timeout = absl::ToDoubleSeconds(monitor);
+  }
   return spec;
 }
 

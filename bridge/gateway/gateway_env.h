@@ -35,6 +35,9 @@ struct GatewayEnv {
   absl::Duration rpc_response_timeout = absl::Seconds(60);
   // How long GATHER streams collect replies unless the call says otherwise.
   absl::Duration gather_window = absl::Seconds(1);
+  // oslo's call_monitor_timeout for calls without x-amqp-call-monitor-ms;
+  // zero: none.
+  absl::Duration call_monitor_timeout = absl::ZeroDuration();
   GatewayStats* stats = nullptr;
   // Per-method metrics and the access log; null: none.
   const CallObserver* observer = nullptr;
