@@ -269,6 +269,40 @@ class MetricsTest(unittest.TestCase):
         self.assertNotIn(token, text)
         self.assertNotIn("auth_token", text)
 
+    def test_in_flight_and_max_inflight_rejections(self):
+        bridge = bh.Bridge(self.api.descriptor_set, f"--transport_url={self.url}",
+                           "--max_inflight=1", "--metrics_listen=127.0.0.1:0",
+                           name="bridge-inflight")
+        try:
+            port = int(re.search(r"metrics on 127\.0\.0\.1:(\d+)", bridge.output()).group(1))
+
+            def scrape():
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics",
+                                            timeout=10) as response:
+                    return parse_metrics(response.read().decode())
+            snapshot = bridge.unary("SnapshotInstance", self.m.Snapshot).future(
+                self.m.SnapshotInstanceRequest(instance_uuid="vm-1", seconds=2), timeout=10)
+            harness.wait_until(
+                lambda: value(scrape(), "grpc_amqp_bridge_calls_in_flight") == 1, 10,
+                "the slow call in flight")
+            with self.assertRaises(grpc.RpcError) as caught:
+                bridge.unary("Ping", self.m.PingReply)(self.m.PingRequest(payload="p"),
+                                                       timeout=10)
+            self.assertEqual(caught.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+            samples = scrape()
+            self.assertEqual(value(samples, "grpc_amqp_bridge_calls_rejected_total"), 1)
+            self.assertEqual(value(samples, "grpc_amqp_bridge_calls_total",
+                                   method=self.path("Ping"), kind="call",
+                                   code="RESOURCE_EXHAUSTED"), 1)
+            snapshot.result()
+            samples = scrape()
+            self.assertEqual(value(samples, "grpc_amqp_bridge_calls_in_flight"), 0)
+            self.assertEqual(value(samples, "grpc_amqp_bridge_calls_total",
+                                   method=self.path("SnapshotInstance"), kind="call",
+                                   code="OK"), 1)
+        finally:
+            bridge.stop()
+
     def test_prometheus_scrapes_the_bridge(self):
         port = rabbit_nodes.free_port()
         data = tempfile.mkdtemp(dir=self.workdir)
