@@ -186,6 +186,10 @@ Failure NoSuchMethodFailure(absl::string_view method) {
       absl::StrCat("Endpoint does not support RPC method ", method));
 }
 
+Failure BuiltinFailure(absl::string_view class_name, std::string message) {
+  return SimpleFailure("builtins", class_name, std::move(message));
+}
+
 Failure UnsupportedVersionFailure(absl::string_view version,
                                   absl::string_view method) {
   std::string message =

@@ -52,6 +52,10 @@ absl::StatusOr<Failure> DecodeFailure(absl::string_view failure_json);
 // version but has no such (public) method.
 Failure NoSuchMethodFailure(absl::string_view method);
 
+// A Python builtin exception (module "builtins"), e.g. ValueError, as a
+// Python endpoint raises for arguments it cannot take.
+Failure BuiltinFailure(absl::string_view class_name, std::string message);
+
 // What oslo's dispatcher raises when no endpoint matched the namespace and
 // version. `version` is the requested one as Python prints it ("None" for an
 // explicit null); `method` empty leaves out "Attempted method".

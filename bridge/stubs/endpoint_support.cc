@@ -1,6 +1,7 @@
 #include "bridge/stubs/endpoint_support.h"
 
 #include "absl/strings/str_cat.h"
+#include "bridge/oslo/failure.h"
 #include "bridge/oslo/json.h"
 #include "bridge/transcode/transcode.h"
 
@@ -11,8 +12,10 @@ absl::StatusOr<std::string> InvokeErased(
     google::protobuf::Message* request, google::protobuf::Message* response,
     const std::function<grpc::Status()>& run) {
   if (absl::Status s = transcode::ReadArgs(args, request); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bad arguments for '", info.oslo_name, "': ", s.message()));
+    // A ValueError, as a Python endpoint would raise (INVALID_ARGUMENT).
+    return oslo::FailureToStatus(oslo::BuiltinFailure(
+        "ValueError", absl::StrCat("bad arguments for '", info.oslo_name,
+                                   "': ", s.message())));
   }
   if (grpc::Status status = run(); !status.ok()) {
     return FromGrpcStatus(status);
