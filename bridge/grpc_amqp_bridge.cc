@@ -95,6 +95,16 @@ ABSL_FLAG(std::string, grpc_tls_client_ca, "",
           "--grpc_tls_cert): every client must present a certificate that "
           "verifies against it, or its connection is refused (mutual TLS).");
 
+ABSL_FLAG(std::vector<std::string>, version_cap, {},
+          "<topic>=<X.Y>, repeatable: the highest version calls to <topic> "
+          "send (nova.conf's [upgrade_levels]); a method above it sends its "
+          "fallback_version, or fails with FAILED_PRECONDITION.");
+ABSL_FLAG(std::string, call_monitor_timeout, "0",
+          "oslo's call_monitor_timeout for calls (seconds or with a unit; 0 = "
+          "off): the server heartbeats while it works and a call fails with "
+          "DEADLINE_EXCEEDED when none came for that long. Per call: "
+          "x-amqp-call-monitor-ms.");
+
 namespace amqp {
 namespace {
 
@@ -113,7 +123,8 @@ constexpr absl::string_view kConfigFlags[] = {"transport_url",
                                               "max_inflight",
                                               "grpc_tls_cert",
                                               "grpc_tls_key",
-                                              "grpc_tls_client_ca"};
+                                              "grpc_tls_client_ca",
+                                              "call_monitor_timeout"};
 
 // The command line's flags in order, as (name, value) pairs: "--a=b",
 // "-a=b", "--a b" (when b is not a flag) and "--a"/"--noa" (bools, value
@@ -150,15 +161,21 @@ std::vector<std::pair<std::string, std::string>> GivenFlags(int argc,
 config::ConfigOverrides FlagOverrides(int argc, char** argv) {
   config::ConfigOverrides overrides;
   std::vector<std::string> descriptor_sets;
+  std::vector<std::string> version_caps;
   for (auto& [name, value] : GivenFlags(argc, argv)) {
     if (name == "descriptor_set") {
       descriptor_sets.push_back(std::move(value));
+    } else if (name == "version_cap") {
+      version_caps.push_back(std::move(value));
     } else if (absl::c_linear_search(kConfigFlags, name)) {
       overrides[name] = std::move(value);
     }
   }
   if (!descriptor_sets.empty()) {
     overrides["descriptor_set"] = absl::StrJoin(descriptor_sets, ",");
+  }
+  if (!version_caps.empty()) {
+    overrides["version_cap"] = absl::StrJoin(version_caps, ",");
   }
   return overrides;
 }
@@ -239,7 +256,8 @@ int Run(int argc, char** argv) {
     return 2;
   }
   for (const auto& route : (*routes)->routes()) {
-    std::cout << "route " << gateway::DescribeRoute(*route) << "\n";
+    std::cout << "route "
+              << gateway::DescribeRoute(*route, config->version_caps) << "\n";
   }
   for (const gateway::UnsupportedRoute& route : (*routes)->unsupported()) {
     std::cout << "unsupported " << route.path << ": " << route.reason
@@ -253,6 +271,7 @@ int Run(int argc, char** argv) {
   rpc_options.name = "grpc_amqp_bridge";
   rpc_options.fail_fast_no_consumer = config->fail_fast_no_consumer;
   rpc_options.max_message_bytes = config->max_message_bytes;
+  rpc_options.version_caps = config->version_caps;
   rpc::RpcClient rpc(rpc_options);
   LOG(INFO) << "reply queue " << rpc.reply_queue();
 
@@ -263,6 +282,7 @@ int Run(int argc, char** argv) {
   env.errors = &*errors;
   env.rpc_response_timeout = config->rpc_response_timeout;
   env.gather_window = config->gather_window;
+  env.call_monitor_timeout = config->call_monitor_timeout;
   env.stats = &stats;
   env.max_inflight = config->max_inflight;
   // Unary methods on gRPC's unary callback path; streams, and the methods

@@ -92,6 +92,10 @@ Vars MethodVars(const ServiceMap& service, const MethodMap& method) {
                            method.kind == MethodKind::kSubscribe
                        ? "true"
                        : "false";
+  vars["fallback_init"] = method.fallback_version.empty()
+                              ? ""
+                              : absl::StrCat(",\n    /*fallback_version=*/\"",
+                                             method.fallback_version, "\"");
   vars["server_expr"] =
       method.server_field
           ? absl::StrCat("request.", method.server_field->name(), "()")

@@ -68,6 +68,22 @@ absl::StatusOr<MethodMap> MapMethod(const MethodDescriptor& method,
       options.name().empty() ? SnakeCase(method.name()) : options.name();
   map.version = options.version().empty() ? service_version : options.version();
   if (absl::Status s = CheckVersion(method, map.version); !s.ok()) return s;
+  map.fallback_version = options.fallback_version();
+  if (!map.fallback_version.empty()) {
+    if (absl::Status s = CheckVersion(method, map.fallback_version); !s.ok()) {
+      return s;
+    }
+    const std::vector<int> fallback = VersionParts(map.fallback_version);
+    const std::vector<int> version = VersionParts(map.version);
+    if (fallback >= version) {
+      return MethodError(
+          method,
+          absl::StrCat("fallback_version ", map.fallback_version,
+                       " is not lower than the version ", map.version),
+          "give the older version sent when a cap forbids this one, or "
+          "remove fallback_version");
+    }
+  }
 
   if (method.client_streaming()) {
     return MethodError(method, StreamingRequestProblem(method),
@@ -78,6 +94,13 @@ absl::StatusOr<MethodMap> MapMethod(const MethodDescriptor& method,
   if (unary && options.stream() != amqp::MethodOptions::GATHER) {
     return MethodError(method, "`stream` applies to server-streaming methods",
                        "remove it or declare `returns (stream ...)`");
+  }
+  if (options.stream() == amqp::MethodOptions::SUBSCRIBE &&
+      !options.fallback_version().empty()) {
+    return MethodError(method,
+                       "a SUBSCRIBE method sends nothing, so it needs no "
+                       "fallback_version",
+                       "remove fallback_version");
   }
   if (!unary && (options.cast() || options.fanout())) {
     return MethodError(method, "a streaming method cannot be a cast",

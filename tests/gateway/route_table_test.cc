@@ -21,6 +21,7 @@ namespace {
 
 using schema::MethodKind;
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::IsSupersetOf;
@@ -205,6 +206,30 @@ TEST(RouteTableTest, ServiceDefaultsNamespaceAndUnsupportedMethods) {
   EXPECT_EQ(table->Find("/gw.routes.VolumeAPI/Chat"), nullptr);
 }
 
+TEST(RouteTableTest, DescribeRouteShowsTheVersionCap) {
+  std::unique_ptr<RouteTable> table = MustLoad({kComputeSet}, "openstack");
+  ASSERT_NE(table, nullptr);
+  const Route* get = table->Find(absl::StrCat(kCompute, "GetInstance"));
+  const Route* diagnostics =
+      table->Find(absl::StrCat(kCompute, "GetDiagnostics"));
+  ASSERT_NE(get, nullptr);
+  ASSERT_NE(diagnostics, nullptr);
+  rpc::VersionCaps caps;
+  ASSERT_TRUE(caps.Set("compute", "5.0").ok());
+  EXPECT_THAT(DescribeRoute(*get, caps),
+              EndsWith(", version 5.0, capped at 5.0: sends 5.0"));
+  EXPECT_THAT(
+      DescribeRoute(*diagnostics, caps),
+      EndsWith(", version 5.1, fallback 5.0, capped at 5.0: sends 5.0"));
+  rpc::VersionCaps lower;
+  ASSERT_TRUE(lower.Set("compute", "4.9").ok());
+  EXPECT_THAT(DescribeRoute(*diagnostics, lower),
+              EndsWith(", capped at 4.9: refused (FAILED_PRECONDITION)"));
+  rpc::VersionCaps other;
+  ASSERT_TRUE(other.Set("network", "1.0").ok());
+  EXPECT_EQ(DescribeRoute(*get, other), DescribeRoute(*get));
+}
+
 TEST(RouteTableTest, DescribeRouteLines) {
   std::unique_ptr<RouteTable> table =
       MustLoad({kComputeSet, kRouteTestSet}, "openstack");
@@ -227,7 +252,7 @@ TEST(RouteTableTest, DescribeRouteLines) {
   EXPECT_EQ(describe(absl::StrCat(kCompute, "GetDiagnostics")),
             "/examples.compute.Compute/GetDiagnostics -> call "
             "'get_diagnostics' on exchange 'openstack' key 'compute', "
-            "version 5.1");
+            "version 5.1, fallback 5.0");
   EXPECT_EQ(describe(absl::StrCat(kCompute, "RefreshCache")),
             "/examples.compute.Compute/RefreshCache -> fanout "
             "'refresh_cache' on exchange 'compute_fanout', version 5.0");

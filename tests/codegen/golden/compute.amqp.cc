@@ -37,7 +37,8 @@ constexpr ::amqp::stubs::MethodInfo kComputeGetConsoleOutput{
 constexpr ::amqp::stubs::MethodInfo kComputeGetDiagnostics{
     /*oslo_name=*/"get_diagnostics", /*version=*/"5.1",
     /*server_field=*/"", /*result_field=*/"",
-    /*fanout=*/false};
+    /*fanout=*/false,
+    /*fallback_version=*/"5.0"};
 // Compute.RefreshCache: oslo fanout "refresh_cache".
 constexpr ::amqp::stubs::MethodInfo kComputeRefreshCache{
     /*oslo_name=*/"refresh_cache", /*version=*/"",

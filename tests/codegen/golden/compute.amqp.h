@@ -102,16 +102,23 @@ class ComputeClient {
       ::amqp::rpc::CallSpec spec = DefaultSpec())
       : rpc_(rpc), spec_(std::move(spec)) {}
 
-  // A copy aimed at one server, another version or another timeout, like
-  // oslo's RPCClient.prepare().
+  // A copy aimed at one server, another version, another timeout or
+  // call-monitor timeout (seconds), like oslo's RPCClient.prepare().
   ComputeClient Prepare(
       absl::string_view server,
       std::optional<std::string> version = std::nullopt,
-      std::optional<absl::Duration> timeout = std::nullopt) const {
+      std::optional<absl::Duration> timeout = std::nullopt,
+      std::optional<double> call_monitor_timeout = std::nullopt) const {
     return ComputeClient(
-        rpc_, spec_.Prepare(server, std::move(version), timeout));
+        rpc_, spec_.Prepare(server, std::move(version), timeout, std::nullopt,
+                            call_monitor_timeout));
   }
   const ::amqp::rpc::CallSpec& spec() const { return spec_; }
+  // oslo's can_send_version, under the RpcClient's version cap for this
+  // client's topic.
+  bool CanSendVersion(absl::string_view version) const {
+    return rpc_->CanSendVersion(spec_.target.topic, version);
+  }
 
   // oslo call "get_instance".
   absl::StatusOr<::examples::compute::Instance> GetInstance(
