@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nova_harness  # noqa: E402
@@ -21,22 +20,8 @@ from nova_harness import bridge_harness, harness  # noqa: E402
 UUID = "6c2f3d1e-0000-4000-8000-000000000001"
 
 
-class NovaClientTest(harness.unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.topic = harness.unique("nova_compute")
-        cls.host = harness.unique("compute-host")
-        cls.server = nova_harness.cpp_nova_compute(cls.topic, cls.host, [UUID])
-        cls.nova = nova_harness.NovaClient(cls.topic)
-        cls.descriptor_set, _ = nova_harness.compile_api(
-            tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR")),
-            "proto/examples/nova_compute.proto", cls.topic, "examples.nova_compute")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.nova.stop()
-        cls.server.stop()
+class NovaClientTest(nova_harness.ComputeTestCase):
+    INSTANCES = [UUID]
 
     def instance(self, **fields):
         """nova.objects.Instance fields as nova-api would have them."""

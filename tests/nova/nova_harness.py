@@ -12,6 +12,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bridge"))
 import bridge_harness  # noqa: E402
@@ -119,3 +120,28 @@ def compile_api(workdir, proto, topic, package):
     except subprocess.CalledProcessError as e:
         raise AssertionError(f"protoc refused {proto}:\n{e.stderr.decode()}") from None
     return descriptor_set, bridge_harness.Messages(descriptor_set, package)
+
+
+class ComputeTestCase(harness.unittest.TestCase):
+    """A test class with a C++ compute host (`server`, serving INSTANCES) on
+    a topic of its own, nova's compute client for that topic (`nova`), and
+    proto/examples/nova_compute.proto compiled for it (`descriptor_set`,
+    messages `m`)."""
+
+    TOPIC_PREFIX = "nova_compute"
+    INSTANCES = []
+
+    @classmethod
+    def setUpClass(cls):
+        cls.topic = harness.unique(cls.TOPIC_PREFIX)
+        cls.host = harness.unique("compute-host")
+        cls.workdir = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        cls.descriptor_set, cls.m = compile_api(
+            cls.workdir, "proto/examples/nova_compute.proto", cls.topic, "examples.nova_compute")
+        cls.server = cpp_nova_compute(cls.topic, cls.host, cls.INSTANCES)
+        cls.nova = NovaClient(cls.topic)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nova.stop()
+        cls.server.stop()

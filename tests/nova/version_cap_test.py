@@ -12,7 +12,6 @@ is allowed.
 """
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nova_harness  # noqa: E402
@@ -23,22 +22,8 @@ import grpc  # noqa: E402
 SERVICE = "examples.nova_compute.ComputeAPI"
 
 
-class VersionCapTest(harness.unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.topic = harness.unique("nova_caps")
-        cls.host = harness.unique("compute-host")
-        cls.workdir = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
-        cls.descriptor_set, cls.m = nova_harness.compile_api(
-            cls.workdir, "proto/examples/nova_compute.proto", cls.topic, "examples.nova_compute")
-        cls.server = nova_harness.cpp_nova_compute(cls.topic, cls.host, [])
-        cls.nova = nova_harness.NovaClient(cls.topic)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.nova.stop()
-        cls.server.stop()
+class VersionCapTest(nova_harness.ComputeTestCase):
+    TOPIC_PREFIX = "nova_caps"
 
     def bridge_uptime(self, *flags):
         """GetHostUptime through a bridge started with `flags`: the uptime, or
