@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tools/objects_to_proto.py --module nova.objects \\
         --out nova_objects.proto [--objects Instance,Flavor] [--shallow] \\
-        [--package nova.objects]
+        [--package nova.objects] [--all_optional]
 
 Imports --module (and calls its register_all(), as nova, cinder and ironic
 have one), then writes one message per registered object of that module at
@@ -15,7 +15,8 @@ google.protobuf.Timestamp; Enum -> an enum whose values carry the oslo
 spelling as (amqp.value); Object -> the object's message; List/Set of
 objects or scalars -> repeated; Dict of strings, integers... -> map;
 anything else -> google.protobuf.Value with a comment naming the oslo field.
-A nullable or defaulted scalar is `optional`. Fields are numbered in the
+A nullable or defaulted scalar is `optional` (with --all_optional every
+scalar is, so that a zero or false the service sent is sent back). Fields are numbered in the
 order of their names; messages and enums are written sorted by name, so the
 same registry always gives the same bytes.
 
@@ -82,8 +83,9 @@ class Enum:
 
 
 class Generator:
-    def __init__(self, classes, package, command, all_names):
+    def __init__(self, classes, package, command, all_names, all_optional):
         self.classes = classes  # name -> class, the objects to write
+        self.all_optional = all_optional
         self.package = package
         self.command = command
         self.all_names = all_names  # every registered object name
@@ -148,7 +150,7 @@ class Generator:
             return ("", None, oslo)
         is_message = proto in self.classes or proto == TIMESTAMP
         defaulted = field.default is not ovo_fields.UnspecifiedDefault
-        if not is_message and (field.nullable or defaulted):
+        if not is_message and (field.nullable or defaulted or self.all_optional):
             return ("optional ", proto, None)
         return ("", proto, None)
 
@@ -244,6 +246,9 @@ def main(argv=None):
     parser.add_argument("--shallow", action="store_true",
                         help="do not add referenced objects: they become google.protobuf.Value")
     parser.add_argument("--package", help="proto package (default: --module)")
+    parser.add_argument("--all_optional", action="store_true",
+                        help="every scalar field `optional`, not only nullable and defaulted "
+                             "ones: a zero the service sent is sent back")
     args = parser.parse_args(argv)
 
     classes = registry(args.module)
@@ -258,9 +263,12 @@ def main(argv=None):
         command += " --shallow"
     if args.package:
         command += f" --package {args.package}"
+    if args.all_optional:
+        command += " --all_optional"
     out_name = "-" if args.out == "-" else args.out.rsplit("/", 1)[-1]
     command += f" --out {out_name}"
-    text = Generator(picked, args.package or args.module, command, set(classes)).render()
+    text = Generator(picked, args.package or args.module, command, set(classes),
+                     args.all_optional).render()
     if args.out == "-":
         sys.stdout.write(text)
     else:

@@ -97,15 +97,25 @@ class NovaClient:
         self._stderr.close()
 
 
-def compile_api(workdir, proto, topic, package):
+def generate_objects(out, *flags):
+    """tools/objects_to_proto.py --module nova.objects --out `out` `flags`."""
+    done = subprocess.run(["/usr/bin/python3", harness.runfile("tools/objects_to_proto.py"),
+                           "--module", "nova.objects", "--out", out, *flags],
+                          capture_output=True, text=True, timeout=NOVA_START_SECONDS)
+    assert done.returncode == 0, f"objects_to_proto.py failed:\n{done.stderr}"
+
+
+def compile_api(workdir, proto, topic, package, objects_proto=None):
     """`proto` (a runfile path whose service has topic "compute" or
-    "nova_objects") compiled with proto/examples/nova_objects.proto, with
-    `topic` instead; returns (descriptor set path, Messages of `package`)."""
+    "nova_objects") compiled with proto/examples/nova_objects.proto (or the
+    file `objects_proto`), with `topic` instead; returns (descriptor set
+    path, Messages of `package`)."""
     examples = os.path.join(workdir, "examples")
     os.makedirs(examples, exist_ok=True)
-    with open(harness.runfile("proto/examples/nova_objects.proto")) as f, \
-            open(os.path.join(examples, "nova_objects.proto"), "w") as g:
-        g.write(f.read())
+    with open(objects_proto or harness.runfile("proto/examples/nova_objects.proto")) as f:
+        objects = f.read()
+    with open(os.path.join(examples, "nova_objects.proto"), "w") as f:
+        f.write(objects)
     with open(harness.runfile(proto)) as f:
         source, count = re.subn(r'topic: "(compute|nova_objects)"', f'topic: "{topic}"', f.read())
     assert count >= 1, f"{proto} no longer sets its topic"

@@ -66,14 +66,50 @@ def reference_instance(uuid, host):
                                       objects.Tag(resource_id=uuid, tag="web")]))
 
 
+FULL_UUID = "6c2f3d1e-0000-4000-8000-0000000000ff"
+
+
+def full_instance(host):
+    """reference_instance() with nested objects of many more kinds, for the
+    messages of the whole registry: a fault, an info cache (a network model
+    as a JSON string), a NUMA topology (sets of integers, a dict of
+    integers, an enum, a cell id 0), EC2 ids, key pairs, PCI requests
+    (dicts with nulls) and a CPU model (enums spelled "x86_64" and
+    "host-model")."""
+    from nova import objects
+    from nova.network import model as network_model
+    instance = reference_instance(FULL_UUID, host)
+    instance.fault = objects.InstanceFault(
+        code=500, message="boom", details="trace", host=host,
+        created_at=datetime.datetime(2026, 11, 24, 9, 30, 0, tzinfo=UTC))
+    instance.info_cache = objects.InstanceInfoCache(
+        instance_uuid=FULL_UUID, network_info=network_model.NetworkInfo([]))
+    instance.numa_topology = objects.InstanceNUMATopology(cells=[objects.InstanceNUMACell(
+        id=0, cpuset=set(), pcpuset={0, 1}, memory=1024, cpu_policy="dedicated",
+        cpu_pinning_raw={"0": 4, "1": 5})])
+    instance.ec2_ids = objects.EC2Ids(instance_id="i-00000001", ami_id="ami-00000001")
+    instance.keypairs = objects.KeyPairList(objects=[objects.KeyPair(
+        name="k1", user_id="alice", fingerprint="aa:bb", public_key="ssh-rsa AAAA", type="ssh")])
+    instance.pci_requests = objects.InstancePCIRequests(
+        instance_uuid=FULL_UUID, requests=[objects.InstancePCIRequest(
+            count=1, spec=[{"vendor_id": "8086", "product_id": None}], alias_name="a1",
+            request_id=FULL_UUID)])
+    instance.vcpu_model = objects.VirtCPUModel(
+        arch="x86_64", vendor="Intel", mode="host-model", model="Haswell", match="exact",
+        topology=objects.VirtCPUTopology(sockets=1, cores=2, threads=1),
+        features=[objects.VirtCPUFeature(policy="require", name="vmx")])
+    return instance
+
+
 def meaningful(primitive):
     """An object primitive's data without nulls and empty collections (what
-    an unset proto field stands for), nested objects likewise; no changes."""
+    an unset proto field stands for), nested objects likewise; no changes;
+    sets (tuples) as lists."""
     if isinstance(primitive, dict) and "nova_object.data" in primitive:
         return {"name": primitive["nova_object.name"],
                 "data": {k: meaningful(v) for k, v in primitive["nova_object.data"].items()
-                         if v is not None and v != [] and v != {}}}
-    if isinstance(primitive, list):
+                         if v is not None and not (isinstance(v, (list, tuple, dict)) and not v)}}
+    if isinstance(primitive, (list, tuple)):  # a set's primitive is a tuple
         return [meaningful(v) for v in primitive]
     return primitive
 
@@ -92,6 +128,8 @@ def serve(args):
                 raise exception.InstanceNotFound(instance_id=instance_uuid)
             if instance_uuid == "a-flavor":  # the wrong object for the caller
                 return objects.Flavor(name="m1.tiny", memory_mb=512)
+            if instance_uuid == FULL_UUID:
+                return full_instance(args.host)
             return reference_instance(instance_uuid, args.host)
 
         def inspect_instance(self, context, instance):
@@ -112,9 +150,14 @@ def serve(args):
                                 "items": [[type(t).__name__, t.tag] for t in instance.tags]}
             if instance.obj_attr_is_set("launched_at"):
                 seen["launched_at"] = instance.launched_at.isoformat()
-            reference = reference_instance(instance.uuid, args.host)
-            seen["equals_reference"] = (meaningful(instance.obj_to_primitive())
-                                        == meaningful(reference.obj_to_primitive()))
+            reference = (full_instance(args.host) if instance.uuid == FULL_UUID
+                         else reference_instance(instance.uuid, args.host))
+            got = meaningful(instance.obj_to_primitive())["data"]
+            want = meaningful(reference.obj_to_primitive())["data"]
+            seen["equals_reference"] = got == want
+            if got != want:  # what differs, for the test's message
+                seen["differs"] = {k: [got.get(k), want.get(k)] for k in sorted(set(got) | set(want))
+                                   if got.get(k) != want.get(k)}
             return seen
 
         def get_flavor(self, context, flavorid):

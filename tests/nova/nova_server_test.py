@@ -6,7 +6,9 @@ Flavor and TagList; see nova_peer.py) behind tests/nova/objects_api.proto,
 whose object messages are tools/objects_to_proto.py's output
 (proto/examples/nova_objects.proto). nova must see real objects with exactly
 the fields and changes sent, and its objects must fill the responses; a real
-nova Instance goes through the generated messages and back unchanged.
+nova Instance goes through the generated messages and back unchanged, also
+with the messages of nova's whole registry (generated at run time) and
+nested objects of many kinds.
 """
 import datetime
 import os
@@ -21,6 +23,7 @@ import grpc  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
 
 UUID = "6c2f3d1e-0000-4000-8000-000000000001"
+FULL_UUID = "6c2f3d1e-0000-4000-8000-0000000000ff"  # nova_peer.full_instance()
 SERVICE = "novatest.ObjectsAPI"
 
 
@@ -33,17 +36,28 @@ class NovaServerTest(harness.unittest.TestCase):
         workdir = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
         descriptor_set, cls.m = nova_harness.compile_api(
             workdir, "tests/nova/objects_api.proto", cls.topic, "novatest")
+        # The same API on the messages of nova's whole registry, every
+        # scalar optional: a second bridge serves it.
+        full_workdir = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        full_objects = os.path.join(full_workdir, "all_objects.proto")
+        nova_harness.generate_objects(full_objects, "--all_optional")
+        full_set, cls.full = nova_harness.compile_api(
+            full_workdir, "tests/nova/objects_api.proto", cls.topic, "novatest", full_objects)
         cls.nova = nova_harness.nova_server(cls.topic, cls.host)
+        cls.bridge = cls.full_bridge = None
         try:
             cls.bridge = bridge_harness.Bridge(descriptor_set, "--rpc_response_timeout=30")
+            cls.full_bridge = bridge_harness.Bridge(full_set, "--rpc_response_timeout=30",
+                                                    name="full-bridge")
         except Exception:
-            cls.nova.stop()
+            cls.tearDownClass()
             raise
 
     @classmethod
     def tearDownClass(cls):
-        cls.bridge.stop()
-        cls.nova.stop()
+        for process in (cls.full_bridge, cls.bridge, cls.nova):
+            if process:
+                process.stop()
 
     def call(self, method, response, service=SERVICE, **fields):
         request = getattr(self.m, f"{method}Request")(host=self.host, **fields)
@@ -93,6 +107,39 @@ class NovaServerTest(harness.unittest.TestCase):
         self.assertEqual(seen["tags"], {"class": "TagList",
                                         "items": [["Tag", "frontend"], ["Tag", "web"]]})
         self.assertEqual(seen["launched_at"], "2026-11-24T08:00:00+00:00")
+
+    def test_a_full_instance_through_the_whole_registrys_messages_and_back(self):
+        def call(method, response, **fields):
+            request = getattr(self.full, f"{method}Request")(host=self.host, **fields)
+            return self.full_bridge.unary(method, getattr(self.full, response), service=SERVICE)(
+                request, timeout=30)
+
+        instance = call("GetInstance", "nova.objects.Instance", instance_uuid=FULL_UUID)
+        cell = instance.numa_topology.cells[0]
+        self.assertTrue(cell.HasField("id"))  # nova's 0, kept by --all_optional
+        self.assertEqual((cell.id, list(cell.cpuset), list(cell.pcpuset), cell.memory),
+                         (0, [], [0, 1], 1024))
+        self.assertEqual(dict(cell.cpu_pinning_raw), {"0": 4, "1": 5})
+        enum = self.full.pool.FindEnumTypeByName
+        self.assertEqual(enum("nova.objects.CPUAllocationPolicy").values_by_number[
+            cell.cpu_policy].name, "CPU_ALLOCATION_POLICY_DEDICATED")
+        self.assertEqual(enum("nova.objects.Architecture").values_by_number[
+            instance.vcpu_model.arch].name, "ARCHITECTURE_X86_64")
+        self.assertEqual(enum("nova.objects.CPUMode").values_by_number[
+            instance.vcpu_model.mode].name, "CPU_MODE_HOST_MODEL")
+        self.assertEqual(instance.vcpu_model.topology.cores, 2)
+        self.assertEqual([f.name for f in instance.vcpu_model.features], ["vmx"])
+        self.assertEqual((instance.fault.code, instance.fault.created_at.ToDatetime()),
+                         (500, datetime.datetime(2026, 11, 24, 9, 30)))
+        self.assertEqual(json_format.MessageToDict(instance.info_cache.network_info), "[]")
+        self.assertEqual(json_format.MessageToDict(instance.pci_requests.requests[0].spec),
+                         [{"vendor_id": "8086", "product_id": None}])
+        self.assertEqual([k.name for k in instance.keypairs.objects], ["k1"])
+        self.assertEqual(instance.ec2_ids.instance_id, "i-00000001")
+
+        seen = json_format.MessageToDict(call("InspectInstance", "Struct", instance=instance))
+        self.assertTrue(seen["equals_reference"], seen)
+        self.assertEqual(seen["changes"], seen["set"])
 
     def test_nova_sees_exactly_the_fields_sent(self):
         instance = self.m.__getattr__("nova.objects.Instance")(

@@ -181,6 +181,15 @@ class ObjectsToProtoTest(unittest.TestCase):
                       "// oslo ObjectField('Flavor'), not generated (--shallow)", done.stdout)
         closure = generate("--module", "nova.objects", "--objects", "TagList", "--out", "-")
         self.assertEqual(re.findall(r"^message (\w+)", closure.stdout, re.M), ["Tag", "TagList"])
+        self.assertIn("  string tag = 2;\n", closure.stdout)  # not nullable, no default
+
+    def test_all_optional_gives_every_scalar_presence(self):
+        done = generate("--module", "nova.objects", "--objects", "TagList", "--all_optional",
+                        "--out", "-")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("  optional string tag = 2;\n", done.stdout)
+        self.assertIn("  repeated Tag objects = 1;\n", done.stdout)  # not scalars
+        self.assertIn("--objects TagList --all_optional --out -", done.stdout)
 
     def test_bad_selections_fail_clearly(self):
         done = generate("--module", "nova.objects", "--objects", "Instance,NoSuchThing",
