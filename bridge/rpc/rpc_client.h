@@ -147,8 +147,10 @@ class RpcClient {
   }
 
   // Starts a call. `done` runs exactly once: on the reply queue's I/O thread
-  // for a reply, on the timer thread for DEADLINE_EXCEEDED, or on a publishing
-  // thread for UNAVAILABLE. `args_json` is a JSON object's text; `context` an
+  // for a reply, on the timer thread for DEADLINE_EXCEEDED (the timeout or
+  // the call monitor), on a publishing thread for UNAVAILABLE, or before
+  // CallAsync returns for FAILED_PRECONDITION (a version cap, nothing
+  // published). `args_json` is a JSON object's text; `context` an
   // object whose members become `_context_*` keys (may be null).
   CallId CallAsync(const CallSpec& spec, absl::string_view method,
                    absl::string_view args_json, const rapidjson::Value* context,
@@ -164,7 +166,8 @@ class RpcClient {
                                    const rapidjson::Value* context = nullptr);
 
   // Publishes a cast (to every server if spec.target.fanout) and runs `done`
-  // once the broker confirmed it, or with UNAVAILABLE.
+  // once the broker confirmed it, or with UNAVAILABLE, or (nothing published)
+  // with FAILED_PRECONDITION when a version cap forbids it.
   void CastAsync(const CallSpec& spec, absl::string_view method,
                  absl::string_view args_json, const rapidjson::Value* context,
                  CastDone done);

@@ -7,16 +7,19 @@ prints `called <method> <endpoint> <marker>` before it starts, so a test sees
 what reached the server; `slow` also answers oslo's ctxt["client_timeout"]
 (the call-monitor timeout the client sent as `_timeout`).
 
-    callctl_server.py --transport_url URL --topic T --server S
+    callctl_server.py --topic T --server S   (on harness.TRANSPORT_URL)
 """
 import argparse
+import os
 import signal
 import sys
 import threading
 import time
 
-import oslo_messaging
-from oslo_config import cfg
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
+import harness  # noqa: E402
+
+import oslo_messaging  # noqa: E402
 
 
 def log(method, endpoint, kwargs):
@@ -47,24 +50,18 @@ class Endpoint:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--transport_url", required=True)
     parser.add_argument("--topic", required=True)
     parser.add_argument("--server", required=True)
     args = parser.parse_args()
-    conf = cfg.ConfigOpts()
-    conf([])
-    transport = oslo_messaging.get_rpc_transport(conf, url=args.transport_url)
-    target = oslo_messaging.Target(topic=args.topic, server=args.server)
-    server = oslo_messaging.get_rpc_server(
-        transport, target, [Endpoint("5.3"), Endpoint("6.1")], executor="threading")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    server.start()
+    transport = harness.make_transport()
+    server = harness.PythonServer(transport, args.topic, args.server,
+                                  [Endpoint("5.3"), Endpoint("6.1")])
     print("ready", flush=True)
     stop.wait()
     server.stop()
-    server.wait()
     transport.cleanup()
 
 
