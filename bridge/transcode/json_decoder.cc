@@ -128,11 +128,14 @@ absl::Status ReadObjectPrimitive(const ObjectInfo& object,
                                  const rapidjson::Value& json,
                                  const rapidjson::Value** data,
                                  int64_t* unknown_keys) {
-  const std::string what =
-      absl::StrCat(object.prefix.substr(0, object.prefix.size() - 1), " ",
-                   object.name, " ", object.version);
+  // "nova_object Instance 2.7", for the errors only.
+  auto what = [&object] {
+    return absl::StrCat(
+        absl::string_view(object.prefix).substr(0, object.prefix.size() - 1),
+        " ", object.name, " ", object.version);
+  };
   if (!json.IsObject()) {
-    return Expected(absl::StrCat("the primitive of a ", what), json);
+    return Expected(absl::StrCat("the primitive of a ", what()), json);
   }
   const rapidjson::Value* name = nullptr;
   const rapidjson::Value* version = nullptr;
@@ -154,23 +157,23 @@ absl::Status ReadObjectPrimitive(const ObjectInfo& object,
   }
   if (name == nullptr) {
     return absl::InvalidArgumentError(
-        absl::StrCat("expected the primitive of a ", what,
+        absl::StrCat("expected the primitive of a ", what(),
                      ", got an object without \"", object.name_key, "\""));
   }
   if (!name->IsString() || oslo::JsonStringView(*name) != object.name) {
-    return absl::InvalidArgumentError(absl::StrCat("expected a ", what,
+    return absl::InvalidArgumentError(absl::StrCat("expected a ", what(),
                                                    ", got ", object.name_key,
                                                    " ", oslo::ToPyJson(*name)));
   }
   if (version == nullptr || !version->IsString()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "expected a ", what, ", got ", object.version_key, " ",
+        "expected a ", what(), ", got ", object.version_key, " ",
         version == nullptr ? "missing" : oslo::ToPyJson(*version)));
   }
   const absl::string_view got = oslo::JsonStringView(*version);
-  if (ObjectMajorVersion(got) != object.major) {
+  if (got != object.version && ObjectMajorVersion(got) != object.major) {
     return absl::InvalidArgumentError(
-        absl::StrCat("expected a ", what, ", got version ", got,
+        absl::StrCat("expected a ", what(), ", got version ", got,
                      " (major versions must match)"));
   }
   if (*data != nullptr && (*data)->IsNull()) *data = nullptr;

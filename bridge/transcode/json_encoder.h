@@ -259,13 +259,8 @@ absl::Status JsonEncoder<Source>::ObjectPrimitive(const ObjectInfo& object,
                                                   const Source& message) {
   const google::protobuf::Descriptor& type = message.type();
   Open(/*object=*/true);
-  w_.Key(object.name_key);
-  w_.String(object.name);
-  w_.Key(object.namespace_key);
-  w_.String(object.namespace_);
-  w_.Key(object.version_key);
-  w_.String(object.version);
-  w_.Key(object.data_key);
+  w_.RawMembers(object.header);
+  w_.PlainKey(object.data_key);
   Open(/*object=*/true);
   // The fields written, for the changes: all of them, as a Python object
   // that was just filled in has them all changed.

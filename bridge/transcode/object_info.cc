@@ -6,11 +6,11 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "amqp/options.pb.h"
+#include "bridge/oslo/json.h"
 
 namespace amqp::transcode {
 namespace {
@@ -51,6 +51,17 @@ std::unique_ptr<ObjectInfo> Build(const Descriptor& type,
   info->version_key = absl::StrCat(info->prefix, "version");
   info->data_key = absl::StrCat(info->prefix, "data");
   info->changes_key = absl::StrCat(info->prefix, "changes");
+  std::string header;
+  oslo::PyJsonWriter writer(&header);
+  writer.StartObject();
+  writer.Key(info->name_key);
+  writer.String(info->name);
+  writer.Key(info->namespace_key);
+  writer.String(info->namespace_);
+  writer.Key(info->version_key);
+  writer.String(info->version);
+  writer.EndObject();
+  info->header = header.substr(1, header.size() - 2);  // without the braces
   return info;
 }
 
@@ -97,16 +108,20 @@ const ObjectInfo* Lookup(const Descriptor& type) {
 }  // namespace object_info_internal
 
 int ObjectMajorVersion(absl::string_view version) {
-  std::pair<absl::string_view, absl::string_view> parts =
-      absl::StrSplit(version, absl::MaxSplits('.', 1));
-  int major;
-  int minor;
-  if (!absl::SimpleAtoi(parts.first, &major) || major < 0 ||
-      parts.first.find_first_not_of("0123456789") != absl::string_view::npos ||
-      (!parts.second.empty() && (!absl::SimpleAtoi(parts.second, &minor) ||
-                                 parts.second.find_first_not_of("0123456789") !=
-                                     absl::string_view::npos))) {
-    return -1;
+  // By hand: once per object read, where absl's parsing cost a tenth of
+  // the object's decoding.
+  constexpr int kMaxMajor = 1 << 20;
+  size_t i = 0;
+  int major = 0;
+  for (; i < version.size() && absl::ascii_isdigit(version[i]); ++i) {
+    major = major * 10 + (version[i] - '0');
+    if (major > kMaxMajor) return -1;
+  }
+  if (i == 0) return -1;
+  if (i == version.size()) return major;
+  if (version[i] != '.' || i + 1 == version.size()) return -1;
+  for (++i; i < version.size(); ++i) {
+    if (!absl::ascii_isdigit(version[i])) return -1;
   }
   return major;
 }

@@ -10,6 +10,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
 
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -30,23 +31,47 @@ struct ObjectInfo {
   // The key prefix with its dot ("nova_object."), to tell the primitive's
   // own keys from others.
   std::string prefix;
+  // The name, namespace and version members as JSON, written as they are.
+  std::string header;
 };
 
 namespace object_info_internal {
+
+// The process-wide cache: a lock and a hash lookup.
 const ObjectInfo* Lookup(const google::protobuf::Descriptor& type);
+
+// A thread's last answers, in front of Lookup(): one load and two
+// comparisons for a type seen before. A type is known by its address and
+// its options' address (a type of a pool that was destroyed could share
+// the first; sharing both, with other options, would take a new type built
+// at exactly the old one's places).
+struct Slot {
+  const google::protobuf::Descriptor* type = nullptr;
+  const google::protobuf::MessageOptions* options = nullptr;
+  const ObjectInfo* info = nullptr;
+};
+inline Slot& SlotOf(const google::protobuf::Descriptor& type) {
+  thread_local Slot slots[16];
+  return slots[(reinterpret_cast<uintptr_t>(&type) >> 6) & 15];
+}
+
 }  // namespace object_info_internal
 
 // The object info of `type`, or null when it has no (amqp.object) option.
 // Thread-safe; the result lives as long as the process.
 inline const ObjectInfo* ObjectInfoOf(
     const google::protobuf::Descriptor& type) {
+  const google::protobuf::MessageOptions* options = &type.options();
   // Protobuf points every message without options at the one default
   // instance: most messages end here.
-  if (&type.options() ==
-      &google::protobuf::MessageOptions::default_instance()) {
+  if (options == &google::protobuf::MessageOptions::default_instance()) {
     return nullptr;
   }
-  return object_info_internal::Lookup(type);
+  object_info_internal::Slot& slot = object_info_internal::SlotOf(type);
+  if (slot.type != &type || slot.options != options) {
+    slot = {&type, options, object_info_internal::Lookup(type)};
+  }
+  return slot.info;
 }
 
 // An object version's major number: "2.7" -> 2; -1 when `version` is not
