@@ -52,7 +52,7 @@ class $Service$Endpoint : public ::amqp::rpc::Endpoint {
 
 )";
 
-inline constexpr char kEndpointMethod[] = R"(  // oslo $kind$ "$oslo_name$".
+inline constexpr char kEndpointMethod[] = R"(  // oslo $kind$ "$oslo_name$"$also_doc$.
   virtual ::grpc::Status $Method$(
       ::amqp::CallContext& context,
       const $Request$& request,

@@ -280,6 +280,7 @@ RpcClient::RpcClient(Options options)
       config.on_delivery = [this](transport::Delivery& delivery) {
         return OnDelivery(delivery);
       };
+      config.on_state = options_.on_connection_state;
     }
     io_threads_.push_back(
         std::make_unique<transport::IoThread>(std::move(config)));

@@ -101,6 +101,10 @@ class RpcClient {
     // target.version the cap forbids sends its fallback_version, or fails
     // with FAILED_PRECONDITION before anything is published.
     VersionCaps version_caps;
+    // The state of the reply queue's connection, what WaitReady() waits for:
+    // true once it consumes, false when an attempt failed or it was lost.
+    // Runs on its I/O thread and must not block.
+    transport::IoThread::StateFn on_connection_state;
   };
   // Runs once with the final reply (never a heartbeat); a failure reply
   // arrives as its status (see oslo::FailureToStatus).

@@ -28,6 +28,9 @@ enum class MethodKind {
 };
 
 absl::string_view MethodKindName(MethodKind kind);
+// Whether the caller gets the oslo method's result (call, GATHER) or nothing
+// (casts; a SUBSCRIBE receives other callers' casts).
+bool ReturnsResult(MethodKind kind);
 
 struct MethodMap {
   const google::protobuf::MethodDescriptor* method = nullptr;
@@ -74,9 +77,11 @@ bool HasAmqpOptions(const google::protobuf::ServiceDescriptor& service);
 // Builds the map, or INVALID_ARGUMENT naming the file, the method and the
 // fix for a shape oslo cannot carry: client or bidi streaming, a cast whose
 // response is not google.protobuf.Empty, a server_field that names no string
-// field, a result_field that names no field, two RPCs with one oslo name,
-// stream options on a unary method, a fallback_version that is no version
-// or not lower than the version, or one on a SUBSCRIBE method.
+// field, a result_field that names no field, stream options on a unary
+// method, a fallback_version that is no version or not lower than the
+// version, or one on a SUBSCRIBE method, or RPCs of one oslo name that
+// disagree on its arguments (the request, a SUBSCRIBE's events), its major
+// version, or (calls and GATHERs) its result.
 struct MapOptions {
   // Record client- and bidi-streaming methods in ServiceMap::unsupported
   // instead of failing: the bridge serves the rest of the service and

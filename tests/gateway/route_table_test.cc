@@ -9,11 +9,13 @@
 #include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "bridge/schema/service_map.h"
 
 namespace amqp::gateway {
@@ -113,6 +115,22 @@ TEST(RouteTableTest, ComputeServiceRoutes) {
       {"WatchEvents", MethodKind::kSubscribe, "instance_event", "5.0", nullptr,
        nullptr, "examples.compute.WatchEventsRequest",
        "examples.compute.InstanceEvent"},
+      // One oslo method, each gRPC method routed as its own kind says.
+      {"SetHostEnabled", MethodKind::kCall, "set_host_enabled", "5.0", nullptr,
+       nullptr, "examples.compute.SetHostEnabledRequest",
+       "examples.compute.HostEnabled"},
+      {"SetHostEnabledEach", MethodKind::kGather, "set_host_enabled", "5.0",
+       nullptr, nullptr, "examples.compute.SetHostEnabledRequest",
+       "examples.compute.HostEnabled"},
+      {"SetHostEnabledCast", MethodKind::kCast, "set_host_enabled", "5.0",
+       nullptr, nullptr, "examples.compute.SetHostEnabledRequest",
+       "google.protobuf.Empty"},
+      {"SetHostEnabledFanout", MethodKind::kFanoutCast, "set_host_enabled",
+       "5.0", nullptr, nullptr, "examples.compute.SetHostEnabledRequest",
+       "google.protobuf.Empty"},
+      {"WatchHostEnabled", MethodKind::kSubscribe, "set_host_enabled", "5.0",
+       nullptr, nullptr, "examples.compute.WatchEventsRequest",
+       "examples.compute.SetHostEnabledRequest"},
   };
   for (const Expected& e : expected) {
     SCOPED_TRACE(e.method);
@@ -353,6 +371,29 @@ TEST(RouteTableTest, MethodOsloCannotCarry) {
   EXPECT_EQ(table.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(table.status().message(), HasSubstr("route_bad.proto"));
   EXPECT_THAT(table.status().message(), HasSubstr("Notify"));
+}
+
+// RPCs that share an oslo method but disagree on its arguments, result or
+// major version: the bridge refuses them with the same words as
+// protoc-gen-amqp, which tests/codegen/bad/shared_oslo_method_*.proto name
+// on their first line (generation_errors_test checks the plugin's).
+TEST(RouteTableTest, SharedOsloMethodRefusedLikeThePlugin) {
+  for (const char* name :
+       {"events", "request", "response", "result_field", "version"}) {
+    SCOPED_TRACE(name);
+    std::ifstream source(
+        absl::StrCat("tests/codegen/bad/shared_oslo_method_", name, ".proto"));
+    std::string first_line;
+    ASSERT_TRUE(std::getline(source, first_line));
+    absl::string_view expected = first_line;
+    ASSERT_TRUE(absl::ConsumePrefix(&expected, "// expect: "));
+    absl::StatusOr<std::unique_ptr<RouteTable>> table = RouteTable::Load(
+        {absl::StrCat("tests/gateway/shared_oslo_method_", name, ".pb")},
+        "openstack");
+    ASSERT_FALSE(table.ok());
+    EXPECT_EQ(table.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(table.status().message(), expected);
+  }
 }
 
 TEST(RouteTableTest, NoServiceWithOptionsIsNotFound) {

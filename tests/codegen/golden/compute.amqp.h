@@ -86,6 +86,14 @@ class ComputeEndpoint : public ::amqp::rpc::Endpoint {
       ::amqp::CallContext& context,
       const ::examples::compute::PingRequest& request,
       ::examples::compute::PingReply* response);
+  // oslo call "set_host_enabled"; also reached by
+  //   SetHostEnabledEach (a gather),
+  //   SetHostEnabledCast (a cast),
+  //   SetHostEnabledFanout (a fanout).
+  virtual ::grpc::Status SetHostEnabled(
+      ::amqp::CallContext& context,
+      const ::examples::compute::SetHostEnabledRequest& request,
+      ::examples::compute::HostEnabled* response);
 };
 
 // Calls Compute on oslo.messaging servers
@@ -200,6 +208,34 @@ class ComputeClient {
   // "instance_event" whose arguments are the event's fields.
   absl::Status PublishWatchEvents(
       const ::examples::compute::InstanceEvent& event,
+      const rapidjson::Value* context = nullptr) const;
+
+  // oslo call "set_host_enabled".
+  absl::StatusOr<::examples::compute::HostEnabled> SetHostEnabled(
+      const ::examples::compute::SetHostEnabledRequest& request,
+      const rapidjson::Value* context = nullptr) const;
+  void SetHostEnabledAsync(
+      const ::examples::compute::SetHostEnabledRequest& request,
+      const rapidjson::Value* context,
+      std::function<void(absl::StatusOr<::examples::compute::HostEnabled>)> done) const;
+
+  // SetHostEnabledEach (gather) has no typed client method: each server answers it
+  // like a call (see ComputeEndpoint), and grpc_amqp_bridge gathers them.
+
+  // oslo cast "set_host_enabled"; returns once the broker has it.
+  absl::Status SetHostEnabledCast(
+      const ::examples::compute::SetHostEnabledRequest& request,
+      const rapidjson::Value* context = nullptr) const;
+
+  // oslo fanout "set_host_enabled"; returns once the broker has it.
+  absl::Status SetHostEnabledFanout(
+      const ::examples::compute::SetHostEnabledRequest& request,
+      const rapidjson::Value* context = nullptr) const;
+
+  // Sends `event` to every WatchHostEnabled subscriber: a fanout cast of
+  // "set_host_enabled" whose arguments are the event's fields.
+  absl::Status PublishWatchHostEnabled(
+      const ::examples::compute::SetHostEnabledRequest& event,
       const rapidjson::Value* context = nullptr) const;
 
  private:
