@@ -17,8 +17,9 @@ LAYERS = {
     "bridge/schema": ["proto/amqp"],
     # RabbitMQ over rabbitmq-c: connections, I/O threads, URLs.
     "bridge/amqp": [],
-    # Protobuf <-> oslo JSON, driven by descriptors.
-    "bridge/transcode": ["bridge/oslo"],
+    # Protobuf <-> oslo JSON, driven by descriptors (and by the
+    # (amqp.object) and (amqp.value) options).
+    "bridge/transcode": ["bridge/oslo", "proto/amqp"],
     # oslo RPC client and server on the transport.
     "bridge/rpc": ["bridge/amqp", "bridge/oslo"],
     # The bridge's settings: flags and the oslo.config INI file (version

@@ -20,6 +20,9 @@ readonly PACKAGES=(
   grpc-proto golang-github-gogo-googleapis-dev
   # Real peers for the tests and the demo.
   rabbitmq-server python3-oslo.messaging python3-grpcio python3-protobuf
+  # nova's own code (objects, RPC client and server; the library only, no
+  # services or database) for tools/objects_to_proto.py and the nova tests.
+  python3-nova python3-oslo.versionedobjects
   # Benchmarks: h2load as an independent gRPC load generator.
   nghttp2-client
   # tools/dep_graph.sh: the package picture in docs/architecture.md.
