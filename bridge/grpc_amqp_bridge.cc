@@ -38,12 +38,17 @@
 #include "absl/synchronization/mutex.h"
 #include "bridge/amqp/transport_url.h"
 #include "bridge/config/bridge_config.h"
+#include "bridge/gateway/bridge_metrics.h"
 #include "bridge/gateway/bridge_service.h"
 #include "bridge/gateway/broker_health.h"
+#include "bridge/gateway/call_observer.h"
 #include "bridge/gateway/error_mapping.h"
 #include "bridge/gateway/reflection_service.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/gateway/unary_call.h"
+#include "bridge/metrics/access_log.h"
+#include "bridge/metrics/http_server.h"
+#include "bridge/metrics/registry.h"
 #include "bridge/rpc/notification_listener.h"
 #include "bridge/rpc/notifier.h"
 #include "bridge/rpc/rpc_client.h"
@@ -96,6 +101,12 @@ ABSL_FLAG(std::string, grpc_tls_client_ca, "",
           "PEM file of the CAs that sign client certificates. Set (needs "
           "--grpc_tls_cert): every client must present a certificate that "
           "verifies against it, or its connection is refused (mutual TLS).");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT serving /metrics in the Prometheus text format "
+          "([metrics] listen in the file); empty: off.");
+ABSL_FLAG(std::string, access_log, "",
+          "File that gets one line per gRPC call (appended), '-' for "
+          "standard output; empty: off.");
 
 ABSL_FLAG(std::string, publisher_id, "grpc_amqp_bridge",
           "Publisher id of notifications that `notify` methods send when the "
@@ -137,6 +148,8 @@ constexpr absl::string_view kConfigFlags[] = {"transport_url",
                                               "grpc_tls_cert",
                                               "grpc_tls_key",
                                               "grpc_tls_client_ca",
+                                              "metrics_listen",
+                                              "access_log",
                                               "publisher_id",
                                               "notification_buffer",
                                               "call_monitor_timeout"};
@@ -295,6 +308,16 @@ int Run(int argc, char** argv) {
   rpc::RpcClient rpc(rpc_options);
   LOG(INFO) << "reply queue " << rpc.reply_queue();
 
+  std::unique_ptr<metrics::AccessLog> access_log;
+  if (!config->access_log.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::AccessLog>> opened =
+        metrics::AccessLog::Open(config->access_log);
+    if (!opened.ok()) {
+      std::cerr << "grpc_amqp_bridge: " << opened.status().message() << "\n";
+      return 2;
+    }
+    access_log = *std::move(opened);
+  }
   // Notifications have connections of their own: a stream's queue and a
   // notify call's publish never wait behind the calls' traffic.
   rpc::Notifier notifier(
@@ -304,6 +327,9 @@ int Run(int argc, char** argv) {
        config->max_message_bytes});
 
   gateway::GatewayStats stats;
+  metrics::Registry registry;
+  gateway::CallObserver observer(**routes, &registry, access_log.get());
+  gateway::AddBridgeMetrics(&stats, &rpc, access_log.get(), &registry);
   gateway::GatewayEnv env;
   env.routes = routes->get();
   env.rpc = &rpc;
@@ -312,6 +338,7 @@ int Run(int argc, char** argv) {
   env.gather_window = config->gather_window;
   env.call_monitor_timeout = config->call_monitor_timeout;
   env.stats = &stats;
+  env.observer = &observer;
   env.max_inflight = config->max_inflight;
   env.notifier = &notifier;
   env.notifications = &notifications;
@@ -323,6 +350,22 @@ int Run(int argc, char** argv) {
   gateway::BridgeService service(env);
   gateway::ReflectionService reflection(&(*routes)->pool(),
                                         (*routes)->service_names());
+
+  std::unique_ptr<metrics::MetricsServer> metrics_server;
+  if (!config->metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> started =
+        metrics::MetricsServer::Start(config->metrics_listen, &registry);
+    if (!started.ok()) {
+      std::cerr << "grpc_amqp_bridge: --metrics_listen: "
+                << started.status().message() << "\n";
+      return 2;
+    }
+    metrics_server = *std::move(started);
+    std::cout << "metrics on "
+              << config->metrics_listen.substr(
+                     0, config->metrics_listen.rfind(':'))
+              << ":" << metrics_server->port() << std::endl;
+  }
 
   // "listening" comes with a health answer that holds: once the first
   // connection attempt settled, or, for a broker that does not answer,
