@@ -330,6 +330,13 @@ int Run(int argc, char** argv) {
   metrics::Registry registry;
   gateway::CallObserver observer(**routes, &registry, access_log.get());
   gateway::AddBridgeMetrics(&stats, &rpc, access_log.get(), &registry);
+  registry.AddCounterFunction(
+      "grpc_amqp_bridge_notifications_malformed_total",
+      "Messages on NOTIFICATIONS streams' queues that were no notification "
+      "(skipped).",
+      {}, [&notifications] {
+        return static_cast<double>(notifications.malformed());
+      });
   gateway::GatewayEnv env;
   env.routes = routes->get();
   env.rpc = &rpc;

@@ -36,7 +36,12 @@ void BridgeCall::StartNotifications() {
                   << ": skipping: " << response.status().message();
               return;
             }
-            if (!Send(ToByteBuffer(*response), limit)) {
+            if (Send(ToByteBuffer(*response), limit)) {
+              if (env_.stats != nullptr) {
+                env_.stats->notifications_streamed.fetch_add(
+                    1, std::memory_order_relaxed);
+              }
+            } else {
               *overflowed = true;
               LOG(WARNING) << context_->method()
                            << ": the client reads too slowly; ending the "

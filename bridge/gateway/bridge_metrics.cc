@@ -48,6 +48,12 @@ void AddBridgeMetrics(const GatewayStats* stats, const rpc::RpcClient* rpc,
             stats->unknown_result_keys.load(std::memory_order_relaxed));
       });
   registry->AddCounterFunction(
+      "grpc_amqp_bridge_notifications_streamed_total",
+      "oslo notifications sent on NOTIFICATIONS streams.", {}, [stats] {
+        return static_cast<double>(
+            stats->notifications_streamed.load(std::memory_order_relaxed));
+      });
+  registry->AddCounterFunction(
       "grpc_amqp_bridge_replies_dropped_total",
       "Replies no call waited for: late (after a timeout or cancel) or for "
       "an unknown msg_id.",

@@ -28,6 +28,8 @@ struct GatewayStats {
   std::atomic<int64_t> rejected_calls{0};  // over max_inflight
   // Result keys that named no response field (design: ignored, counted).
   std::atomic<int64_t> unknown_result_keys{0};
+  // Messages NOTIFICATIONS streams queued for their clients.
+  std::atomic<int64_t> notifications_streamed{0};
 };
 
 struct GatewayEnv {

@@ -11,12 +11,14 @@ test's own (it resumes).
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -289,7 +291,8 @@ class NotificationsTest(unittest.TestCase):
         cls.workdir = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
         cls.api = EventsApi(cls.workdir)
         cls.m = cls.api.messages
-        cls.bridge = bh.Bridge(cls.api.descriptor_set, "--publisher_id=api.bridge-test")
+        cls.bridge = bh.Bridge(cls.api.descriptor_set, "--publisher_id=api.bridge-test",
+                               "--metrics_listen=127.0.0.1:0")
         cls.connection, cls.channel = broker_channel()
         cls.transport = notification_transport(cls.api.exchange)
         cls.queues = []  # made by oslo for this test: deleted at the end
@@ -436,6 +439,17 @@ class NotificationsTest(unittest.TestCase):
         self.assertEqual(json_format.MessageToDict(event.payload), {"n": 1})
         harness.wait_until(lambda: self.bridge.output().count("is no notification") == before + 2,
                            5, "one log line per malformed notification")
+        metrics = self.metrics()
+        self.assertGreaterEqual(metrics["grpc_amqp_bridge_notifications_malformed_total"], 2)
+        self.assertGreaterEqual(metrics["grpc_amqp_bridge_notifications_streamed_total"], 1)
+
+    def metrics(self):
+        """The bridge's /metrics samples without labels, by name."""
+        port = re.search(r"metrics on [^\s:]+:(\d+)", self.bridge.output()).group(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
+            text = reply.read().decode()
+        return {name: float(value) for name, value in
+                re.findall(r"^([a-z_]+) ([0-9.e+-]+)$", text, re.M)}
 
     def test_streams_bind_private_queues_only(self):
         stream = self.stream("WatchAll", "AnyEvent")
