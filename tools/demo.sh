@@ -11,8 +11,9 @@
 #      C++ example server (generated endpoint), and host2, the Python one
 #      (python3-oslo.messaging), then the bridge;
 #   5. runs examples/python/demo_client.py: a scripted gRPC session (calls,
-#      casts, a fanout, an error, a GATHER stream, the oslo context) that
-#      prints each request and answer and checks them;
+#      casts, a fanout, an error, a GATHER stream, the oslo context, a
+#      SUBSCRIBE stream fed by a Python fanout cast) that prints each request
+#      and answer and checks them;
 #   6. stops everything it started, by PID (also on failure or Ctrl-C), and
 #      deletes the run's queues.
 # Exits 0 only when every step behaved as expected.
@@ -148,7 +149,8 @@ say "pids: host1 ${pids[0]}, host2 ${pids[1]}, bridge ${pids[2]}; the gRPC sessi
 client_rc=0
 /usr/bin/python3 examples/python/demo_client.py --target="127.0.0.1:${port}" \
   --descriptor_set="${work}/compute.pb" \
-  --server_log=host1="${work}/host1.log" --server_log=host2="${work}/host2.log" ||
+  --server_log=host1="${work}/host1.log" --server_log=host2="${work}/host2.log" \
+  --topic="${topic}" --transport_url="${url}" ||
   client_rc=$?
 
 stop_all
