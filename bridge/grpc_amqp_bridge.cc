@@ -36,10 +36,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "bridge/amqp/transport_url.h"
 #include "bridge/config/bridge_config.h"
 #include "bridge/gateway/bridge_service.h"
+#include "bridge/gateway/broker_health.h"
 #include "bridge/gateway/error_mapping.h"
 #include "bridge/gateway/reflection_service.h"
 #include "bridge/gateway/route_table.h"
@@ -95,8 +95,23 @@ ABSL_FLAG(std::string, grpc_tls_client_ca, "",
           "--grpc_tls_cert): every client must present a certificate that "
           "verifies against it, or its connection is refused (mutual TLS).");
 
+ABSL_FLAG(std::vector<std::string>, version_cap, {},
+          "<topic>=<X.Y>, repeatable: the highest version calls to <topic> "
+          "send (nova.conf's [upgrade_levels]); a method above it sends its "
+          "fallback_version, or fails with FAILED_PRECONDITION.");
+ABSL_FLAG(std::string, call_monitor_timeout, "0",
+          "oslo's call_monitor_timeout for calls (seconds or with a unit; 0 = "
+          "off): the server heartbeats while it works and a call fails with "
+          "DEADLINE_EXCEEDED when none came for that long. Per call: "
+          "x-amqp-call-monitor-ms.");
+
 namespace amqp {
 namespace {
+
+// How long start-up waits for the first connection attempt before it listens:
+// a refused connection settles at once, a broker that does not answer takes
+// the TCP connect timeout (5 s).
+constexpr absl::Duration kFirstConnectWait = absl::Seconds(5);
 
 // The flags that LoadBridgeConfig takes (not --config, not glog's).
 constexpr absl::string_view kConfigFlags[] = {"transport_url",
@@ -113,7 +128,8 @@ constexpr absl::string_view kConfigFlags[] = {"transport_url",
                                               "max_inflight",
                                               "grpc_tls_cert",
                                               "grpc_tls_key",
-                                              "grpc_tls_client_ca"};
+                                              "grpc_tls_client_ca",
+                                              "call_monitor_timeout"};
 
 // The command line's flags in order, as (name, value) pairs: "--a=b",
 // "-a=b", "--a b" (when b is not a flag) and "--a"/"--noa" (bools, value
@@ -150,15 +166,21 @@ std::vector<std::pair<std::string, std::string>> GivenFlags(int argc,
 config::ConfigOverrides FlagOverrides(int argc, char** argv) {
   config::ConfigOverrides overrides;
   std::vector<std::string> descriptor_sets;
+  std::vector<std::string> version_caps;
   for (auto& [name, value] : GivenFlags(argc, argv)) {
     if (name == "descriptor_set") {
       descriptor_sets.push_back(std::move(value));
+    } else if (name == "version_cap") {
+      version_caps.push_back(std::move(value));
     } else if (absl::c_linear_search(kConfigFlags, name)) {
       overrides[name] = std::move(value);
     }
   }
   if (!descriptor_sets.empty()) {
     overrides["descriptor_set"] = absl::StrJoin(descriptor_sets, ",");
+  }
+  if (!version_caps.empty()) {
+    overrides["version_cap"] = absl::StrJoin(version_caps, ",");
   }
   return overrides;
 }
@@ -239,13 +261,16 @@ int Run(int argc, char** argv) {
     return 2;
   }
   for (const auto& route : (*routes)->routes()) {
-    std::cout << "route " << gateway::DescribeRoute(*route) << "\n";
+    std::cout << "route "
+              << gateway::DescribeRoute(*route, config->version_caps) << "\n";
   }
   for (const gateway::UnsupportedRoute& route : (*routes)->unsupported()) {
     std::cout << "unsupported " << route.path << ": " << route.reason
               << " (answers UNIMPLEMENTED)\n";
   }
 
+  // Health follows the broker connection as its state changes.
+  gateway::BrokerHealth health((*routes)->service_names());
   rpc::RpcClient::Options rpc_options;
   rpc_options.url = config->transport_url;
   rpc_options.rabbit = config->rabbit;
@@ -253,6 +278,10 @@ int Run(int argc, char** argv) {
   rpc_options.name = "grpc_amqp_bridge";
   rpc_options.fail_fast_no_consumer = config->fail_fast_no_consumer;
   rpc_options.max_message_bytes = config->max_message_bytes;
+  rpc_options.version_caps = config->version_caps;
+  rpc_options.on_connection_state = [&health](bool connected) {
+    health.Update(connected);
+  };
   rpc::RpcClient rpc(rpc_options);
   LOG(INFO) << "reply queue " << rpc.reply_queue();
 
@@ -263,6 +292,7 @@ int Run(int argc, char** argv) {
   env.errors = &*errors;
   env.rpc_response_timeout = config->rpc_response_timeout;
   env.gather_window = config->gather_window;
+  env.call_monitor_timeout = config->call_monitor_timeout;
   env.stats = &stats;
   env.max_inflight = config->max_inflight;
   // Unary methods on gRPC's unary callback path; streams, and the methods
@@ -272,6 +302,14 @@ int Run(int argc, char** argv) {
   gateway::ReflectionService reflection(&(*routes)->pool(),
                                         (*routes)->service_names());
 
+  // "listening" comes with a health answer that holds: once the first
+  // connection attempt settled, or, for a broker that does not answer,
+  // after kFirstConnectWait with NOT_SERVING.
+  if (!health.WaitFirstAttempt(kFirstConnectWait)) {
+    LOG(WARNING) << "no answer from the broker within "
+                 << absl::FormatDuration(kFirstConnectWait)
+                 << ": NOT_SERVING until it connects";
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int port = 0;
@@ -286,29 +324,9 @@ int Run(int argc, char** argv) {
               << "\n";
     return 2;
   }
+  health.Attach(server->GetHealthCheckService());
   std::string host(config->listen.substr(0, config->listen.rfind(':')));
   std::cout << "listening on " << host << ":" << port << std::endl;
-
-  // Health follows the broker connection: NOT_SERVING while it is down.
-  absl::Notification stopping;
-  std::thread health([&] {
-    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-    bool serving = false;
-    bool first = true;
-    do {
-      const bool connected = rpc.WaitReady(absl::ZeroDuration());
-      if (first || connected != serving) {
-        serving = connected;
-        first = false;
-        health->SetServingStatus(serving);  // the server as a whole ("")
-        for (const std::string& name : (*routes)->service_names()) {
-          health->SetServingStatus(name, serving);
-        }
-        LOG(INFO) << (serving ? "broker connected: SERVING"
-                              : "broker not connected: NOT_SERVING");
-      }
-    } while (!stopping.WaitForNotificationWithTimeout(absl::Milliseconds(500)));
-  });
 
   // SIGINT/SIGTERM were blocked in every thread (see main): wait here.
   sigset_t signals;
@@ -318,9 +336,8 @@ int Run(int argc, char** argv) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   LOG(INFO) << "signal " << signal_number << ": stopping";
-  stopping.Notify();
-  health.join();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  health.Attach(nullptr);  // the connection outlives the server
   LOG(INFO) << "stopped after " << stats.calls.load() << " calls ("
             << stats.failed_calls.load() << " failed, "
             << stats.rejected_calls.load() << " over max_inflight, "

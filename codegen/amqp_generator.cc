@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -92,6 +93,10 @@ Vars MethodVars(const ServiceMap& service, const MethodMap& method) {
                            method.kind == MethodKind::kSubscribe
                        ? "true"
                        : "false";
+  vars["fallback_init"] = method.fallback_version.empty()
+                              ? ""
+                              : absl::StrCat(",\n    /*fallback_version=*/\"",
+                                             method.fallback_version, "\"");
   vars["server_expr"] =
       method.server_field
           ? absl::StrCat("request.", method.server_field->name(), "()")
@@ -107,6 +112,52 @@ Vars MethodVars(const ServiceMap& service, const MethodMap& method) {
 // receive casts that another party sends.
 bool ServedByEndpoint(const MethodMap& method) {
   return method.kind != MethodKind::kSubscribe;
+}
+
+// The endpoint's methods: one per oslo method, however many gRPC methods
+// reach it (a server method is one thing; call, cast or fanout is the
+// client's choice), named after its call or GATHER if it has one, else after
+// the first. Each comes with the other gRPC methods that reach it.
+struct Handler {
+  const MethodMap* method;
+  std::vector<const MethodMap*> also;
+};
+
+std::vector<Handler> EndpointHandlers(const ServiceMap& map) {
+  std::vector<Handler> handlers;
+  absl::flat_hash_map<std::string, size_t> by_oslo_name;
+  for (const MethodMap& method : map.methods) {
+    if (!ServedByEndpoint(method)) continue;
+    auto [it, inserted] =
+        by_oslo_name.emplace(method.oslo_name, handlers.size());
+    if (inserted) {
+      handlers.push_back({&method, {}});
+      continue;
+    }
+    Handler& handler = handlers[it->second];
+    if (schema::ReturnsResult(method.kind) &&
+        !schema::ReturnsResult(handler.method->kind)) {
+      handler.also.push_back(handler.method);
+      handler.method = &method;
+    } else {
+      handler.also.push_back(&method);
+    }
+  }
+  return handlers;
+}
+
+Vars HandlerVars(const ServiceMap& service, const Handler& handler) {
+  Vars vars = MethodVars(service, *handler.method);
+  std::vector<std::string> also;
+  for (const MethodMap* method : handler.also) {
+    also.push_back(absl::StrCat(method->method->name(), " (a ",
+                                schema::MethodKindName(method->kind), ")"));
+  }
+  vars["also_doc"] = also.empty()
+                         ? ""
+                         : absl::StrCat("; also reached by\n  //   ",
+                                        absl::StrJoin(also, ",\n  //   "));
+  return vars;
 }
 
 void OpenNamespace(Printer& printer, const FileDescriptor& file) {
@@ -135,10 +186,8 @@ void WriteHeader(const FileDescriptor& file,
   OpenNamespace(printer, file);
   for (const ServiceMap& map : maps) {
     printer.Print(ServiceVars(map), templates::kEndpointClassTop);
-    for (const MethodMap& method : map.methods) {
-      if (ServedByEndpoint(method)) {
-        printer.Print(MethodVars(map, method), templates::kEndpointMethod);
-      }
+    for (const Handler& handler : EndpointHandlers(map)) {
+      printer.Print(HandlerVars(map, handler), templates::kEndpointMethod);
     }
     printer.Print(templates::kClassBottom);
 
@@ -180,10 +229,9 @@ void WriteSource(const FileDescriptor& file,
       printer.Print(MethodVars(map, method), templates::kMethodInfo);
     }
     printer.Print(ServiceVars(map), templates::kDispatchTableTop);
-    for (const MethodMap& method : map.methods) {
-      if (ServedByEndpoint(method)) {
-        printer.Print(MethodVars(map, method), templates::kDispatchEntry);
-      }
+    for (const Handler& handler : EndpointHandlers(map)) {
+      printer.Print(MethodVars(map, *handler.method),
+                    templates::kDispatchEntry);
     }
     printer.Print(templates::kDispatchTableBottom);
   }
@@ -191,11 +239,9 @@ void WriteSource(const FileDescriptor& file,
 
   for (const ServiceMap& map : maps) {
     printer.Print(ServiceVars(map), templates::kEndpointDefinitions);
-    for (const MethodMap& method : map.methods) {
-      if (ServedByEndpoint(method)) {
-        printer.Print(MethodVars(map, method),
-                      templates::kEndpointDefaultMethod);
-      }
+    for (const Handler& handler : EndpointHandlers(map)) {
+      printer.Print(MethodVars(map, *handler.method),
+                    templates::kEndpointDefaultMethod);
     }
     printer.Print(ServiceVars(map), templates::kClientDefaultSpec);
     for (const MethodMap& method : map.methods) {

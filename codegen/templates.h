@@ -52,7 +52,7 @@ class $Service$Endpoint : public ::amqp::rpc::Endpoint {
 
 )";
 
-inline constexpr char kEndpointMethod[] = R"(  // oslo $kind$ "$oslo_name$".
+inline constexpr char kEndpointMethod[] = R"(  // oslo $kind$ "$oslo_name$"$also_doc$.
   virtual ::grpc::Status $Method$(
       ::amqp::CallContext& context,
       const $Request$& request,
@@ -78,16 +78,23 @@ class $Service$Client {
       ::amqp::rpc::CallSpec spec = DefaultSpec())
       : rpc_(rpc), spec_(std::move(spec)) {}
 
-  // A copy aimed at one server, another version or another timeout, like
-  // oslo's RPCClient.prepare().
+  // A copy aimed at one server, another version, another timeout or
+  // call-monitor timeout (seconds), like oslo's RPCClient.prepare().
   $Service$Client Prepare(
       absl::string_view server,
       std::optional<std::string> version = std::nullopt,
-      std::optional<absl::Duration> timeout = std::nullopt) const {
+      std::optional<absl::Duration> timeout = std::nullopt,
+      std::optional<double> call_monitor_timeout = std::nullopt) const {
     return $Service$Client(
-        rpc_, spec_.Prepare(server, std::move(version), timeout));
+        rpc_, spec_.Prepare(server, std::move(version), timeout, std::nullopt,
+                            call_monitor_timeout));
   }
   const ::amqp::rpc::CallSpec& spec() const { return spec_; }
+  // oslo's can_send_version, under the RpcClient's version cap for this
+  // client's topic.
+  bool CanSendVersion(absl::string_view version) const {
+    return rpc_->CanSendVersion(spec_.target.topic, version);
+  }
 
 )";
 
@@ -151,7 +158,7 @@ inline constexpr char kMethodInfo[] =
 constexpr ::amqp::stubs::MethodInfo k$Service$$Method${
     /*oslo_name=*/"$oslo_name$", /*version=*/"$method_version$",
     /*server_field=*/"$server_field$", /*result_field=*/"$result_field$",
-    /*fanout=*/$fanout$};
+    /*fanout=*/$fanout$$fallback_init$};
 )";
 
 inline constexpr char kDispatchTableTop[] = R"(

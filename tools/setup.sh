@@ -20,6 +20,8 @@ readonly PACKAGES=(
   rabbitmq-server python3-oslo.messaging python3-grpcio python3-protobuf
   # Benchmarks: h2load as an independent gRPC load generator.
   nghttp2-client
+  # tools/dep_graph.sh: the package picture in docs/architecture.md.
+  graphviz
   # Fuzzing (fuzz/, --config=fuzz): clang with libFuzzer and its sanitizer
   # runtimes; llvm-14 for llvm-ar and llvm-symbolizer.
   clang-14 libclang-rt-14-dev llvm-14

@@ -209,6 +209,7 @@ bool IoThread::Connect() {
                    << failed_attempts_ << ", retrying)";
     }
     last_error_ = status;
+    if (config_.on_state) config_.on_state(false);
     return false;
   }
   // Where a connection went after a loss (failover) is worth a line even
@@ -224,6 +225,7 @@ bool IoThread::Connect() {
   broken_ = absl::OkStatus();
   first_unconfirmed_ = 1;  // sequence numbers restart with the channel
   connected_.store(true, std::memory_order_release);
+  if (config_.on_state) config_.on_state(true);
   return true;
 }
 
@@ -235,8 +237,10 @@ void IoThread::Disconnect(const absl::Status& why) {
         << connection_->host().host << ":" << connection_->host().port << ": "
         << why.message();
   }
+  const bool was_connected = connection_ != nullptr;
   connected_.store(false, std::memory_order_release);
   connection_.reset();
+  if (was_connected && config_.on_state) config_.on_state(false);
   broken_ = absl::OkStatus();
   last_error_ = why;
   auto unconfirmed = std::move(unconfirmed_);

@@ -106,6 +106,11 @@ class IoThread {
   // Runs on the I/O thread with the live connection, or nullptr when there is
   // none at the moment.
   using Task = std::function<void(Connection*)>;
+  // Runs on the I/O thread, holding the connection, after each connection
+  // attempt (true once connected and on_connect succeeded, false when it
+  // failed) and when the connection is lost (false): the moment the state
+  // is known, for health reports. It must not block.
+  using StateFn = std::function<void(bool connected)>;
 
   struct Config {
     TransportUrl url;
@@ -115,6 +120,7 @@ class IoThread {
     DeliveryFn on_delivery;
     ReturnFn on_return;  // unset: such returns are logged and dropped
     SettledFn on_settled;
+    StateFn on_state;
     // A delivery whose body is larger is rejected (requeue=false) with one
     // log line, without reading the body into memory; 0 means no limit.
     uint64_t max_message_bytes = 0;

@@ -21,6 +21,8 @@ namespace {
 constexpr absl::string_view kDefaultSection = "DEFAULT";
 constexpr absl::string_view kBridgeSection = "grpc_amqp_bridge";
 constexpr absl::string_view kRabbitSection = "oslo_messaging_rabbit";
+// nova.conf's: each key a topic, each value its version cap.
+constexpr absl::string_view kUpgradeLevelsSection = "upgrade_levels";
 
 // oslo_config.types.Boolean.
 absl::Status ParseBool(absl::string_view text, bool* out) {
@@ -212,6 +214,21 @@ const Setting kSettings[] = {
        config->grpc_tls_client_ca = std::string(value);
        return absl::OkStatus();
      }},
+    {"call_monitor_timeout", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       if (value == "0") {
+         config->call_monitor_timeout = absl::ZeroDuration();
+         return absl::OkStatus();
+       }
+       return ParseDuration(value, kMaxCallMonitorTimeout,
+                            &config->call_monitor_timeout);
+     }},
+    // Flag only (--version_cap=compute=5.0, repeatable); the file has
+    // [upgrade_levels] instead.
+    {"version_cap", kUpgradeLevelsSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       return config->version_caps.SetFromList(value);
+     }},
 };
 
 const Setting* FindSetting(absl::string_view key) {
@@ -248,6 +265,14 @@ absl::Status ApplyFile(const std::string& path, BridgeConfig* config) {
                                            entry.section, "] ", entry.key);
     const bool bridge_section = entry.section == kBridgeSection;
     const bool rabbit_section = entry.section == kRabbitSection;
+    if (entry.section == kUpgradeLevelsSection) {
+      if (absl::Status s = config->version_caps.Set(entry.key, entry.value);
+          !s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": ", s.message()));
+      }
+      continue;
+    }
     const Setting* setting = FindSetting(entry.key);
     if (setting != nullptr && setting->section != entry.section) {
       setting = nullptr;
@@ -357,6 +382,11 @@ std::string DescribeConfig(const BridgeConfig& config) {
       " max_receive_message_bytes=", config.max_receive_message_bytes,
       " max_inflight=", config.max_inflight,
       " error_map=", config.error_map.empty() ? "(default)" : config.error_map,
+      " version_caps=", config.version_caps.Describe(),
+      " call_monitor_timeout=",
+      config.call_monitor_timeout == absl::ZeroDuration()
+          ? "off"
+          : SecondsText(config.call_monitor_timeout),
       " grpc_tls=",
       config.grpc_tls_cert.empty()
           ? "off"

@@ -12,6 +12,10 @@
 //   # Any option RabbitOptions knows (oslo has no inline comments).
 //   heartbeat_timeout_threshold = 30
 //
+//   [upgrade_levels]
+//   # A version cap per topic, as in nova.conf (numbers, not release names).
+//   compute = 5.0
+//
 //   [grpc_amqp_bridge]
 //   listen = 0.0.0.0:50051
 //   descriptor_set = /etc/bridge/api.pb, /etc/bridge/more.pb
@@ -42,6 +46,7 @@
 #include "absl/time/time.h"
 #include "bridge/amqp/rabbit_options.h"
 #include "bridge/amqp/transport_url.h"
+#include "bridge/rpc/version.h"
 
 namespace amqp::config {
 
@@ -51,6 +56,7 @@ inline constexpr int kMaxIoThreads = 64;
 inline constexpr uint64_t kMaxMessageBytesLimit = uint64_t{512} << 20;
 inline constexpr int kMaxReceiveMessageBytesLimit = 1 << 30;
 inline constexpr int64_t kMaxInflightLimit = 10000000;
+inline constexpr absl::Duration kMaxCallMonitorTimeout = absl::Hours(1);
 
 struct BridgeConfig {
   // [grpc_amqp_bridge] descriptor_set, --descriptor_set: FileDescriptorSet
@@ -106,6 +112,15 @@ struct BridgeConfig {
   // client certificates. Set (needs grpc_tls_cert): every client must
   // present a certificate that verifies against it (mutual TLS).
   std::string grpc_tls_client_ca;
+  // [upgrade_levels] <topic> = <X.Y>, --version_cap=<topic>=<X.Y>
+  // (repeatable; a flag wins over the file for its topic): the highest
+  // version calls to a topic send. A release alias ("zed") is refused,
+  // naming the key.
+  rpc::VersionCaps version_caps;
+  // [grpc_amqp_bridge] call_monitor_timeout: oslo's call_monitor_timeout
+  // for calls whose client sent no x-amqp-call-monitor-ms; "0" (the default)
+  // = off. Seconds or with a unit, at most kMaxCallMonitorTimeout.
+  absl::Duration call_monitor_timeout = absl::ZeroDuration();
   // The file the settings were read from; "" when none.
   std::string config_file;
 };
@@ -116,7 +131,8 @@ struct BridgeConfig {
 // control_exchange, rpc_response_timeout, listen, descriptor_set,
 // gather_window, fail_fast_no_consumer, error_map, include_tracebacks,
 // io_threads, max_message_bytes, max_receive_message_bytes, max_inflight,
-// grpc_tls_cert, grpc_tls_key, grpc_tls_client_ca);
+// grpc_tls_cert, grpc_tls_key, grpc_tls_client_ca, call_monitor_timeout),
+// and version_cap ("topic=X.Y[,topic=X.Y...]", the repeated flags joined);
 // values are parsed like the file's. --descriptor_set replaces
 // the file's list. [oslo_messaging_rabbit] options have no flags: put them in
 // the transport_url query instead.

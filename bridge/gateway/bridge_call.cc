@@ -93,7 +93,7 @@ absl::Time BridgeCall::Deadline() const {
 }
 
 rpc::CallSpec BridgeCall::Spec(absl::Time deadline) const {
-  return RequestSpec(*route_, *metadata_, request_.wire(), deadline);
+  return RequestSpec(env_, *route_, *metadata_, request_.wire(), deadline);
 }
 
 void BridgeCall::StartGather(const std::string& args) {

@@ -74,6 +74,7 @@ struct RawHeaders {
   std::optional<absl::string_view> server;
   std::optional<absl::string_view> gather_window;
   std::optional<absl::string_view> expect;
+  std::optional<absl::string_view> call_monitor;
   // x-oslo-context-<key>: (context key, header name, value), header order.
   struct ContextKey {
     std::string key;
@@ -102,6 +103,8 @@ absl::StatusOr<RawHeaders> CollectHeaders(const ClientMetadata& metadata) {
       slot = &raw.gather_window;
     } else if (header == kExpectHeader) {
       slot = &raw.expect;
+    } else if (header == kCallMonitorHeader) {
+      slot = &raw.call_monitor;
     } else if (absl::StartsWith(header, kOsloContextKeyPrefix)) {
       std::string key = absl::StrReplaceAll(
           header.substr(sizeof(kOsloContextKeyPrefix) - 1), {{"-", "_"}});
@@ -118,9 +121,9 @@ absl::StatusOr<RawHeaders> CollectHeaders(const ClientMetadata& metadata) {
       continue;
     } else if (absl::StartsWith(header, "x-amqp-")) {
       return HeaderError(
-          header,
-          absl::StrCat("unknown header; the bridge reads ", kServerHeader, ", ",
-                       kGatherWindowHeader, " and ", kExpectHeader));
+          header, absl::StrCat("unknown header; the bridge reads ",
+                               kServerHeader, ", ", kGatherWindowHeader, ", ",
+                               kExpectHeader, " and ", kCallMonitorHeader));
     } else {
       continue;
     }
@@ -273,6 +276,12 @@ absl::StatusOr<CallMetadata> ParseCallMetadata(const ClientMetadata& metadata) {
         ParsePositive(kExpectHeader, *raw->expect, kMaxExpect);
     if (!expect.ok()) return expect.status();
     call.expect = static_cast<int>(*expect);
+  }
+  if (raw->call_monitor.has_value()) {
+    absl::StatusOr<int64_t> ms = ParsePositive(
+        kCallMonitorHeader, *raw->call_monitor, kMaxCallMonitorMs);
+    if (!ms.ok()) return ms.status();
+    call.call_monitor = absl::Milliseconds(*ms);
   }
   return call;
 }

@@ -1,6 +1,7 @@
 // What a bridged call takes from the gRPC request metadata (design: Context,
 // Routing, Server streaming): the oslo context, the request id, a server to
-// route to and the gather settings. Pure: parsing and validation only.
+// route to, the gather settings and the call monitor. Pure: parsing and
+// validation only.
 //
 //   x-oslo-context: {"user_id": "u1", "roles": ["admin"]}   typed values
 //   x-oslo-context-project-id: p1           one string, key "project_id"
@@ -8,6 +9,7 @@
 //   one x-amqp-server: host1                    routing key topic.host1
 //   x-amqp-gather-window-ms: 500            GATHER window for this call
 //   x-amqp-expect: 3                        end GATHER after 3 replies
+//   x-amqp-call-monitor-ms: 30000           oslo's call_monitor_timeout
 //
 // gRPC lowercases keys; binary ("-bin") entries are ignored. Every failure is
 // INVALID_ARGUMENT naming the header; messages never quote the context (it may
@@ -37,6 +39,7 @@ inline constexpr char kRequestIdHeader[] = "x-request-id";
 inline constexpr char kServerHeader[] = "x-amqp-server";
 inline constexpr char kGatherWindowHeader[] = "x-amqp-gather-window-ms";
 inline constexpr char kExpectHeader[] = "x-amqp-expect";
+inline constexpr char kCallMonitorHeader[] = "x-amqp-call-monitor-ms";
 // The response header that returns CallMetadata::request_id.
 inline constexpr char kResponseRequestIdHeader[] = "x-openstack-request-id";
 
@@ -48,6 +51,7 @@ inline constexpr size_t kMaxRequestIdBytes = 256;
 inline constexpr size_t kMaxServerBytes = 255;  // an AMQP short string
 inline constexpr int64_t kMaxGatherWindowMs = 60 * 60 * 1000;  // one hour
 inline constexpr int kMaxExpect = 1000000;
+inline constexpr int64_t kMaxCallMonitorMs = 60 * 60 * 1000;  // one hour
 
 // ServerContext::client_metadata().
 using ClientMetadata = std::multimap<grpc::string_ref, grpc::string_ref>;
@@ -76,6 +80,9 @@ struct CallMetadata {
   std::optional<absl::Duration> gather_window;
   // x-amqp-expect, 1 to kMaxExpect.
   std::optional<int> expect;
+  // x-amqp-call-monitor-ms, 1 to kMaxCallMonitorMs: the call-monitor
+  // timeout of a unary call (rpc::CallSpec::call_monitor_timeout).
+  std::optional<absl::Duration> call_monitor;
 };
 
 // Reads the headers above from a call's metadata. Other headers are ignored,

@@ -97,7 +97,8 @@ absl::Time CallDeadline(const grpc::ServerContextBase& context,
   return absl::FromChrono(deadline);
 }
 
-rpc::CallSpec RequestSpec(const Route& route, const CallMetadata& metadata,
+rpc::CallSpec RequestSpec(const GatewayEnv& env, const Route& route,
+                          const CallMetadata& metadata,
                           const transcode::WireRequest& request,
                           absl::Time deadline) {
   rpc::CallSpec spec;
@@ -111,6 +112,15 @@ rpc::CallSpec RequestSpec(const Route& route, const CallMetadata& metadata,
         std::string(request.GetString(*route.method.server_field));
   }
   spec.timeout = deadline - absl::Now();
+  if (!route.method.fallback_version.empty()) {
+    spec.fallback_version = route.method.fallback_version;
+  }
+  const absl::Duration monitor =
+      metadata.call_monitor.value_or(env.call_monitor_timeout);
+  if (route.method.kind == schema::MethodKind::kCall &&
+      monitor > absl::ZeroDuration()) {
+    spec.call_monitor_timeout = absl::ToDoubleSeconds(monitor);
+  }
   return spec;
 }
 

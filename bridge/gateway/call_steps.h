@@ -70,8 +70,11 @@ absl::Time CallDeadline(const grpc::ServerContextBase& context,
                         absl::Time started, const GatewayEnv& env);
 
 // Where the request goes: the route's target with the server picked by
-// x-amqp-server or the server_field, waiting until `deadline`.
-rpc::CallSpec RequestSpec(const Route& route, const CallMetadata& metadata,
+// x-amqp-server or the server_field and the route's fallback version,
+// waiting until `deadline`; for calls, the call monitor of
+// x-amqp-call-monitor-ms, else env.call_monitor_timeout.
+rpc::CallSpec RequestSpec(const GatewayEnv& env, const Route& route,
+                          const CallMetadata& metadata,
                           const transcode::WireRequest& request,
                           absl::Time deadline);
 

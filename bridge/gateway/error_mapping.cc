@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "bridge/oslo/failure.h"
+#include "bridge/rpc/version.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -261,9 +262,11 @@ grpc::Status ErrorMapper::ToGrpc(const absl::Status& status) const {
   if (static_cast<int>(code) < 0 || static_cast<int>(code) > kLastGrpcCode) {
     code = absl::StatusCode::kUnknown;
   }
-  return MakeGrpcStatus(code,
-                        BoundedUtf8(status.message(), kMaxMessageWireBytes),
-                        GrpcCodeName(code), kBridgeErrorDomain);
+  const auto reason = status.GetPayload(rpc::kErrorReasonPayloadUrl);
+  return MakeGrpcStatus(
+      code, BoundedUtf8(status.message(), kMaxMessageWireBytes),
+      reason ? BoundedUtf8(std::string(*reason), 256) : GrpcCodeName(code),
+      kBridgeErrorDomain);
 }
 
 }  // namespace amqp::gateway

@@ -74,8 +74,9 @@ class ErrorMapper {
   //   traceback); details = google.rpc.Status{code, message,
   //   [ErrorInfo{reason = class, domain = module}]}.
   // - otherwise: the same code and message; details carry
-  //   ErrorInfo{reason = the code name ("UNAVAILABLE"), domain =
-  //   kBridgeErrorDomain}.
+  //   ErrorInfo{reason = the status's rpc::kErrorReasonPayloadUrl payload
+  //   (e.g. "VERSION_CAPPED") if any, else the code name ("UNAVAILABLE"),
+  //   domain = kBridgeErrorDomain}.
   grpc::Status ToGrpc(const absl::Status& status) const;
 
   // The code an oslo exception class maps to: the overrides, else the

@@ -33,6 +33,9 @@ struct GatewayEnv {
   absl::Duration rpc_response_timeout = absl::Seconds(60);
   // How long GATHER streams collect replies unless the call says otherwise.
   absl::Duration gather_window = absl::Seconds(1);
+  // oslo's call_monitor_timeout for calls without x-amqp-call-monitor-ms;
+  // zero: none.
+  absl::Duration call_monitor_timeout = absl::ZeroDuration();
   GatewayStats* stats = nullptr;
   // Calls in progress at most; beyond it RESOURCE_EXHAUSTED at once. 0: none.
   int64_t max_inflight = 0;

@@ -206,7 +206,25 @@ const UnsupportedRoute* RouteTable::FindUnsupported(
   return nullptr;
 }
 
-std::string DescribeRoute(const Route& route) {
+namespace {
+
+// What a version cap on the route's topic does to it; "" when none.
+std::string CapText(const Route& route, const rpc::VersionCaps& caps) {
+  const std::optional<std::string> cap = caps.CapFor(route.target.topic);
+  if (!cap.has_value() || route.method.kind == schema::MethodKind::kSubscribe) {
+    return "";
+  }
+  absl::StatusOr<std::string> sent =
+      caps.Choose(route.target.topic, route.method.oslo_name,
+                  route.method.version, route.method.fallback_version);
+  return absl::StrCat(", capped at ", *cap, ": ",
+                      sent.ok() ? absl::StrCat("sends ", *sent)
+                                : "refused (FAILED_PRECONDITION)");
+}
+
+}  // namespace
+
+std::string DescribeRoute(const Route& route, const rpc::VersionCaps& caps) {
   const rpc::Target& target = route.target;
   std::string where;
   switch (route.method.kind) {
@@ -230,7 +248,11 @@ std::string DescribeRoute(const Route& route) {
       route.method.oslo_name, "' on ", where, ", version ",
       target.version.value_or("1.0"),
       target.namespace_ ? absl::StrCat(", namespace '", *target.namespace_, "'")
-                        : "");
+                        : "",
+      route.method.fallback_version.empty()
+          ? ""
+          : absl::StrCat(", fallback ", route.method.fallback_version),
+      CapText(route, caps));
 }
 
 }  // namespace amqp::gateway

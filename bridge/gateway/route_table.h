@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "bridge/rpc/target.h"
+#include "bridge/rpc/version.h"
 #include "bridge/schema/service_map.h"
 
 namespace amqp::gateway {
@@ -90,8 +91,11 @@ class RouteTable {
 };
 
 // One start-up log line for a route: "/p.S/M -> call get_instance on
-// exchange 'openstack' key 'compute' version 5.0".
-std::string DescribeRoute(const Route& route);
+// exchange 'openstack' key 'compute' version 5.0", and where `caps` cap the
+// route's topic what that means: ", capped at 5.0: sends 5.0" (the version
+// or its fallback) or ", capped at 4.0: refused (FAILED_PRECONDITION)".
+std::string DescribeRoute(const Route& route,
+                          const rpc::VersionCaps& caps = rpc::VersionCaps());
 
 }  // namespace amqp::gateway
 

@@ -72,7 +72,7 @@ void UnaryCall::StartCall(const std::string& args) {
     return;
   }
   std::string id = env_.rpc->CallAsync(
-      RequestSpec(route_, *metadata_, request_.wire(), deadline),
+      RequestSpec(env_, route_, *metadata_, request_.wire(), deadline),
       route_.method.oslo_name, args, &metadata_->context,
       [this, deadline](absl::StatusOr<oslo::Reply> reply) {
         if (!reply.ok()) {
@@ -101,7 +101,7 @@ void UnaryCall::StartCall(const std::string& args) {
 }
 
 void UnaryCall::StartCast(const std::string& args) {
-  env_.rpc->CastAsync(RequestSpec(route_, *metadata_, request_.wire(),
+  env_.rpc->CastAsync(RequestSpec(env_, route_, *metadata_, request_.wire(),
                                   CallDeadline(*context_, started_, env_)),
                       route_.method.oslo_name, args, &metadata_->context,
                       [this](absl::Status published) {

@@ -13,14 +13,9 @@
 #include "absl/strings/string_view.h"
 #include "bridge/oslo/request.h"
 #include "bridge/rpc/endpoint.h"
+#include "bridge/rpc/version.h"
 
 namespace amqp::rpc {
-
-// oslo's version_is_compatible(endpoint_version, requested_version): same
-// major, requested minor <= endpoint minor, and for equal minors requested
-// revision <= endpoint revision. Malformed versions are incompatible.
-bool VersionIsCompatible(absl::string_view endpoint_version,
-                         absl::string_view requested_version);
 
 class Dispatcher {
  public:

@@ -17,8 +17,12 @@ namespace amqp::rpc {
 CallSpec CallSpec::Prepare(absl::string_view server,
                            std::optional<std::string> version,
                            std::optional<absl::Duration> timeout,
-                           std::optional<std::string> namespace_) const {
+                           std::optional<std::string> namespace_,
+                           std::optional<double> call_monitor_timeout) const {
   CallSpec copy = *this;
+  if (call_monitor_timeout.has_value()) {
+    copy.call_monitor_timeout = call_monitor_timeout;
+  }
   if (!server.empty()) copy.target.server = std::string(server);
   if (version.has_value()) copy.target.version = std::move(version);
   if (namespace_.has_value()) copy.target.namespace_ = std::move(namespace_);
@@ -27,23 +31,46 @@ CallSpec CallSpec::Prepare(absl::string_view server,
 }
 
 // One call in flight. Whoever unregisters it from the ReplyWaiter first (the
-// reply, the timer, a failed publish, or Cancel) finishes it.
-class RpcClient::PendingCall : public ReplySink {
+// reply, the timer, the call monitor, a failed publish, or Cancel) finishes
+// it.
+class RpcClient::PendingCall
+    : public ReplySink,
+      public std::enable_shared_from_this<PendingCall> {
  public:
   PendingCall(RpcClient* client, std::string msg_id, CallDone done)
       : client_(client), msg_id_(std::move(msg_id)), done_(std::move(done)) {}
 
-  void set_timer(DeadlineTimer::TimerId id) { timer_ = id; }
+  void set_timer(DeadlineTimer::TimerId id) {
+    absl::MutexLock lock(&mu_);
+    timer_ = id;
+    if (finished_) client_->timer_.Cancel(id);  // the reply was faster
+  }
+
+  // oslo's call monitor: fails the call with `expired` when neither a
+  // heartbeat nor the reply came within `timeout`, measured from now and
+  // from each heartbeat.
+  void WatchHeartbeats(absl::Duration timeout, absl::Status expired) {
+    absl::MutexLock lock(&mu_);
+    monitor_timeout_ = timeout;
+    monitor_expired_ = std::move(expired);
+    last_heartbeat_ = absl::Now();
+    ScheduleMonitorLocked(last_heartbeat_ + timeout);
+  }
 
   void OnReply(oslo::Reply reply) override {
     if (!reply.ending()) {
-      // A heartbeat, or a pre-Newton server's result before its "ending"
-      // message: keep the result, like oslo's client.
-      if (!reply.is_heartbeat()) early_result_ = std::move(reply);
+      if (reply.is_heartbeat()) {
+        absl::MutexLock lock(&mu_);
+        last_heartbeat_ = absl::Now();  // the monitor checks it when due
+      } else {
+        // A pre-Newton server's result before its "ending" message: keep
+        // it, like oslo's client.
+        early_result_ = std::move(reply);
+      }
       return;
     }
     if (!client_->waiter_.Unregister(msg_id_)) return;
-    client_->timer_.Cancel(timer_);
+    CancelTimers();
     if (reply.failure().has_value()) {
       done_(oslo::FailureToStatus(*reply.failure()));
     } else if (reply.result().IsNull() && early_result_.has_value()) {
@@ -58,16 +85,51 @@ class RpcClient::PendingCall : public ReplySink {
   // Finishes with an error unless the call already finished.
   void Fail(absl::Status status) {
     if (!client_->waiter_.Unregister(msg_id_)) return;
-    client_->timer_.Cancel(timer_);
+    CancelTimers();
     done_(std::move(status));
   }
 
  private:
+  void ScheduleMonitorLocked(absl::Time due)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    monitor_ = client_->timer_.Schedule(
+        due, [self = shared_from_this()] { self->CheckMonitor(); });
+  }
+
+  // Rescheduling here, not per heartbeat, keeps heartbeats off the timer.
+  void CheckMonitor() {
+    absl::Status expired;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      const absl::Time due = last_heartbeat_ + monitor_timeout_;
+      if (absl::Now() < due) {
+        ScheduleMonitorLocked(due);
+        return;
+      }
+      expired = monitor_expired_;
+    }
+    Fail(std::move(expired));
+  }
+
+  void CancelTimers() {
+    absl::MutexLock lock(&mu_);
+    finished_ = true;
+    client_->timer_.Cancel(timer_);
+    if (monitor_ != 0) client_->timer_.Cancel(monitor_);
+  }
+
   RpcClient* const client_;
   const std::string msg_id_;
   CallDone done_;
-  DeadlineTimer::TimerId timer_ = 0;
   std::optional<oslo::Reply> early_result_;  // only touched by the I/O thread
+  absl::Mutex mu_;
+  DeadlineTimer::TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;
+  DeadlineTimer::TimerId monitor_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration monitor_timeout_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_heartbeat_ ABSL_GUARDED_BY(mu_);
+  absl::Status monitor_expired_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // One gather in flight: every final reply goes to `on_reply` until the window
@@ -218,6 +280,7 @@ RpcClient::RpcClient(Options options)
       config.on_delivery = [this](transport::Delivery& delivery) {
         return OnDelivery(delivery);
       };
+      config.on_state = options_.on_connection_state;
     }
     io_threads_.push_back(
         std::make_unique<transport::IoThread>(std::move(config)));
@@ -346,6 +409,7 @@ transport::OutgoingMessage RpcClient::RequestMessage(const CallSpec& spec,
 namespace {
 
 oslo::OutgoingRequest RequestFields(const CallSpec& spec,
+                                    const std::optional<std::string>& version,
                                     absl::string_view method,
                                     absl::string_view args_json,
                                     const rapidjson::Value* context,
@@ -354,13 +418,26 @@ oslo::OutgoingRequest RequestFields(const CallSpec& spec,
   request.method = method;
   request.args_json = args_json;
   if (spec.target.namespace_) request.namespace_ = *spec.target.namespace_;
-  if (spec.target.version) request.version = *spec.target.version;
+  if (version) request.version = *version;
   request.unique_id = unique_id;
   request.context = context;
   return request;
 }
 
 }  // namespace
+
+absl::StatusOr<std::optional<std::string>> RpcClient::SendVersion(
+    const CallSpec& spec, absl::string_view method) const {
+  const VersionCaps& caps = options_.version_caps;
+  if (caps.empty() || !caps.CapFor(spec.target.topic)) {
+    return spec.target.version;
+  }
+  absl::StatusOr<std::string> version =
+      caps.Choose(spec.target.topic, method, spec.target.version.value_or(""),
+                  spec.fallback_version.value_or(""));
+  if (!version.ok()) return version.status();
+  return *std::move(version);
+}
 
 RpcClient::CallId RpcClient::CallAsync(const CallSpec& spec,
                                        absl::string_view method,
@@ -373,9 +450,15 @@ RpcClient::CallId RpcClient::CallAsync(const CallSpec& spec,
         "a call cannot go to a fanout target (oslo raises InvalidTarget)"));
     return msg_id;
   }
+  absl::StatusOr<std::optional<std::string>> version =
+      SendVersion(spec, method);
+  if (!version.ok()) {
+    done(version.status());
+    return msg_id;
+  }
   const std::string unique_id = oslo::NewUuid4Hex();
   oslo::OutgoingRequest request =
-      RequestFields(spec, method, args_json, context, unique_id);
+      RequestFields(spec, *version, method, args_json, context, unique_id);
   request.msg_id = msg_id;
   request.reply_q = reply_queue_;
   request.call_monitor_timeout = spec.call_monitor_timeout;
@@ -397,6 +480,15 @@ RpcClient::CallId RpcClient::CallAsync(const CallSpec& spec,
             "no reply to '", method, "' on '", key, "' within ",
             absl::FormatDuration(timeout), " (oslo MessagingTimeout)")));
       }));
+  if (spec.call_monitor_timeout.has_value() && *spec.call_monitor_timeout > 0) {
+    const absl::Duration monitor = absl::Seconds(*spec.call_monitor_timeout);
+    call->WatchHeartbeats(
+        monitor,
+        absl::DeadlineExceededError(absl::StrCat(
+            "no heartbeat or reply from the server of '", method, "' on '",
+            message.routing_key, "' within ", absl::FormatDuration(monitor),
+            " (call_monitor_timeout; oslo MessagingTimeout)")));
+  }
   NextPublisher().Publish(std::move(message), [call](absl::Status published) {
     if (!published.ok()) call->Fail(std::move(published));
   });
@@ -414,9 +506,15 @@ RpcClient::CallId RpcClient::GatherAsync(
     const rapidjson::Value* context, const GatherOptions& options,
     GatherReply on_reply, GatherDone done) {
   std::string msg_id = oslo::NewUuid4Hex();
+  absl::StatusOr<std::optional<std::string>> version =
+      SendVersion(spec, method);
+  if (!version.ok()) {
+    done(version.status(), GatherSummary());
+    return msg_id;
+  }
   const std::string unique_id = oslo::NewUuid4Hex();
   oslo::OutgoingRequest request =
-      RequestFields(spec, method, args_json, context, unique_id);
+      RequestFields(spec, *version, method, args_json, context, unique_id);
   request.msg_id = msg_id;
   request.reply_q = reply_queue_;
   CallSpec fanout = spec;
@@ -521,10 +619,17 @@ absl::StatusOr<std::string> RpcClient::Call(const CallSpec& spec,
 void RpcClient::CastAsync(const CallSpec& spec, absl::string_view method,
                           absl::string_view args_json,
                           const rapidjson::Value* context, CastDone done) {
+  absl::StatusOr<std::optional<std::string>> version =
+      SendVersion(spec, method);
+  if (!version.ok()) {
+    done(version.status());
+    return;
+  }
   const std::string unique_id = oslo::NewUuid4Hex();
   NextPublisher().Publish(
-      RequestMessage(spec, oslo::EncodeRequest(RequestFields(
-                               spec, method, args_json, context, unique_id))),
+      RequestMessage(
+          spec, oslo::EncodeRequest(RequestFields(
+                    spec, *version, method, args_json, context, unique_id))),
       std::move(done));
 }
 

@@ -53,6 +53,7 @@
 #include "bridge/rpc/deadline_timer.h"
 #include "bridge/rpc/reply_waiter.h"
 #include "bridge/rpc/target.h"
+#include "bridge/rpc/version.h"
 
 namespace amqp::rpc {
 
@@ -61,15 +62,25 @@ namespace amqp::rpc {
 struct CallSpec {
   Target target;
   absl::Duration timeout = absl::Seconds(60);  // rpc_response_timeout
-  // Sent as `_timeout`: the server then sends heartbeats while it works.
+  // oslo's call_monitor_timeout, in seconds: sent as `_timeout`, so the
+  // server sends a heartbeat every int(_timeout)/2 s while it works, and a
+  // call fails with DEADLINE_EXCEEDED when neither a heartbeat nor the reply
+  // came for that long (each heartbeat restarts the wait), however far the
+  // overall `timeout` is.
   std::optional<double> call_monitor_timeout;
+  // Sent instead of target.version when a version cap forbids that one
+  // (RpcClient::Options::version_caps).
+  std::optional<std::string> fallback_version;
 
-  // A copy aimed at one server, with another version or namespace, or
-  // another timeout. Empty/unset arguments keep the current value.
-  CallSpec Prepare(absl::string_view server,
-                   std::optional<std::string> version = std::nullopt,
-                   std::optional<absl::Duration> timeout = std::nullopt,
-                   std::optional<std::string> namespace_ = std::nullopt) const;
+  // A copy aimed at one server, with another version or namespace, another
+  // timeout or call-monitor timeout. Empty/unset arguments keep the current
+  // value.
+  CallSpec Prepare(
+      absl::string_view server,
+      std::optional<std::string> version = std::nullopt,
+      std::optional<absl::Duration> timeout = std::nullopt,
+      std::optional<std::string> namespace_ = std::nullopt,
+      std::optional<double> call_monitor_timeout = std::nullopt) const;
 };
 
 class RpcClient {
@@ -86,6 +97,14 @@ class RpcClient {
     // Larger replies (and subscription casts) are rejected unread with one
     // log line; 0: no limit.
     uint64_t max_message_bytes = transport::kDefaultMaxMessageBytes;
+    // The highest version sent per topic: a call, cast or gather whose
+    // target.version the cap forbids sends its fallback_version, or fails
+    // with FAILED_PRECONDITION before anything is published.
+    VersionCaps version_caps;
+    // The state of the reply queue's connection, what WaitReady() waits for:
+    // true once it consumes, false when an attempt failed or it was lost.
+    // Runs on its I/O thread and must not block.
+    transport::IoThread::StateFn on_connection_state;
   };
   // Runs once with the final reply (never a heartbeat); a failure reply
   // arrives as its status (see oslo::FailureToStatus).
@@ -125,9 +144,17 @@ class RpcClient {
   // True once the reply queue is consumed; false after `timeout`.
   bool WaitReady(absl::Duration timeout) const;
 
+  // oslo's can_send_version: may `version` go to `topic` under the caps?
+  bool CanSendVersion(absl::string_view topic,
+                      absl::string_view version) const {
+    return options_.version_caps.CanSendVersion(topic, version);
+  }
+
   // Starts a call. `done` runs exactly once: on the reply queue's I/O thread
-  // for a reply, on the timer thread for DEADLINE_EXCEEDED, or on a publishing
-  // thread for UNAVAILABLE. `args_json` is a JSON object's text; `context` an
+  // for a reply, on the timer thread for DEADLINE_EXCEEDED (the timeout or
+  // the call monitor), on a publishing thread for UNAVAILABLE, or before
+  // CallAsync returns for FAILED_PRECONDITION (a version cap, nothing
+  // published). `args_json` is a JSON object's text; `context` an
   // object whose members become `_context_*` keys (may be null).
   CallId CallAsync(const CallSpec& spec, absl::string_view method,
                    absl::string_view args_json, const rapidjson::Value* context,
@@ -143,7 +170,8 @@ class RpcClient {
                                    const rapidjson::Value* context = nullptr);
 
   // Publishes a cast (to every server if spec.target.fanout) and runs `done`
-  // once the broker confirmed it, or with UNAVAILABLE.
+  // once the broker confirmed it, or with UNAVAILABLE, or (nothing published)
+  // with FAILED_PRECONDITION when a version cap forbids it.
   void CastAsync(const CallSpec& spec, absl::string_view method,
                  absl::string_view args_json, const rapidjson::Value* context,
                  CastDone done);
@@ -181,6 +209,9 @@ class RpcClient {
   struct SubscriberState;
 
   transport::IoThread& NextPublisher();
+  // The version `spec` sends under the caps (see Options::version_caps).
+  absl::StatusOr<std::optional<std::string>> SendVersion(
+      const CallSpec& spec, absl::string_view method) const;
   transport::OutgoingMessage RequestMessage(const CallSpec& spec,
                                             std::string body) const;
   bool OnDelivery(transport::Delivery& delivery);

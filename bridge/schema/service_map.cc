@@ -68,6 +68,22 @@ absl::StatusOr<MethodMap> MapMethod(const MethodDescriptor& method,
       options.name().empty() ? SnakeCase(method.name()) : options.name();
   map.version = options.version().empty() ? service_version : options.version();
   if (absl::Status s = CheckVersion(method, map.version); !s.ok()) return s;
+  map.fallback_version = options.fallback_version();
+  if (!map.fallback_version.empty()) {
+    if (absl::Status s = CheckVersion(method, map.fallback_version); !s.ok()) {
+      return s;
+    }
+    const std::vector<int> fallback = VersionParts(map.fallback_version);
+    const std::vector<int> version = VersionParts(map.version);
+    if (fallback >= version) {
+      return MethodError(
+          method,
+          absl::StrCat("fallback_version ", map.fallback_version,
+                       " is not lower than the version ", map.version),
+          "give the older version sent when a cap forbids this one, or "
+          "remove fallback_version");
+    }
+  }
 
   if (method.client_streaming()) {
     return MethodError(method, StreamingRequestProblem(method),
@@ -78,6 +94,13 @@ absl::StatusOr<MethodMap> MapMethod(const MethodDescriptor& method,
   if (unary && options.stream() != amqp::MethodOptions::GATHER) {
     return MethodError(method, "`stream` applies to server-streaming methods",
                        "remove it or declare `returns (stream ...)`");
+  }
+  if (options.stream() == amqp::MethodOptions::SUBSCRIBE &&
+      !options.fallback_version().empty()) {
+    return MethodError(method,
+                       "a SUBSCRIBE method sends nothing, so it needs no "
+                       "fallback_version",
+                       "remove fallback_version");
   }
   if (!unary && (options.cast() || options.fanout())) {
     return MethodError(method, "a streaming method cannot be a cast",
@@ -136,6 +159,72 @@ absl::StatusOr<MethodMap> MapMethod(const MethodDescriptor& method,
   return map;
 }
 
+// The message whose fields are the oslo method's arguments: the request,
+// but for a SUBSCRIBE, whose events are the casts' arguments, the response.
+const google::protobuf::Descriptor& ArgumentsType(const MethodMap& method) {
+  return method.kind == MethodKind::kSubscribe ? *method.method->output_type()
+                                               : *method.method->input_type();
+}
+
+std::string DescribeArguments(const MethodMap& method) {
+  return absl::StrCat(
+      method.kind == MethodKind::kSubscribe ? "events " : "request ",
+      ArgumentsType(method).full_name());
+}
+
+// "Compute.B: shares oslo method 'b' with A but ...": the start of the
+// errors of methods that disagree on what they share.
+std::string Shares(const MethodMap& first, const MethodMap& method) {
+  return absl::StrCat("shares oslo method '", method.oslo_name, "' with ",
+                      first.method->name(), " but ");
+}
+
+// Several gRPC methods may reach one oslo method (docs/mapping.md, "One oslo
+// method, several gRPC methods"): the server has one method of that name, so
+// they must send it the same arguments at the same major version.
+absl::Status CheckSameArguments(const MethodMap& first,
+                                const MethodMap& method) {
+  const std::string shares = Shares(first, method);
+  constexpr char kRename[] = "give one of them another (amqp.method).name";
+  if (&ArgumentsType(first) != &ArgumentsType(method)) {
+    return MethodError(*method.method,
+                       absl::StrCat(shares, "sends other arguments (",
+                                    DescribeArguments(method), ", not ",
+                                    DescribeArguments(first), ")"),
+                       absl::StrCat("use one message for both or ", kRename));
+  }
+  const int major = VersionParts(method.version)[0];
+  const int first_major = VersionParts(first.version)[0];
+  if (major != first_major) {
+    return MethodError(
+        *method.method,
+        absl::StrCat(shares, "at version ", method.version, ", not major ",
+                     first_major, " (", first.version, ")"),
+        absl::StrCat("one oslo method has one major version: change `version` "
+                     "or ",
+                     kRename));
+  }
+  return absl::OkStatus();
+}
+
+// A call and a GATHER of one oslo method get the same result.
+absl::Status CheckSameResult(const MethodMap& first, const MethodMap& method) {
+  const auto result = [](const MethodMap& m) {
+    return absl::StrCat(
+        m.method->output_type()->full_name(),
+        m.result_field == nullptr
+            ? ""
+            : absl::StrCat(" (result_field '", m.result_field->name(), "')"));
+  };
+  if (result(first) == result(method)) return absl::OkStatus();
+  return MethodError(
+      *method.method,
+      absl::StrCat(Shares(first, method), "returns ", result(method), ", not ",
+                   result(first)),
+      "return one response type (and result_field) from both or give one of "
+      "them another (amqp.method).name");
+}
+
 }  // namespace
 
 absl::string_view MethodKindName(MethodKind kind) {
@@ -152,6 +241,10 @@ absl::string_view MethodKindName(MethodKind kind) {
       return "subscribe";
   }
   return "?";
+}
+
+bool ReturnsResult(MethodKind kind) {
+  return kind == MethodKind::kCall || kind == MethodKind::kGather;
 }
 
 std::string SnakeCase(absl::string_view name) {
@@ -199,7 +292,10 @@ absl::StatusOr<ServiceMap> MapService(
   map.version = options.version().empty() ? kDefaultVersion : options.version();
   if (!options.namespace_().empty()) map.namespace_ = options.namespace_();
 
-  absl::flat_hash_map<std::string, const MethodDescriptor*> by_oslo_name;
+  // Index in map.methods of the first method of each oslo name, and of the
+  // first one of each that returns something.
+  absl::flat_hash_map<std::string, size_t> first_of_name;
+  absl::flat_hash_map<std::string, size_t> first_returning;
   for (int i = 0; i < service.method_count(); ++i) {
     const MethodDescriptor& method = *service.method(i);
     if (method.client_streaming() && map_options.skip_streaming_requests) {
@@ -208,13 +304,27 @@ absl::StatusOr<ServiceMap> MapService(
     }
     absl::StatusOr<MethodMap> method_map = MapMethod(method, map.version);
     if (!method_map.ok()) return method_map.status();
-    auto [it, inserted] = by_oslo_name.emplace(method_map->oslo_name, &method);
-    if (!inserted) {
-      return MethodError(
-          method,
-          absl::StrCat("oslo method name '", method_map->oslo_name,
-                       "' is already used by ", it->second->name()),
-          "give one of them another (amqp.method).name");
+    const std::string& name = method_map->oslo_name;
+    // Agreeing with the first of the name is agreeing with all of them.
+    if (auto it = first_of_name.find(name); it != first_of_name.end()) {
+      if (absl::Status s =
+              CheckSameArguments(map.methods[it->second], *method_map);
+          !s.ok()) {
+        return s;
+      }
+    } else {
+      first_of_name.emplace(name, map.methods.size());
+    }
+    if (ReturnsResult(method_map->kind)) {
+      if (auto it = first_returning.find(name); it != first_returning.end()) {
+        if (absl::Status s =
+                CheckSameResult(map.methods[it->second], *method_map);
+            !s.ok()) {
+          return s;
+        }
+      } else {
+        first_returning.emplace(name, map.methods.size());
+      }
     }
     map.methods.push_back(*std::move(method_map));
   }

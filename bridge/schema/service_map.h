@@ -28,12 +28,18 @@ enum class MethodKind {
 };
 
 absl::string_view MethodKindName(MethodKind kind);
+// Whether the caller gets the oslo method's result (call, GATHER) or nothing
+// (casts; a SUBSCRIBE receives other callers' casts).
+bool ReturnsResult(MethodKind kind);
 
 struct MethodMap {
   const google::protobuf::MethodDescriptor* method = nullptr;
   std::string oslo_name;
   MethodKind kind = MethodKind::kCall;
   std::string version;  // the method's, else the service's
+  // Sent instead of `version` when a version cap forbids it; "" when none.
+  // Lower than `version` (nova falls back from 6.0 to 5.x).
+  std::string fallback_version;
   // Request field that picks the server (not sent as an argument); null if
   // none.
   const google::protobuf::FieldDescriptor* server_field = nullptr;
@@ -71,8 +77,11 @@ bool HasAmqpOptions(const google::protobuf::ServiceDescriptor& service);
 // Builds the map, or INVALID_ARGUMENT naming the file, the method and the
 // fix for a shape oslo cannot carry: client or bidi streaming, a cast whose
 // response is not google.protobuf.Empty, a server_field that names no string
-// field, a result_field that names no field, two RPCs with one oslo name,
-// stream options on a unary method.
+// field, a result_field that names no field, stream options on a unary
+// method, a fallback_version that is no version or not lower than the
+// version, or one on a SUBSCRIBE method, or RPCs of one oslo name that
+// disagree on its arguments (the request, a SUBSCRIBE's events), its major
+// version, or (calls and GATHERs) its result.
 struct MapOptions {
   // Record client- and bidi-streaming methods in ServiceMap::unsupported
   // instead of failing: the bridge serves the rest of the service and

@@ -35,6 +35,9 @@ rpc::CallSpec SpecFor(const rpc::CallSpec& spec, const MethodInfo& info,
   if (!info.version.empty()) {
     method_spec.target.version = std::string(info.version);
   }
+  if (!info.fallback_version.empty()) {
+    method_spec.fallback_version = std::string(info.fallback_version);
+  }
   if (!server.empty()) method_spec.target.server = std::string(server);
   method_spec.target.fanout = info.fanout;
   return method_spec;

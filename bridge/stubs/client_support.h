@@ -20,8 +20,8 @@
 
 namespace amqp::stubs {
 
-// The spec one call uses: the method's version, and `server` (the value of
-// its server_field) when not empty.
+// The spec one call uses: the method's version and fallback version, and
+// `server` (the value of its server_field) when not empty.
 rpc::CallSpec SpecFor(const rpc::CallSpec& spec, const MethodInfo& info,
                       absl::string_view server);
 

@@ -19,6 +19,9 @@ struct MethodInfo {
   absl::string_view result_field;
   // A cast goes to every server of the topic.
   bool fanout = false;
+  // Sent instead of the version when the RpcClient's version cap forbids
+  // it; empty: none.
+  absl::string_view fallback_version;
 };
 
 }  // namespace amqp::stubs

@@ -55,6 +55,11 @@ ABSL_FLAG(std::string, version, "",
 ABSL_FLAG(std::string, namespace, "",
           "call/cast: target namespace to request; serve: the endpoint's");
 ABSL_FLAG(double, timeout, 60, "seconds to wait for a reply or the broker");
+ABSL_FLAG(double, call_monitor_timeout, 0,
+          "call: oslo's call_monitor_timeout in seconds (0 = off): sent as "
+          "_timeout, the server heartbeats every int(it)/2 s, and the call "
+          "fails (exit 2) when neither a heartbeat nor the reply came for "
+          "that long");
 ABSL_FLAG(std::string, context, "{}",
           "oslo context as a JSON object; each key is sent as _context_<key>");
 ABSL_FLAG(std::string, fail_method, "",
@@ -62,6 +67,9 @@ ABSL_FLAG(std::string, fail_method, "",
           "RemoteError for Python clients) instead of echoing");
 ABSL_FLAG(std::string, none_method, "",
           "serve: this method returns null (None) instead of the echo");
+ABSL_FLAG(std::string, sleep_method, "",
+          "serve: this method sleeps for its `seconds` argument before it "
+          "echoes (heartbeating meanwhile when the caller sent _timeout)");
 ABSL_FLAG(bool, delete_unused, false,
           "queues: delete the reported queues that have no consumer (and the "
           "messages waiting in them)");
@@ -81,7 +89,7 @@ constexpr char kUsage[] =
     "  fanout METHOD [ARGS]  cast to every server of the topic\n"
     "  serve                 answers every call with {method, args, context}\n"
     "                        (--fail_method fails one, --none_method returns\n"
-    "                        null from one)\n"
+    "                        null from one, --sleep_method sleeps in one)\n"
     "  queues                consumers and messages of the queues <topic> and\n"
     "                        <topic>.<server> for each --server=a,b; with\n"
     "                        --delete_unused, deletes those without consumer\n"
@@ -151,6 +159,10 @@ int RunClient(const std::string& command, const Transport& transport,
   spec.target.namespace_ = FlagOrNullopt(FLAGS_namespace);
   spec.target.fanout = command == "fanout";
   spec.timeout = timeout;
+  if (const double monitor = absl::GetFlag(FLAGS_call_monitor_timeout);
+      monitor > 0) {
+    spec.call_monitor_timeout = monitor;
+  }
 
   rpc::RpcClient client({transport.url, transport.rabbit, 1, "oslo_rpc"});
   if (!client.WaitReady(timeout)) {
@@ -176,8 +188,15 @@ int Serve(const Transport& transport) {
   rpc::FunctionEndpoint endpoint(version, FlagOrNullopt(FLAGS_namespace));
   const std::string fail_method = absl::GetFlag(FLAGS_fail_method);
   const std::string none_method = absl::GetFlag(FLAGS_none_method);
+  const std::string sleep_method = absl::GetFlag(FLAGS_sleep_method);
   endpoint.SetFallback([&](CallContext& context, const rapidjson::Value& args)
                            -> absl::StatusOr<std::string> {
+    if (!sleep_method.empty() && context.method() == sleep_method) {
+      auto seconds = args.FindMember("seconds");
+      if (seconds != args.MemberEnd() && seconds->value.IsNumber()) {
+        absl::SleepFor(absl::Seconds(seconds->value.GetDouble()));
+      }
+    }
     std::string echo;
     oslo::PyJsonWriter writer(&echo);
     writer.StartObject();

@@ -166,4 +166,15 @@ grpc::Status InMemoryCompute::PingAll(amqp::CallContext&,
   return grpc::Status::OK;
 }
 
+grpc::Status InMemoryCompute::SetHostEnabled(
+    amqp::CallContext& context, const SetHostEnabledRequest& request,
+    HostEnabled* response) {
+  LOG(INFO) << "set_host_enabled " << (request.enabled() ? "true" : "false")
+            << " '" << request.reason() << "' (request "
+            << context.GetString("request_id").value_or("none") << ")";
+  response->set_host(host_);
+  response->set_enabled(request.enabled());
+  return grpc::Status::OK;
+}
+
 }  // namespace examples::compute

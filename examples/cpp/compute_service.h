@@ -45,6 +45,11 @@ class InMemoryCompute : public ComputeEndpoint {
                     PingReply* response) override;
   grpc::Status PingAll(amqp::CallContext& context, const PingRequest& request,
                        PingReply* response) override;
+  // Every way to reach oslo "set_host_enabled" ends here: call, GATHER,
+  // cast, fanout cast.
+  grpc::Status SetHostEnabled(amqp::CallContext& context,
+                              const SetHostEnabledRequest& request,
+                              HostEnabled* response) override;
 
   // Casts received (reboots and cache refreshes), for tests.
   int casts_received() const { return casts_.load(); }

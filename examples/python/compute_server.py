@@ -87,6 +87,12 @@ class ComputeEndpoint:
     def ping_all(self, ctxt, payload=""):
         return {"host": self.host, "payload": payload}
 
+    def set_host_enabled(self, ctxt, enabled=True, reason=""):
+        """Reached by a call, a call to every server, a cast and a fanout cast."""
+        print(f"set_host_enabled {str(enabled).lower()} {reason!r} "
+              f"(request {ctxt.get('request_id')})", flush=True)
+        return {"host": self.host, "enabled": enabled}
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

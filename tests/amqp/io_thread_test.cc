@@ -267,6 +267,75 @@ TEST_F(IoThreadTest, ReconnectsRedeclaresAndResumesConsuming) {
   EXPECT_EQ(got.back().body, "\"after reconnect\"");
 }
 
+// The connection states on_state reported, in order.
+class States {
+ public:
+  IoThread::StateFn Recorder() {
+    return [this](bool connected) {
+      absl::MutexLock lock(&mu_);
+      states_.push_back(connected);
+    };
+  }
+  // Waits until the states reported end with `last`; returns them all.
+  std::vector<bool> WaitForLast(bool last, size_t at_least) {
+    absl::MutexLock lock(&mu_);
+    auto done = [&] {
+      mu_.AssertHeld();
+      return states_.size() >= at_least && states_.back() == last;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(20));
+    return states_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<bool> states_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(IoThreadTest, OnStateReportsConnectsFailedAttemptsAndLosses) {
+  // A refused connection: the first attempt reports false at once.
+  {
+    States states;
+    IoThread::Config config;
+    config.url = *ParseTransportUrl("rabbit://guest:guest@127.0.0.1:1/");
+    config.name = "io_state_refused";
+    config.on_state = states.Recorder();
+    IoThread io(std::move(config));
+    EXPECT_THAT(states.WaitForLast(false, 1), ::testing::Each(false));
+  }
+  // on_connect failing is a failed attempt too.
+  {
+    States states;
+    IoThread::Config config;
+    config.url = testing::BrokerUrl();
+    config.name = "io_state_on_connect";
+    config.on_connect = [](Connection&) {
+      return absl::InternalError("declare failed");
+    };
+    config.on_state = states.Recorder();
+    IoThread io(std::move(config));
+    EXPECT_THAT(states.WaitForLast(false, 1), ::testing::Each(false));
+  }
+  // Connected, lost (the broker closes the connection), connected again.
+  const std::string name = testing::UniqueName("io_state");
+  States states;
+  IoThread::Config config;
+  config.url = testing::BrokerUrl();
+  config.name = name;
+  config.on_state = states.Recorder();
+  IoThread io(std::move(config));
+  EXPECT_THAT(states.WaitForLast(true, 1), ::testing::ElementsAre(true));
+  std::string listing;
+  ASSERT_EQ(CloseConnectionsNamed(absl::StrCat(name, ":", getpid()), &listing),
+            1)
+      << listing;
+  std::vector<bool> seen = states.WaitForLast(true, 3);
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_TRUE(seen[0]);
+  EXPECT_FALSE(seen[1]);  // the loss, reported before any new attempt
+  EXPECT_TRUE(seen.back());
+}
+
 // A queue that outlives its consumers, filled with `count` messages
 // ("0", "1", ...) through a connection of the test's own.
 class FilledQueue {

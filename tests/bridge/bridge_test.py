@@ -321,6 +321,41 @@ class BridgeTestBase:
         self.assertEqual([(e.instance_uuid, e.event, e.host) for e in received],
                          [("vm-1", "started", "host9")])
 
+    def test_one_oslo_method_reached_every_way(self):
+        # Five gRPC methods name oslo "set_host_enabled"; each goes as its kind
+        # says, and every server runs its one set_host_enabled for each.
+        request = self.m.SetHostEnabledRequest
+        enabled = self.call("SetHostEnabled", request(enabled=False, reason="call"),
+                            "HostEnabled", metadata=[("x-amqp-server", "host2")])
+        self.assertEqual((enabled.host, enabled.enabled), ("host2", False))
+        each = self.bridge.stream("SetHostEnabledEach", self.m.HostEnabled)(
+            request(enabled=True, reason="each"), timeout=10,
+            metadata=[("x-amqp-expect", "2")])
+        self.assertEqual(sorted((r.host, r.enabled) for r in each),
+                         [("host1", True), ("host2", True)])
+        watch = self.bridge.stream("WatchHostEnabled", request)(
+            self.m.WatchEventsRequest(), timeout=20)
+        watch.initial_metadata()  # the subscription is live
+        events = []
+        reader = threading.Thread(target=lambda: events.extend(watch), daemon=True)
+        reader.start()
+        cast_id, fanout_id = f"req-{uuid.uuid4()}", f"req-{uuid.uuid4()}"
+        self.call("SetHostEnabledCast", request(enabled=False, reason="cast"), "Empty",
+                  metadata=[("x-amqp-server", "host1"), ("x-request-id", cast_id)])
+        self.call("SetHostEnabledFanout", request(enabled=True, reason="fanout"), "Empty",
+                  metadata=[("x-request-id", fanout_id)])
+        self.servers[0].wait_for_output(f"set_host_enabled false 'cast' (request {cast_id})",
+                                        timeout=10)
+        for server in self.servers:
+            server.wait_for_output(f"set_host_enabled true 'fanout' (request {fanout_id})",
+                                   timeout=10)
+        self.assertNotIn(cast_id, self.servers[1].output())
+        harness.wait_until(lambda: events, 10, "the fanout cast on the stream")
+        watch.cancel()
+        reader.join(5)
+        # The stream sees the fanout cast, not the cast to one server's queue.
+        self.assertEqual([(e.enabled, e.reason) for e in events], [(True, "fanout")])
+
     def test_health_and_reflection_are_served(self):
         check = self.bridge.channel.unary_unary("/grpc.health.v1.Health/Check")
         self.assertEqual(check(b"", timeout=5), b"\x08\x01")  # status: SERVING

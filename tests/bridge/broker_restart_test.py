@@ -112,7 +112,7 @@ class BrokerRestartTest(harness.unittest.TestCase):
         self.cast(request_id)
         self.server.wait_for_output(f"cast reboot_instance vm-1 HARD (request {request_id})",
                                     timeout=10)
-        # The bridge polls its connection for health twice a second.
+        # Health is SERVING from "listening on" (tests/bridge/health_test.py).
         harness.wait_until(lambda: self.health() == SERVING, 2, "health SERVING")
 
     def assert_fails_fast(self, what, fn, *args, **kwargs):

@@ -87,6 +87,24 @@ class EndpointInteropTest(harness.unittest.TestCase):
         for server in self.servers:
             server.wait_for_output("fanout refresh_cache 'py fanout'")
 
+    def test_one_handler_whether_called_cast_or_fanout(self):
+        # ComputeEndpoint has one method for oslo "set_host_enabled", however
+        # many gRPC methods name it: a Python client reaches it every way.
+        host1 = self.client.prepare(server="host1")
+        self.assertEqual(host1.call({"request_id": "req-call"}, "set_host_enabled",
+                                    enabled=False, reason="by call"),
+                         {"host": "host1", "enabled": False})
+        self.servers[0].wait_for_output("set_host_enabled false 'by call' (request req-call)")
+        host1.cast({"request_id": "req-cast"}, "set_host_enabled", enabled=True,
+                   reason="by cast")
+        self.servers[0].wait_for_output("set_host_enabled true 'by cast' (request req-cast)")
+        self.client.prepare(fanout=True).cast({"request_id": "req-fanout"}, "set_host_enabled",
+                                              enabled=False, reason="by fanout")
+        for server in self.servers:
+            server.wait_for_output("set_host_enabled false 'by fanout' (request req-fanout)")
+        for text in ("by call", "by cast"):
+            self.assertNotIn(text, self.servers[1].output())
+
 
 if __name__ == "__main__":
     harness.run([EndpointInteropTest])

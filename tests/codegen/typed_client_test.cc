@@ -128,6 +128,50 @@ TEST_F(TypedClientTest, ServerExceptionsBecomeStatuses) {
   EXPECT_THAT(too_new.status().message(), HasSubstr("6.0"));
 }
 
+TEST_F(TypedClientTest, VersionCapSendsTheFallbackOrRefuses) {
+  amqp::rpc::RpcClient::Options options;
+  options.url = amqp::testing::BrokerUrl();
+  ASSERT_TRUE(options.version_caps.Set(*topic_, "5.0").ok());
+  amqp::rpc::RpcClient capped_rpc(options);
+  ASSERT_TRUE(capped_rpc.WaitReady(absl::Seconds(10)));
+  amqp::rpc::CallSpec spec = ComputeClient::DefaultSpec();
+  spec.target.topic = *topic_;
+  spec.timeout = absl::Seconds(10);
+  const ComputeClient capped(&capped_rpc, spec);
+  EXPECT_TRUE(capped.CanSendVersion("5.0"));
+  EXPECT_FALSE(capped.CanSendVersion("5.1"));
+  EXPECT_TRUE(Client().CanSendVersion("5.1"));  // rpc_ has no cap
+
+  // GetDiagnostics (5.1) falls back to 5.0 and is answered.
+  GetDiagnosticsRequest diagnostics;
+  diagnostics.set_instance_uuid("vm-1");
+  absl::StatusOr<Diagnostics> answered = capped.GetDiagnostics(diagnostics);
+  ASSERT_TRUE(answered.ok()) << answered.status();
+  EXPECT_DOUBLE_EQ(answered->cpu_utilisation(), 0.25);
+
+  // A 5.1 call without a fallback is refused before it is sent.
+  GetInstanceRequest request;
+  request.set_instance_uuid("vm-1");
+  absl::StatusOr<Instance> refused =
+      capped.Prepare("", "5.1").GetInstance(request);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("'get_instance' needs version 5.1 but topic"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("is capped at 5.0"));
+}
+
+TEST_F(TypedClientTest, PrepareSetsTheCallMonitor) {
+  const ComputeClient monitored =
+      Client().Prepare("", std::nullopt, std::nullopt, 4);
+  EXPECT_EQ(monitored.spec().call_monitor_timeout, 4.0);
+  // oslo hands `_timeout` to the endpoint as ctxt["client_timeout"].
+  absl::StatusOr<google::protobuf::Struct> context =
+      monitored.GetCallerContext(google::protobuf::Empty());
+  ASSERT_TRUE(context.ok()) << context.status();
+  ASSERT_TRUE(context->fields().contains("client_timeout"));
+  EXPECT_EQ(context->fields().at("client_timeout").number_value(), 4);
+}
+
 TEST_F(TypedClientTest, CastsReachTheServer) {
   amqp::oslo::JsonDocument context = amqp::oslo::NewJsonDocument();
   ASSERT_TRUE(

@@ -463,6 +463,75 @@ TEST(BridgeConfigTest, UnparsableFileNamesPathAndLine) {
   EXPECT_THAT(std::string(s.message()), StartsWith(absl::StrCat(path, ":3: ")));
 }
 
+TEST(BridgeConfigTest, VersionCapsFromUpgradeLevelsAndFlags) {
+  const std::string path = FileWith("caps.conf",
+                                    "[upgrade_levels]\n"
+                                    "compute = 5.0\n"
+                                    "conductor = 6.1\n"
+                                    "scheduler =\n");
+  const BridgeConfig file = Load(path, {});
+  EXPECT_EQ(file.version_caps.CapFor("compute"), "5.0");
+  EXPECT_EQ(file.version_caps.CapFor("conductor"), "6.1");
+  // Empty is oslo's "not set": no cap.
+  EXPECT_EQ(file.version_caps.CapFor("scheduler"), std::nullopt);
+  EXPECT_THAT(DescribeConfig(file),
+              HasSubstr("version_caps=compute=5.0,conductor=6.1"));
+
+  // A flag wins for its topic; the file's other caps stay.
+  const BridgeConfig both =
+      Load(path, {{"version_cap", "compute=6.0,baseapi=1.0"}});
+  EXPECT_EQ(both.version_caps.CapFor("compute"), "6.0");
+  EXPECT_EQ(both.version_caps.CapFor("conductor"), "6.1");
+  EXPECT_EQ(both.version_caps.CapFor("baseapi"), "1.0");
+  EXPECT_FALSE(both.version_caps.CanSendVersion("compute", "6.1"));
+  EXPECT_THAT(DescribeConfig(Load("", kMinimal)),
+              HasSubstr("version_caps=(none)"));
+}
+
+TEST(BridgeConfigTest, ReleaseAliasesAreRefusedNamingTheKey) {
+  const std::string path =
+      FileWith("alias.conf", "[upgrade_levels]\ncompute = zed\n");
+  const absl::Status file = LoadError(path, {});
+  EXPECT_EQ(file.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(file.message()),
+              StartsWith(absl::StrCat(path,
+                                      ":5: [upgrade_levels] compute: "
+                                      "'zed' is a release alias")));
+  EXPECT_THAT(std::string(file.message()), HasSubstr("e.g. 6.0"));
+
+  const absl::Status flag =
+      LoadError("", {{"descriptor_set", "api.pb"},
+                     {"version_cap", "conductor=6.0,compute=auto"}});
+  EXPECT_THAT(std::string(flag.message()),
+              StartsWith("--version_cap: compute: 'auto' is a release alias"));
+  EXPECT_THAT(
+      LoadError("", {{"descriptor_set", "api.pb"}, {"version_cap", "compute"}})
+          .message(),
+      HasSubstr("'compute' is not <topic>=<version>"));
+  EXPECT_THAT(std::string(LoadError("", {{"descriptor_set", "api.pb"},
+                                         {"version_cap", "compute=5"}})
+                              .message()),
+              HasSubstr("'5' is not a version"));
+}
+
+TEST(BridgeConfigTest, CallMonitorTimeout) {
+  EXPECT_EQ(Load("", kMinimal).call_monitor_timeout, absl::ZeroDuration());
+  EXPECT_THAT(DescribeConfig(Load("", kMinimal)),
+              HasSubstr("call_monitor_timeout=off"));
+  const BridgeConfig file =
+      Load(FileWith("monitor.conf",
+                    "[grpc_amqp_bridge]\ncall_monitor_timeout = 30\n"),
+           {});
+  EXPECT_EQ(file.call_monitor_timeout, absl::Seconds(30));
+  const BridgeConfig flag = Load(
+      "", {{"descriptor_set", "api.pb"}, {"call_monitor_timeout", "2.5s"}});
+  EXPECT_EQ(flag.call_monitor_timeout, absl::Milliseconds(2500));
+  EXPECT_THAT(std::string(LoadError("", {{"descriptor_set", "api.pb"},
+                                         {"call_monitor_timeout", "2h"}})
+                              .message()),
+              StartsWith("--call_monitor_timeout: '2h' is out of range"));
+}
+
 TEST(BridgeConfigTest, DescribeConfigHidesPasswords) {
   const std::string path = WriteTestFile("describe.conf", R"([DEFAULT]
 transport_url = rabbit://nova:Pa55-Very-Secret@r1:5672,nova:Pa55-Very-Secret@r2/nova?ssl=true

@@ -279,8 +279,9 @@ TEST(CallMetadataTest, ContextKeyHeaderErrors) {
 }
 
 TEST(CallMetadataTest, HeadersGivenTwiceAreRefused) {
-  for (const char* header : {"x-oslo-context", "x-request-id", "x-amqp-server",
-                             "x-amqp-gather-window-ms", "x-amqp-expect"}) {
+  for (const char* header :
+       {"x-oslo-context", "x-request-id", "x-amqp-server",
+        "x-amqp-gather-window-ms", "x-amqp-expect", "x-amqp-call-monitor-ms"}) {
     const std::string value =
         std::string(header) == "x-oslo-context" ? "{}" : "1";
     Metadata metadata{{header, value}};
@@ -336,6 +337,21 @@ TEST(CallMetadataTest, GatherWindowAndExpect) {
   EXPECT_EQ(Parse({{"x-amqp-gather-window-ms", "007"}}).gather_window,
             absl::Milliseconds(7));
   EXPECT_EQ(Parse({{"x-amqp-expect", "1000000"}}).expect, 1000000);
+}
+
+TEST(CallMetadataTest, CallMonitor) {
+  EXPECT_EQ(Parse({}).call_monitor, std::nullopt);
+  EXPECT_EQ(Parse({{"x-amqp-call-monitor-ms", "2500"}}).call_monitor,
+            absl::Milliseconds(2500));
+  EXPECT_EQ(Parse({{"x-amqp-call-monitor-ms", "3600000"}}).call_monitor,
+            absl::Hours(1));
+  for (const char* bad : {"0", "-1", "2.5", "3600001", "soon"}) {
+    EXPECT_THAT(Message(Error({{"x-amqp-call-monitor-ms", bad}})),
+                StartsWith(absl::StrCat("x-amqp-call-monitor-ms: '", bad,
+                                        "' is not a whole number from 1 to "
+                                        "3600000")))
+        << bad;
+  }
 }
 
 TEST(CallMetadataTest, BadNumbers) {

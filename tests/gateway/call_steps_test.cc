@@ -186,13 +186,15 @@ TEST(RequestSpecTest, TheServerFieldPicksTheServerUnlessTheHeaderDoes) {
   ASSERT_TRUE(request.Parse(console, Buffer({bytes})).ok());
   CallMetadata metadata;
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  rpc::CallSpec spec = RequestSpec(console, metadata, request.wire(), deadline);
+  rpc::CallSpec spec =
+      RequestSpec(GatewayEnv(), console, metadata, request.wire(), deadline);
   EXPECT_EQ(spec.target.topic, "compute");
   EXPECT_EQ(spec.target.server, "b");
   EXPECT_FALSE(spec.target.fanout);
   metadata.server = "x-amqp-server";
   EXPECT_EQ(
-      RequestSpec(console, metadata, request.wire(), deadline).target.server,
+      RequestSpec(GatewayEnv(), console, metadata, request.wire(), deadline)
+          .target.server,
       "x-amqp-server");
 
   // A server_field in a oneof that moved on to another member: no server.
@@ -205,14 +207,43 @@ TEST(RequestSpecTest, TheServerFieldPicksTheServerUnlessTheHeaderDoes) {
   RequestBytes oneof;
   ASSERT_TRUE(oneof.Parse(route, Buffer({moved})).ok());
   EXPECT_EQ(
-      RequestSpec(route, CallMetadata(), oneof.wire(), deadline).target.server,
+      RequestSpec(GatewayEnv(), route, CallMetadata(), oneof.wire(), deadline)
+          .target.server,
       "");
 
   const Route& fanout = RouteOf("/examples.compute.Compute/RefreshCache");
   RequestBytes empty;
   ASSERT_TRUE(empty.Parse(fanout, Buffer({})).ok());
-  EXPECT_TRUE(RequestSpec(fanout, CallMetadata(), empty.wire(), deadline)
-                  .target.fanout);
+  EXPECT_TRUE(
+      RequestSpec(GatewayEnv(), fanout, CallMetadata(), empty.wire(), deadline)
+          .target.fanout);
+}
+
+TEST(RequestSpecTest, CallMonitorFromTheHeaderElseTheBridgeDefault) {
+  const Route& console = RouteOf("/examples.compute.Compute/GetConsoleOutput");
+  RequestBytes request;
+  ASSERT_TRUE(request.Parse(console, Buffer({""})).ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  GatewayEnv env;
+  CallMetadata metadata;
+  EXPECT_EQ(RequestSpec(env, console, metadata, request.wire(), deadline)
+                .call_monitor_timeout,
+            std::nullopt);
+  env.call_monitor_timeout = absl::Seconds(30);
+  EXPECT_EQ(RequestSpec(env, console, metadata, request.wire(), deadline)
+                .call_monitor_timeout,
+            30.0);
+  metadata.call_monitor = absl::Milliseconds(2500);
+  EXPECT_EQ(RequestSpec(env, console, metadata, request.wire(), deadline)
+                .call_monitor_timeout,
+            2.5);
+  // Casts wait for no reply: no monitor.
+  const Route& fanout = RouteOf("/examples.compute.Compute/RefreshCache");
+  RequestBytes empty;
+  ASSERT_TRUE(empty.Parse(fanout, Buffer({})).ok());
+  EXPECT_EQ(RequestSpec(env, fanout, metadata, empty.wire(), deadline)
+                .call_monitor_timeout,
+            std::nullopt);
 }
 
 // ResponseBytes() counts what it ignores in the environment's stats.

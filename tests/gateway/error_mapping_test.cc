@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bridge/oslo/failure.h"
+#include "bridge/rpc/version.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -344,6 +345,19 @@ TEST(ErrorMapperTest, ThePlainCodeIsKeptEvenWhenAFailureClassWouldDiffer) {
   grpc::Status status = Defaults().ToGrpc(absl::AbortedError("NotFound"));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_EQ(Decode(status).info.reason(), "ABORTED");
+}
+
+TEST(ErrorMapperTest, AStatusMayNameItsReason) {
+  rpc::VersionCaps caps;
+  ASSERT_TRUE(caps.Set("compute", "5.0").ok());
+  absl::StatusOr<std::string> refused =
+      caps.Choose("compute", "reboot_instance", "6.0", "");
+  grpc::Status status = Defaults().ToGrpc(refused.status());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(), std::string(refused.status().message()));
+  const Decoded d = Decode(status);
+  EXPECT_EQ(d.info.reason(), "VERSION_CAPPED");
+  EXPECT_EQ(d.info.domain(), "grpc-amqp-bridge");
 }
 
 TEST(ErrorMapperTest, GrpcCodeNames) {

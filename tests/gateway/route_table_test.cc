@@ -9,11 +9,13 @@
 #include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "bridge/schema/service_map.h"
 
 namespace amqp::gateway {
@@ -21,6 +23,7 @@ namespace {
 
 using schema::MethodKind;
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::IsSupersetOf;
@@ -112,6 +115,22 @@ TEST(RouteTableTest, ComputeServiceRoutes) {
       {"WatchEvents", MethodKind::kSubscribe, "instance_event", "5.0", nullptr,
        nullptr, "examples.compute.WatchEventsRequest",
        "examples.compute.InstanceEvent"},
+      // One oslo method, each gRPC method routed as its own kind says.
+      {"SetHostEnabled", MethodKind::kCall, "set_host_enabled", "5.0", nullptr,
+       nullptr, "examples.compute.SetHostEnabledRequest",
+       "examples.compute.HostEnabled"},
+      {"SetHostEnabledEach", MethodKind::kGather, "set_host_enabled", "5.0",
+       nullptr, nullptr, "examples.compute.SetHostEnabledRequest",
+       "examples.compute.HostEnabled"},
+      {"SetHostEnabledCast", MethodKind::kCast, "set_host_enabled", "5.0",
+       nullptr, nullptr, "examples.compute.SetHostEnabledRequest",
+       "google.protobuf.Empty"},
+      {"SetHostEnabledFanout", MethodKind::kFanoutCast, "set_host_enabled",
+       "5.0", nullptr, nullptr, "examples.compute.SetHostEnabledRequest",
+       "google.protobuf.Empty"},
+      {"WatchHostEnabled", MethodKind::kSubscribe, "set_host_enabled", "5.0",
+       nullptr, nullptr, "examples.compute.WatchEventsRequest",
+       "examples.compute.SetHostEnabledRequest"},
   };
   for (const Expected& e : expected) {
     SCOPED_TRACE(e.method);
@@ -205,6 +224,30 @@ TEST(RouteTableTest, ServiceDefaultsNamespaceAndUnsupportedMethods) {
   EXPECT_EQ(table->Find("/gw.routes.VolumeAPI/Chat"), nullptr);
 }
 
+TEST(RouteTableTest, DescribeRouteShowsTheVersionCap) {
+  std::unique_ptr<RouteTable> table = MustLoad({kComputeSet}, "openstack");
+  ASSERT_NE(table, nullptr);
+  const Route* get = table->Find(absl::StrCat(kCompute, "GetInstance"));
+  const Route* diagnostics =
+      table->Find(absl::StrCat(kCompute, "GetDiagnostics"));
+  ASSERT_NE(get, nullptr);
+  ASSERT_NE(diagnostics, nullptr);
+  rpc::VersionCaps caps;
+  ASSERT_TRUE(caps.Set("compute", "5.0").ok());
+  EXPECT_THAT(DescribeRoute(*get, caps),
+              EndsWith(", version 5.0, capped at 5.0: sends 5.0"));
+  EXPECT_THAT(
+      DescribeRoute(*diagnostics, caps),
+      EndsWith(", version 5.1, fallback 5.0, capped at 5.0: sends 5.0"));
+  rpc::VersionCaps lower;
+  ASSERT_TRUE(lower.Set("compute", "4.9").ok());
+  EXPECT_THAT(DescribeRoute(*diagnostics, lower),
+              EndsWith(", capped at 4.9: refused (FAILED_PRECONDITION)"));
+  rpc::VersionCaps other;
+  ASSERT_TRUE(other.Set("network", "1.0").ok());
+  EXPECT_EQ(DescribeRoute(*get, other), DescribeRoute(*get));
+}
+
 TEST(RouteTableTest, DescribeRouteLines) {
   std::unique_ptr<RouteTable> table =
       MustLoad({kComputeSet, kRouteTestSet}, "openstack");
@@ -227,7 +270,7 @@ TEST(RouteTableTest, DescribeRouteLines) {
   EXPECT_EQ(describe(absl::StrCat(kCompute, "GetDiagnostics")),
             "/examples.compute.Compute/GetDiagnostics -> call "
             "'get_diagnostics' on exchange 'openstack' key 'compute', "
-            "version 5.1");
+            "version 5.1, fallback 5.0");
   EXPECT_EQ(describe(absl::StrCat(kCompute, "RefreshCache")),
             "/examples.compute.Compute/RefreshCache -> fanout "
             "'refresh_cache' on exchange 'compute_fanout', version 5.0");
@@ -328,6 +371,29 @@ TEST(RouteTableTest, MethodOsloCannotCarry) {
   EXPECT_EQ(table.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(table.status().message(), HasSubstr("route_bad.proto"));
   EXPECT_THAT(table.status().message(), HasSubstr("Notify"));
+}
+
+// RPCs that share an oslo method but disagree on its arguments, result or
+// major version: the bridge refuses them with the same words as
+// protoc-gen-amqp, which tests/codegen/bad/shared_oslo_method_*.proto name
+// on their first line (generation_errors_test checks the plugin's).
+TEST(RouteTableTest, SharedOsloMethodRefusedLikeThePlugin) {
+  for (const char* name :
+       {"events", "request", "response", "result_field", "version"}) {
+    SCOPED_TRACE(name);
+    std::ifstream source(
+        absl::StrCat("tests/codegen/bad/shared_oslo_method_", name, ".proto"));
+    std::string first_line;
+    ASSERT_TRUE(std::getline(source, first_line));
+    absl::string_view expected = first_line;
+    ASSERT_TRUE(absl::ConsumePrefix(&expected, "// expect: "));
+    absl::StatusOr<std::unique_ptr<RouteTable>> table = RouteTable::Load(
+        {absl::StrCat("tests/gateway/shared_oslo_method_", name, ".pb")},
+        "openstack");
+    ASSERT_FALSE(table.ok());
+    EXPECT_EQ(table.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(table.status().message(), expected);
+  }
 }
 
 TEST(RouteTableTest, NoServiceWithOptionsIsNotFound) {

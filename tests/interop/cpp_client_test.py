@@ -104,6 +104,11 @@ class MainEndpoint:
         self.release.wait(10)
         return "late"
 
+    def sleep(self, ctxt, seconds):
+        """Sleeps, then says which call-monitor timeout oslo gave it."""
+        harness.time.sleep(seconds)
+        return ctxt.get("client_timeout")
+
 
 class LegacyEndpoint:
     target = oslo_messaging.Target(version="1.4")
@@ -346,6 +351,22 @@ class CppClientTest(harness.unittest.TestCase):
         self.assertIn("MessagingTimeout", result.stderr, str(result))
         self.assertGreaterEqual(result.seconds, 1.0, str(result))
         self.assertLess(result.seconds, 6.0, str(result))
+
+    def test_heartbeats_keep_a_call_longer_than_its_call_monitor_alive(self):
+        # _timeout 2: the Python server heartbeats every second for 3.5 s.
+        result = self.rpc("call", "sleep", {"seconds": 3.5}, version="2.3", timeout="20",
+                          call_monitor_timeout="2", limit=25)
+        self.assertEqual(result.returncode, 0, str(result))
+        self.assertEqual(result.json(), 2)  # oslo's ctxt["client_timeout"]
+        self.assertGreaterEqual(result.seconds, 3.5, str(result))
+
+    def test_call_monitor_fails_long_before_the_timeout_without_heartbeats(self):
+        # _timeout 1: int(1)/2 = 0, so oslo's server sends no heartbeat.
+        result = self.call_fails(2, "sleep", {"seconds": 4}, version="2.3", timeout="20",
+                                 call_monitor_timeout="1", limit=25)
+        self.assertIn("call_monitor_timeout", result.stderr, str(result))
+        self.assertGreaterEqual(result.seconds, 1.0, str(result))
+        self.assertLess(result.seconds, 3.5, str(result))
 
     def test_call_nobody_listens_to_fails_fast(self):
         result = harness.oslo_rpc("call", harness.unique("nobody"), "whoami",

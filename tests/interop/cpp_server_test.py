@@ -33,7 +33,7 @@ NESTED = {
 }
 SPECIALS = [float("nan"), float("inf"), float("-inf"), -0.0, 5e-324, 1.7976931348623157e308,
             0.1, 1e16, 123456789.123, 2 ** 64 - 1, -2 ** 63, 0, ""]
-SERVE_FLAGS = ("--fail_method=explode", "--none_method=nothing")
+SERVE_FLAGS = ("--fail_method=explode", "--none_method=nothing", "--sleep_method=slow")
 EXMODS = ["oslo_messaging.rpc.dispatcher", "grpc_amqp_bridge"]
 
 
@@ -139,6 +139,19 @@ class CppServerTest(harness.unittest.TestCase):
         self.assertEqual(client.call({"request_id": "req-cm"}, "echo", x=1),
                          {"method": "echo", "args": {"x": 1},
                           "context": {"request_id": "req-cm"}})
+
+    def test_call_monitor_heartbeats_keep_a_slow_call_alive(self):
+        # oslo's client gives up after 2 s without a heartbeat; the method
+        # takes 3.5 s, so only the C++ server's heartbeats (every 1 s) let
+        # the call succeed.
+        client = oslo_messaging.get_rpc_client(
+            self.transport, oslo_messaging.Target(topic=self.topic), timeout=20,
+            call_monitor_timeout=2)
+        started = time.monotonic()
+        self.assertEqual(client.call({"request_id": "req-slow"}, "slow", seconds=3.5),
+                         {"method": "slow", "args": {"seconds": 3.5},
+                          "context": {"request_id": "req-slow"}})
+        self.assertGreaterEqual(time.monotonic() - started, 3.5)
 
     def test_call_without_arguments_or_context(self):
         self.assertEqual(self.client.call({}, "ping"),

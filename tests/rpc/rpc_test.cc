@@ -1,7 +1,8 @@
 // The C++ RPC client against the C++ RPC server over the real broker:
 // results, context, failures, dispatch errors, timeouts, cancellation, no
-// listener, an unreachable broker, fanout, concurrency, malformed input, and
-// replies retried until their reply queue exists.
+// listener, an unreachable broker, fanout, concurrency, malformed input,
+// replies retried until their reply queue exists, the call monitor and
+// version caps.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -26,6 +27,7 @@
 #include "bridge/rpc/endpoint.h"
 #include "bridge/rpc/rpc_client.h"
 #include "bridge/rpc/rpc_server.h"
+#include "bridge/rpc/version.h"
 #include "tests/testing/broker.h"
 
 namespace amqp::rpc {
@@ -192,6 +194,76 @@ TEST_F(RpcTest, SlowCallTimesOutAndTheClientKeepsWorking) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(1));
   EXPECT_EQ(client_->pending_calls(), 0u);
   EXPECT_TRUE(client_->Call(spec_, "add", R"({"a": 1, "b": 2})").ok());
+}
+
+TEST_F(RpcTest, HeartbeatsKeepASlowCallAliveUnderTheCallMonitor) {
+  // _timeout 2: the C++ server heartbeats every second, so a 3 s method
+  // outlives the 2 s monitor.
+  CallSpec monitored = spec_.Prepare("", std::nullopt, absl::Seconds(20),
+                                     std::nullopt, /*call_monitor_timeout=*/2);
+  absl::StatusOr<std::string> r =
+      client_->Call(monitored, "sleep", R"({"ms": 3000})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, "\"slept\"");
+}
+
+TEST_F(RpcTest, CallMonitorFailsLongBeforeTheTimeoutWithoutHeartbeats) {
+  // _timeout 1: int(1)/2 = 0, so (as in oslo) the server sends no
+  // heartbeat and the 1 s monitor expires, far before the 20 s timeout.
+  CallSpec monitored = spec_.Prepare("", std::nullopt, absl::Seconds(20),
+                                     std::nullopt, /*call_monitor_timeout=*/1);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> r =
+      client_->Call(monitored, "sleep", R"({"ms": 2500})");
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("no heartbeat or reply from the server of 'sleep'"));
+  EXPECT_THAT(r.status().message(), HasSubstr("within 1s"));
+  EXPECT_GE(took, absl::Milliseconds(900));
+  EXPECT_LT(took, absl::Seconds(2));
+  EXPECT_EQ(client_->pending_calls(), 0u);
+  absl::SleepFor(absl::Seconds(2));  // the late reply is dropped
+  EXPECT_TRUE(client_->Call(spec_, "add", R"({"a": 1, "b": 2})").ok());
+}
+
+TEST_F(RpcTest, VersionCapPicksTheFallbackOrRefusesBeforePublishing) {
+  RpcClient::Options options = ClientOptions();
+  ASSERT_TRUE(options.version_caps.Set(topic_, "1.0").ok());
+  RpcClient capped(options);
+  ASSERT_TRUE(capped.WaitReady(absl::Seconds(10)));
+  EXPECT_TRUE(capped.CanSendVersion(topic_, "1.0"));
+  EXPECT_FALSE(capped.CanSendVersion(topic_, "1.1"));
+  EXPECT_TRUE(capped.CanSendVersion("other_topic", "9.0"));
+
+  // 1.3 is capped; its fallback 1.0 is sent. The 1.2 endpoint would
+  // refuse 1.3 (UnsupportedVersion), so success shows 1.0 went out.
+  CallSpec fallback = spec_.Prepare("", "1.3");
+  fallback.fallback_version = "1.0";
+  absl::StatusOr<std::string> sum =
+      capped.Call(fallback, "add", R"({"a": 1, "b": 2})");
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  EXPECT_EQ(*sum, "3");
+  EXPECT_FALSE(
+      client_->Call(spec_.Prepare("", "1.3"), "add", R"({"a": 1, "b": 2})")
+          .ok());
+
+  // No fallback: FAILED_PRECONDITION at once, and nothing reached the
+  // server (it would have served 1.1).
+  CallSpec no_fallback = spec_.Prepare("", "1.1");
+  const int before = calls_.load();
+  absl::StatusOr<std::string> refused = capped.Call(no_fallback, "count");
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr(absl::StrCat("'count' needs version 1.1 but topic '",
+                                     topic_, "' is capped at 1.0")));
+  EXPECT_EQ(refused.status().GetPayload(kErrorReasonPayloadUrl),
+            absl::Cord(kVersionCappedReason));
+  absl::Status cast = capped.Cast(no_fallback, "count");
+  EXPECT_EQ(cast.code(), absl::StatusCode::kFailedPrecondition);
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(calls_.load(), before);
+  EXPECT_EQ(capped.pending_calls(), 0u);
 }
 
 TEST_F(RpcTest, CancelFreesTheReplySlot) {

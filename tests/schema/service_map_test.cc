@@ -1,5 +1,6 @@
 #include "bridge/schema/service_map.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "routes.pb.h"
@@ -84,6 +85,32 @@ TEST(ServiceMapTest, StreamingRequestsFailOrAreSkipped) {
   EXPECT_EQ(lenient->unsupported[0].method->name(), "Upload");
   EXPECT_EQ(lenient->unsupported[1].reason,
             "bidirectional streaming has no oslo equivalent");
+}
+
+TEST(ServiceMapTest, FallbackVersionIsRead) {
+  absl::StatusOr<ServiceMap> map = MapService(Service("Compute"));
+  ASSERT_TRUE(map.ok()) << map.status();
+  ASSERT_EQ(map->methods.size(), 2u);
+  EXPECT_EQ(map->methods[0].version, "6.0");
+  EXPECT_EQ(map->methods[0].fallback_version, "5.0");
+  EXPECT_EQ(map->methods[1].fallback_version, "");
+}
+
+TEST(ServiceMapTest, BadFallbackVersionsAreRefused) {
+  absl::StatusOr<ServiceMap> same = MapService(Service("FallbackNotLower"));
+  EXPECT_EQ(same.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(same.status().message()),
+              ::testing::HasSubstr("FallbackNotLower.Reboot: fallback_version "
+                                   "5.1 is not lower than the version 5.1"));
+  absl::StatusOr<ServiceMap> alias = MapService(Service("FallbackNotAVersion"));
+  EXPECT_EQ(alias.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(alias.status().message()),
+              ::testing::HasSubstr("version 'zed' is not an oslo version"));
+  absl::StatusOr<ServiceMap> subscribe =
+      MapService(Service("FallbackOnSubscribe"));
+  EXPECT_EQ(subscribe.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(subscribe.status().message()),
+              ::testing::HasSubstr("a SUBSCRIBE method sends nothing"));
 }
 
 }  // namespace

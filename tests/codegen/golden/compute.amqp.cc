@@ -37,7 +37,8 @@ constexpr ::amqp::stubs::MethodInfo kComputeGetConsoleOutput{
 constexpr ::amqp::stubs::MethodInfo kComputeGetDiagnostics{
     /*oslo_name=*/"get_diagnostics", /*version=*/"5.1",
     /*server_field=*/"", /*result_field=*/"",
-    /*fanout=*/false};
+    /*fanout=*/false,
+    /*fallback_version=*/"5.0"};
 // Compute.RefreshCache: oslo fanout "refresh_cache".
 constexpr ::amqp::stubs::MethodInfo kComputeRefreshCache{
     /*oslo_name=*/"refresh_cache", /*version=*/"",
@@ -68,6 +69,31 @@ constexpr ::amqp::stubs::MethodInfo kComputeWatchEvents{
     /*oslo_name=*/"instance_event", /*version=*/"",
     /*server_field=*/"", /*result_field=*/"",
     /*fanout=*/true};
+// Compute.SetHostEnabled: oslo call "set_host_enabled".
+constexpr ::amqp::stubs::MethodInfo kComputeSetHostEnabled{
+    /*oslo_name=*/"set_host_enabled", /*version=*/"",
+    /*server_field=*/"", /*result_field=*/"",
+    /*fanout=*/false};
+// Compute.SetHostEnabledEach: oslo gather "set_host_enabled".
+constexpr ::amqp::stubs::MethodInfo kComputeSetHostEnabledEach{
+    /*oslo_name=*/"set_host_enabled", /*version=*/"",
+    /*server_field=*/"", /*result_field=*/"",
+    /*fanout=*/false};
+// Compute.SetHostEnabledCast: oslo cast "set_host_enabled".
+constexpr ::amqp::stubs::MethodInfo kComputeSetHostEnabledCast{
+    /*oslo_name=*/"set_host_enabled", /*version=*/"",
+    /*server_field=*/"", /*result_field=*/"",
+    /*fanout=*/false};
+// Compute.SetHostEnabledFanout: oslo fanout "set_host_enabled".
+constexpr ::amqp::stubs::MethodInfo kComputeSetHostEnabledFanout{
+    /*oslo_name=*/"set_host_enabled", /*version=*/"",
+    /*server_field=*/"", /*result_field=*/"",
+    /*fanout=*/true};
+// Compute.WatchHostEnabled: oslo subscribe "set_host_enabled".
+constexpr ::amqp::stubs::MethodInfo kComputeWatchHostEnabled{
+    /*oslo_name=*/"set_host_enabled", /*version=*/"",
+    /*server_field=*/"", /*result_field=*/"",
+    /*fanout=*/true};
 
 // ComputeEndpoint's methods by oslo name.
 const ::amqp::stubs::DispatchTable<ComputeEndpoint>& ComputeDispatch() {
@@ -93,6 +119,8 @@ const ::amqp::stubs::DispatchTable<ComputeEndpoint>& ComputeDispatch() {
        &::amqp::stubs::Invoke<&ComputeEndpoint::Ping, kComputePing>},
       {"ping_all",
        &::amqp::stubs::Invoke<&ComputeEndpoint::PingAll, kComputePingAll>},
+      {"set_host_enabled",
+       &::amqp::stubs::Invoke<&ComputeEndpoint::SetHostEnabled, kComputeSetHostEnabled>},
   });
   return *table;
 }
@@ -178,6 +206,12 @@ absl::StatusOr<std::string> ComputeEndpoint::Invoke(
     ::amqp::CallContext&, const ::examples::compute::PingRequest&, ::examples::compute::PingReply*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.PingAll is not implemented by this server");
+}
+
+::grpc::Status ComputeEndpoint::SetHostEnabled(
+    ::amqp::CallContext&, const ::examples::compute::SetHostEnabledRequest&, ::examples::compute::HostEnabled*) {
+  return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
+                        "Compute.SetHostEnabled is not implemented by this server");
 }
 
 ::amqp::rpc::CallSpec ComputeClient::DefaultSpec() {
@@ -318,6 +352,43 @@ absl::Status ComputeClient::PublishWatchEvents(
     const rapidjson::Value* context) const {
   return ::amqp::stubs::Cast(
       *rpc_, spec_, kComputeWatchEvents, event, "", context);
+}
+
+absl::StatusOr<::examples::compute::HostEnabled> ComputeClient::SetHostEnabled(
+    const ::examples::compute::SetHostEnabledRequest& request,
+    const rapidjson::Value* context) const {
+  return ::amqp::stubs::Call<::examples::compute::HostEnabled>(
+      *rpc_, spec_, kComputeSetHostEnabled, request, "", context);
+}
+
+void ComputeClient::SetHostEnabledAsync(
+    const ::examples::compute::SetHostEnabledRequest& request,
+    const rapidjson::Value* context,
+    std::function<void(absl::StatusOr<::examples::compute::HostEnabled>)> done) const {
+  ::amqp::stubs::CallAsync<::examples::compute::HostEnabled>(
+      *rpc_, spec_, kComputeSetHostEnabled, request, "", context,
+      std::move(done));
+}
+
+absl::Status ComputeClient::SetHostEnabledCast(
+    const ::examples::compute::SetHostEnabledRequest& request,
+    const rapidjson::Value* context) const {
+  return ::amqp::stubs::Cast(
+      *rpc_, spec_, kComputeSetHostEnabledCast, request, "", context);
+}
+
+absl::Status ComputeClient::SetHostEnabledFanout(
+    const ::examples::compute::SetHostEnabledRequest& request,
+    const rapidjson::Value* context) const {
+  return ::amqp::stubs::Cast(
+      *rpc_, spec_, kComputeSetHostEnabledFanout, request, "", context);
+}
+
+absl::Status ComputeClient::PublishWatchHostEnabled(
+    const ::examples::compute::SetHostEnabledRequest& event,
+    const rapidjson::Value* context) const {
+  return ::amqp::stubs::Cast(
+      *rpc_, spec_, kComputeWatchHostEnabled, event, "", context);
 }
 
 }  // namespace compute

@@ -86,6 +86,14 @@ class ComputeEndpoint : public ::amqp::rpc::Endpoint {
       ::amqp::CallContext& context,
       const ::examples::compute::PingRequest& request,
       ::examples::compute::PingReply* response);
+  // oslo call "set_host_enabled"; also reached by
+  //   SetHostEnabledEach (a gather),
+  //   SetHostEnabledCast (a cast),
+  //   SetHostEnabledFanout (a fanout).
+  virtual ::grpc::Status SetHostEnabled(
+      ::amqp::CallContext& context,
+      const ::examples::compute::SetHostEnabledRequest& request,
+      ::examples::compute::HostEnabled* response);
 };
 
 // Calls Compute on oslo.messaging servers
@@ -102,16 +110,23 @@ class ComputeClient {
       ::amqp::rpc::CallSpec spec = DefaultSpec())
       : rpc_(rpc), spec_(std::move(spec)) {}
 
-  // A copy aimed at one server, another version or another timeout, like
-  // oslo's RPCClient.prepare().
+  // A copy aimed at one server, another version, another timeout or
+  // call-monitor timeout (seconds), like oslo's RPCClient.prepare().
   ComputeClient Prepare(
       absl::string_view server,
       std::optional<std::string> version = std::nullopt,
-      std::optional<absl::Duration> timeout = std::nullopt) const {
+      std::optional<absl::Duration> timeout = std::nullopt,
+      std::optional<double> call_monitor_timeout = std::nullopt) const {
     return ComputeClient(
-        rpc_, spec_.Prepare(server, std::move(version), timeout));
+        rpc_, spec_.Prepare(server, std::move(version), timeout, std::nullopt,
+                            call_monitor_timeout));
   }
   const ::amqp::rpc::CallSpec& spec() const { return spec_; }
+  // oslo's can_send_version, under the RpcClient's version cap for this
+  // client's topic.
+  bool CanSendVersion(absl::string_view version) const {
+    return rpc_->CanSendVersion(spec_.target.topic, version);
+  }
 
   // oslo call "get_instance".
   absl::StatusOr<::examples::compute::Instance> GetInstance(
@@ -193,6 +208,34 @@ class ComputeClient {
   // "instance_event" whose arguments are the event's fields.
   absl::Status PublishWatchEvents(
       const ::examples::compute::InstanceEvent& event,
+      const rapidjson::Value* context = nullptr) const;
+
+  // oslo call "set_host_enabled".
+  absl::StatusOr<::examples::compute::HostEnabled> SetHostEnabled(
+      const ::examples::compute::SetHostEnabledRequest& request,
+      const rapidjson::Value* context = nullptr) const;
+  void SetHostEnabledAsync(
+      const ::examples::compute::SetHostEnabledRequest& request,
+      const rapidjson::Value* context,
+      std::function<void(absl::StatusOr<::examples::compute::HostEnabled>)> done) const;
+
+  // SetHostEnabledEach (gather) has no typed client method: each server answers it
+  // like a call (see ComputeEndpoint), and grpc_amqp_bridge gathers them.
+
+  // oslo cast "set_host_enabled"; returns once the broker has it.
+  absl::Status SetHostEnabledCast(
+      const ::examples::compute::SetHostEnabledRequest& request,
+      const rapidjson::Value* context = nullptr) const;
+
+  // oslo fanout "set_host_enabled"; returns once the broker has it.
+  absl::Status SetHostEnabledFanout(
+      const ::examples::compute::SetHostEnabledRequest& request,
+      const rapidjson::Value* context = nullptr) const;
+
+  // Sends `event` to every WatchHostEnabled subscriber: a fanout cast of
+  // "set_host_enabled" whose arguments are the event's fields.
+  absl::Status PublishWatchHostEnabled(
+      const ::examples::compute::SetHostEnabledRequest& event,
       const rapidjson::Value* context = nullptr) const;
 
  private:
