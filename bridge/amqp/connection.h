@@ -136,8 +136,8 @@ class Connection {
                          absl::string_view routing_key);
   absl::Status DeleteQueue(absl::string_view name);
   // queue.delete(if_unused) on the side channel: deletes the queue only
-  // while no consumer holds it (FAILED_PRECONDITION otherwise, NOT_FOUND when
-  // it is missing) and returns how many messages went with it.
+  // while no consumer holds it (FAILED_PRECONDITION otherwise) and returns
+  // how many messages went with it. RabbitMQ answers 0 for a missing queue.
   absl::StatusOr<uint32_t> DeleteUnusedQueue(absl::string_view name);
   // basic.qos(0, count, global=false); 0 means unlimited and sends nothing.
   absl::Status SetPrefetch(int count);
