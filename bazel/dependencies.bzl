@@ -67,6 +67,7 @@ def grpc_amqp_bridge_dependencies():
             "grpc++_reflection": "grpc++ protobuf",
             "gtest": "gtest",
             "gtest_main": "gtest_main gmock",
+            "httplib": "cpp-httplib",
             "inih": "INIReader",
             "openssl": "openssl",
             "protobuf": "protobuf",

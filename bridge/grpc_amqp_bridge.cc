@@ -38,12 +38,17 @@
 #include "absl/synchronization/mutex.h"
 #include "bridge/amqp/transport_url.h"
 #include "bridge/config/bridge_config.h"
+#include "bridge/gateway/bridge_metrics.h"
 #include "bridge/gateway/bridge_service.h"
 #include "bridge/gateway/broker_health.h"
+#include "bridge/gateway/call_observer.h"
 #include "bridge/gateway/error_mapping.h"
 #include "bridge/gateway/reflection_service.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/gateway/unary_call.h"
+#include "bridge/metrics/access_log.h"
+#include "bridge/metrics/http_server.h"
+#include "bridge/metrics/registry.h"
 #include "bridge/rpc/rpc_client.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -94,6 +99,12 @@ ABSL_FLAG(std::string, grpc_tls_client_ca, "",
           "PEM file of the CAs that sign client certificates. Set (needs "
           "--grpc_tls_cert): every client must present a certificate that "
           "verifies against it, or its connection is refused (mutual TLS).");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT serving /metrics in the Prometheus text format "
+          "([metrics] listen in the file); empty: off.");
+ABSL_FLAG(std::string, access_log, "",
+          "File that gets one line per gRPC call (appended), '-' for "
+          "standard output; empty: off.");
 
 ABSL_FLAG(std::vector<std::string>, version_cap, {},
           "<topic>=<X.Y>, repeatable: the highest version calls to <topic> "
@@ -129,6 +140,8 @@ constexpr absl::string_view kConfigFlags[] = {"transport_url",
                                               "grpc_tls_cert",
                                               "grpc_tls_key",
                                               "grpc_tls_client_ca",
+                                              "metrics_listen",
+                                              "access_log",
                                               "call_monitor_timeout"};
 
 // The command line's flags in order, as (name, value) pairs: "--a=b",
@@ -285,7 +298,20 @@ int Run(int argc, char** argv) {
   rpc::RpcClient rpc(rpc_options);
   LOG(INFO) << "reply queue " << rpc.reply_queue();
 
+  std::unique_ptr<metrics::AccessLog> access_log;
+  if (!config->access_log.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::AccessLog>> opened =
+        metrics::AccessLog::Open(config->access_log);
+    if (!opened.ok()) {
+      std::cerr << "grpc_amqp_bridge: " << opened.status().message() << "\n";
+      return 2;
+    }
+    access_log = *std::move(opened);
+  }
   gateway::GatewayStats stats;
+  metrics::Registry registry;
+  gateway::CallObserver observer(**routes, &registry, access_log.get());
+  gateway::AddBridgeMetrics(&stats, &rpc, access_log.get(), &registry);
   gateway::GatewayEnv env;
   env.routes = routes->get();
   env.rpc = &rpc;
@@ -294,6 +320,7 @@ int Run(int argc, char** argv) {
   env.gather_window = config->gather_window;
   env.call_monitor_timeout = config->call_monitor_timeout;
   env.stats = &stats;
+  env.observer = &observer;
   env.max_inflight = config->max_inflight;
   // Unary methods on gRPC's unary callback path; streams, and the methods
   // the bridge refuses, on the generic one.
@@ -301,6 +328,22 @@ int Run(int argc, char** argv) {
   gateway::BridgeService service(env);
   gateway::ReflectionService reflection(&(*routes)->pool(),
                                         (*routes)->service_names());
+
+  std::unique_ptr<metrics::MetricsServer> metrics_server;
+  if (!config->metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> started =
+        metrics::MetricsServer::Start(config->metrics_listen, &registry);
+    if (!started.ok()) {
+      std::cerr << "grpc_amqp_bridge: --metrics_listen: "
+                << started.status().message() << "\n";
+      return 2;
+    }
+    metrics_server = *std::move(started);
+    std::cout << "metrics on "
+              << config->metrics_listen.substr(
+                     0, config->metrics_listen.rfind(':'))
+              << ":" << metrics_server->port() << std::endl;
+  }
 
   // "listening" comes with a health answer that holds: once the first
   // connection attempt settled, or, for a broker that does not answer,

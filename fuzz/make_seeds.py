@@ -12,11 +12,32 @@ import shutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VECTORS = os.path.join(HERE, "..", "tests", "oslo", "testdata", "vectors")
+# nova's real traffic, with versioned objects.
+NOVA_VECTORS = os.path.join(HERE, "..", "tests", "transcode", "testdata", "nova")
 
 # The transcode fuzzer's first byte picks the case (see kCases in
 # transcode_fuzzer.cc): 0-2 ReadArgs of Scalars, Presence, WellKnown; 3-15
 # ReadResult of various types and result fields.
 TRANSCODE_CASES = 16
+# The object cases that follow them: 16 ReadArgs of GetConsoleOutputRequest
+# (nova's args), 17-20 ReadResult of Instance, Diagnostics, Instances, Holder.
+TRANSCODE_NOVA = {"nova_get_console_output.json": ("args", 16),
+                  "nova_reboot_instance_cast.json": ("args", 16),
+                  "nova_instance_result.json": ("result", 17),
+                  "nova_get_instance_diagnostics.json": ("result", 18)}
+TRANSCODE_OBJECTS = {
+    19: ['{"instances": [{"nova_object.name": "Instance", "nova_object.version": "2.7", '
+         '"nova_object.data": {"uuid": "u", "vm_state": "soft-delete"}}], "flavors": '
+         '{"f": {"nova_object.name": "Flavor", "nova_object.version": "1.2", '
+         '"nova_object.data": {"extra_specs": {"a": "b"}, "projects": ["p"]}, '
+         '"nova_object.changes": ["extra_specs", "projects"]}}}'],
+    20: ['{"versioned_object.name": "ObjectHolder", "versioned_object.version": "3.1", '
+         '"versioned_object.data": {"tags_by_name": {"t": {"nova_object.name": "Tag", '
+         '"nova_object.version": "1.1", "nova_object.data": {"tag": "x"}}}, '
+         '"states": ["active", "ERROR"], "count": 2, "child": {"versioned_object.name": '
+         '"ObjectHolder", "versioned_object.version": "3.0", "versioned_object.data": '
+         '{"nothing": "", "ratio": -0.0, "blob": "AP8="}}}}'],
+}
 TRANSCODE_TYPED = {
     0: ['{"i32": -5, "i64": "9007199254740993", "u32": 7, "u64": 18446744073709551615, '
         '"s64": -1, "f64": 3, "d": 1e-07, "f": 0.1, "b": true, "s": "h\\u00e9", '
@@ -130,6 +151,15 @@ def main():
         wire = bytes.fromhex(wire)
         write(transcode, bytes([case]) + wire)
         write(transcode, bytes([case]) + wire + wire)  # every field twice
+
+    for file_name, (key, case) in sorted(TRANSCODE_NOVA.items()):
+        for m in json.load(open(os.path.join(NOVA_VECTORS, file_name)))["messages"]:
+            inner = m.get("oslo_message_decoded")
+            if isinstance(inner, dict) and inner.get(key) is not None:
+                write(transcode, bytes([case]) + json.dumps(inner[key]).encode())
+    for case, texts in TRANSCODE_OBJECTS.items():
+        for text in texts:
+            write(transcode, bytes([case]) + text.encode())
 
     urls = fresh("transport_url_fuzzer")
     for v in vectors:

@@ -1,6 +1,7 @@
 // Fuzzes the descriptor-driven transcoder (bridge/transcode) with oslo JSON:
 // the first byte picks a message type from tests/transcode/types.proto (every
-// field shape) or a well-known type, and whether the JSON is a request's
+// field shape), a well-known type or an oslo.versionedobjects message of
+// tests/transcode/objects.proto, and whether the JSON is a request's
 // keyword arguments (ReadArgs) or a call's result (ReadResult); the rest is
 // the JSON text. What decodes must survive the trip back to JSON and in
 // again unchanged: Read(Write(Read(x))) == Read(x).
@@ -33,6 +34,7 @@
 #include "bridge/transcode/transcode.h"
 #include "bridge/transcode/wire_transcode.h"
 #include "fuzz/fuzz_check.h"
+#include "tests/transcode/objects.pb.h"
 #include "tests/transcode/types.pb.h"
 
 namespace amqp::transcode {
@@ -69,6 +71,14 @@ const Case* Cases(size_t* count) {
       {&google::protobuf::Value::default_instance(), Mode::kResult, ""},
       {&google::protobuf::ListValue::default_instance(), Mode::kResult, ""},
       {&google::protobuf::Empty::default_instance(), Mode::kResult, ""},
+      // oslo.versionedobjects (tests/transcode/objects.proto), after the
+      // others so that the seeds' first bytes keep their cases.
+      {&tests::objects::GetConsoleOutputRequest::default_instance(),
+       Mode::kArgs, ""},
+      {&tests::objects::Instance::default_instance(), Mode::kResult, ""},
+      {&tests::objects::Diagnostics::default_instance(), Mode::kResult, ""},
+      {&tests::objects::Instances::default_instance(), Mode::kResult, ""},
+      {&tests::objects::Holder::default_instance(), Mode::kResult, ""},
   };
   *count = sizeof(kCases) / sizeof(kCases[0]);
   return kCases;

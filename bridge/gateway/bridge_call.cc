@@ -132,6 +132,10 @@ void BridgeCall::StartGather(const std::string& args) {
                                       absl::StrCat(summary.replies));
         context_->AddTrailingMetadata("x-amqp-failures",
                                       absl::StrCat(summary.failures + *unfit));
+        if (env_.observer != nullptr) {
+          env_.observer->GatherEnded(*route_, summary.replies,
+                                     summary.failures + *unfit);
+        }
         FinishWhenFlushed(status);
       });
   bool cancelled;
@@ -160,9 +164,15 @@ void BridgeCall::StartSubscribe() {
                   << context_->method() << ": skipping a '" << cast.method()
                   << "' cast whose arguments do not fit " << type.full_name()
                   << ": " << status.message();
+              if (env_.observer != nullptr) {
+                env_.observer->SubscribeMessage(*route_, /*sent=*/false);
+              }
               return;
             }
             Send(ToByteBuffer(event));
+            if (env_.observer != nullptr) {
+              env_.observer->SubscribeMessage(*route_, /*sent=*/true);
+            }
           },
           [this](absl::Status ready) {
             // Runs under the subscription's lock: OnCancel destroys the
@@ -257,7 +267,13 @@ void BridgeCall::OnCancel() {
 void BridgeCall::OnDone() {
   {
     absl::MutexLock lock(&mu_);
-    EndCall(env_, finish_.value_or(grpc::Status::OK));
+    EndCall(env_, {.route = route_,
+                   .method = context_->method(),
+                   .started = started_,
+                   .code = finish_.value_or(grpc::Status::OK).error_code(),
+                   .context = context_,
+                   .metadata = metadata_.has_value() ? &*metadata_ : nullptr,
+                   .request = request_.parsed()});
   }
   delete this;
 }

@@ -15,6 +15,8 @@
 
 namespace amqp::gateway {
 
+class CallObserver;
+
 // Counters updated with relaxed atomics on the call path.
 struct GatewayStats {
   std::atomic<int64_t> calls{0};           // gRPC calls started
@@ -37,6 +39,8 @@ struct GatewayEnv {
   // zero: none.
   absl::Duration call_monitor_timeout = absl::ZeroDuration();
   GatewayStats* stats = nullptr;
+  // Per-method metrics and the access log; null: none.
+  const CallObserver* observer = nullptr;
   // Calls in progress at most; beyond it RESOURCE_EXHAUSTED at once. 0: none.
   int64_t max_inflight = 0;
 };

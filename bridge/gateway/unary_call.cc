@@ -133,7 +133,13 @@ void UnaryCall::OnCancel() {
 }
 
 void UnaryCall::OnDone() {
-  EndCall(env_, status_);
+  EndCall(env_, {.route = &route_,
+                 .method = route_.path,
+                 .started = started_,
+                 .code = status_.error_code(),
+                 .context = context_,
+                 .metadata = metadata_.has_value() ? &*metadata_ : nullptr,
+                 .request = request_.parsed()});
   delete this;
 }
 

@@ -186,6 +186,10 @@ Failure NoSuchMethodFailure(absl::string_view method) {
       absl::StrCat("Endpoint does not support RPC method ", method));
 }
 
+Failure BuiltinFailure(absl::string_view class_name, std::string message) {
+  return SimpleFailure("builtins", class_name, std::move(message));
+}
+
 Failure UnsupportedVersionFailure(absl::string_view version,
                                   absl::string_view method) {
   std::string message =
@@ -260,6 +264,13 @@ Failure FailureFromStatusOrDefault(const absl::Status& status) {
   if (message.empty()) message = absl::StatusCodeToString(status.code());
   return SimpleFailure(kBridgeFailureModule, ClassForCode(status.code()),
                        std::move(message));
+}
+
+Failure ServiceFailure(absl::string_view module, absl::string_view class_name,
+                       std::string message, std::string kwargs_json) {
+  Failure failure = SimpleFailure(module, class_name, std::move(message));
+  failure.kwargs_json = std::move(kwargs_json);
+  return failure;
 }
 
 }  // namespace amqp::oslo

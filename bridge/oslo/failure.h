@@ -52,6 +52,10 @@ absl::StatusOr<Failure> DecodeFailure(absl::string_view failure_json);
 // version but has no such (public) method.
 Failure NoSuchMethodFailure(absl::string_view method);
 
+// A Python builtin exception (module "builtins"), e.g. ValueError, as a
+// Python endpoint raises for arguments it cannot take.
+Failure BuiltinFailure(absl::string_view class_name, std::string message);
+
 // What oslo's dispatcher raises when no endpoint matched the namespace and
 // version. `version` is the requested one as Python prints it ("None" for an
 // explicit null); `method` empty leaves out "Attempted method".
@@ -87,6 +91,12 @@ std::optional<Failure> FailureFromStatus(const absl::Status& status);
 // in CamelCase, e.g. "Internal"), message = the status message, args =
 // [message], a one-line tb.
 Failure FailureFromStatusOrDefault(const absl::Status& status);
+
+// An exception of a service's own, `module`.`class_name` (e.g.
+// nova.exception.InstanceNotFound), constructed as (message, **kwargs):
+// args = [message], kwargs = `kwargs_json` (a JSON object), a one-line tb.
+Failure ServiceFailure(absl::string_view module, absl::string_view class_name,
+                       std::string message, std::string kwargs_json = "{}");
 
 }  // namespace amqp::oslo
 

@@ -121,6 +121,9 @@ class PyJsonWriter {
   bool EndArray(rapidjson::SizeType element_count = 0);
   // Splices already-encoded JSON text (e.g. an args object) as one value.
   bool RawValue(absl::string_view json);
+  // Splices already-encoded members ("\"a\": 1, \"b\": 2") into the object
+  // being written, as if each was a key and its value (e.g. a fixed header).
+  bool RawMembers(absl::string_view members);
 
   // True when every container that was started has been ended.
   bool IsComplete() const { return levels_.empty(); }
@@ -230,6 +233,15 @@ inline bool PyJsonWriter::PlainKey(absl::string_view key) {
     Append("\": ", 3);
   }
   after_key_ = true;
+  return true;
+}
+
+inline bool PyJsonWriter::RawMembers(absl::string_view members) {
+  if (levels_.empty() || !levels_.back().in_object || after_key_) return false;
+  Level& level = levels_.back();
+  if (!level.empty) Append(", ", 2);
+  level.empty = false;
+  Append(members);
   return true;
 }
 

@@ -1,6 +1,7 @@
 #include "bridge/stubs/client_support.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -54,17 +55,24 @@ void CallErased(rpc::RpcClient& rpc, const rpc::CallSpec& spec,
     done(args.status());
     return;
   }
-  rpc.CallAsync(SpecFor(spec, info, server), info.oslo_name, *args, context,
-                [info, response,
-                 done = std::move(done)](absl::StatusOr<oslo::Reply> reply) {
-                  if (!reply.ok()) {
-                    done(reply.status());
-                    return;
-                  }
-                  transcode::ResultStats stats;
-                  done(transcode::ReadResult(reply->result(), info.result_field,
-                                             response, &stats));
-                });
+  rpc.CallAsync(
+      SpecFor(spec, info, server), info.oslo_name, *args, context,
+      [info, response,
+       done = std::move(done)](absl::StatusOr<oslo::Reply> reply) {
+        if (!reply.ok()) {
+          done(reply.status());
+          return;
+        }
+        transcode::ResultStats stats;
+        absl::Status status = transcode::ReadResult(
+            reply->result(), info.result_field, response, &stats);
+        if (!status.ok()) {
+          status = absl::InternalError(absl::StrCat(
+              "the result of '", info.oslo_name, "' does not fit ",
+              response->GetDescriptor()->full_name(), ": ", status.message()));
+        }
+        done(std::move(status));
+      });
 }
 
 absl::Status CallSync(rpc::RpcClient& rpc, const rpc::CallSpec& spec,

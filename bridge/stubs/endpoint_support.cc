@@ -1,29 +1,21 @@
 #include "bridge/stubs/endpoint_support.h"
 
 #include "absl/strings/str_cat.h"
+#include "bridge/oslo/failure.h"
 #include "bridge/oslo/json.h"
 #include "bridge/transcode/transcode.h"
 
 namespace amqp::stubs {
-
-absl::Status FromGrpcStatus(const grpc::Status& status) {
-  // gRPC and absl share the canonical code numbering.
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
-
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
 
 absl::StatusOr<std::string> InvokeErased(
     const MethodInfo& info, const rapidjson::Value& args,
     google::protobuf::Message* request, google::protobuf::Message* response,
     const std::function<grpc::Status()>& run) {
   if (absl::Status s = transcode::ReadArgs(args, request); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bad arguments for '", info.oslo_name, "': ", s.message()));
+    // A ValueError, as a Python endpoint would raise (INVALID_ARGUMENT).
+    return oslo::FailureToStatus(oslo::BuiltinFailure(
+        "ValueError", absl::StrCat("bad arguments for '", info.oslo_name,
+                                   "': ", s.message())));
   }
   if (grpc::Status status = run(); !status.ok()) {
     return FromGrpcStatus(status);

@@ -31,6 +31,13 @@ class MessageSource {
     return r_.HasField(m_, &field);
   }
 
+  // Reflection's HasField is true for a scalar without presence that is
+  // not its default.
+  bool HasValue(const FieldDescriptor& field) const {
+    return field.is_repeated() ? r_.FieldSize(m_, &field) > 0
+                               : r_.HasField(m_, &field);
+  }
+
   const FieldDescriptor* WhichOneof(const OneofDescriptor& oneof) const {
     return r_.GetOneofFieldDescriptor(m_, &oneof);
   }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 namespace amqp::transcode::json_decoder_internal {
 
@@ -90,8 +91,11 @@ absl::Status ToFloat(const rapidjson::Value& json, float* out) {
 absl::Status ToEnum(const google::protobuf::FieldDescriptor& field,
                     const rapidjson::Value& json, int* out) {
   if (json.IsString()) {
-    const auto* value = field.enum_type()->FindValueByName(
-        std::string(oslo::JsonStringView(json)));
+    const absl::string_view text = oslo::JsonStringView(json);
+    const auto* value = field.enum_type()->FindValueByName(std::string(text));
+    if (value == nullptr) {
+      value = FindEnumValueBySpelling(*field.enum_type(), text);
+    }
     if (value == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat(oslo::ToPyJson(json), " is not a value of ",
@@ -111,6 +115,86 @@ absl::Status ToBytes(const rapidjson::Value& json, std::string* out) {
   if (!absl::Base64Unescape(oslo::JsonStringView(json), out) &&
       !absl::WebSafeBase64Unescape(oslo::JsonStringView(json), out)) {
     return absl::InvalidArgumentError("bytes must be base64");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TooDeepError() {
+  return absl::InvalidArgumentError(
+      absl::StrCat("messages nested deeper than ", kMaxReadDepth, " levels"));
+}
+
+absl::Status ReadObjectPrimitive(const ObjectInfo& object,
+                                 const rapidjson::Value& json,
+                                 const rapidjson::Value** data,
+                                 int64_t* unknown_keys) {
+  // "nova_object Instance 2.7", for the errors only.
+  auto what = [&object] {
+    return absl::StrCat(
+        absl::string_view(object.prefix).substr(0, object.prefix.size() - 1),
+        " ", object.name, " ", object.version);
+  };
+  if (!json.IsObject()) {
+    return Expected(absl::StrCat("the primitive of a ", what()), json);
+  }
+  const rapidjson::Value* name = nullptr;
+  const rapidjson::Value* version = nullptr;
+  const rapidjson::Value* changes = nullptr;
+  *data = nullptr;
+  for (const auto& member : json.GetObject()) {
+    const absl::string_view key = oslo::JsonStringView(member.name);
+    if (key == object.name_key) {
+      name = &member.value;
+    } else if (key == object.version_key) {
+      version = &member.value;
+    } else if (key == object.data_key) {
+      *data = &member.value;
+    } else if (key == object.changes_key) {
+      changes = &member.value;
+    } else if (key != object.namespace_key) {
+      ++*unknown_keys;
+    }
+  }
+  if (name == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected the primitive of a ", what(),
+                     ", got an object without \"", object.name_key, "\""));
+  }
+  if (!name->IsString() || oslo::JsonStringView(*name) != object.name) {
+    return absl::InvalidArgumentError(absl::StrCat("expected a ", what(),
+                                                   ", got ", object.name_key,
+                                                   " ", oslo::ToPyJson(*name)));
+  }
+  if (version == nullptr || !version->IsString()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected a ", what(), ", got ", object.version_key, " ",
+        version == nullptr ? "missing" : oslo::ToPyJson(*version)));
+  }
+  const absl::string_view got = oslo::JsonStringView(*version);
+  if (got != object.version && ObjectMajorVersion(got) != object.major) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected a ", what(), ", got version ", got,
+                     " (major versions must match)"));
+  }
+  if (*data != nullptr && (*data)->IsNull()) *data = nullptr;
+  if (*data != nullptr && !(*data)->IsObject()) {
+    return absl::InvalidArgumentError(absl::StrCat(object.data_key,
+                                                   ": expected an object, got ",
+                                                   oslo::JsonTypeName(**data)));
+  }
+  if (changes != nullptr && !changes->IsNull()) {
+    if (!changes->IsArray()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(object.changes_key, ": expected a list, got ",
+                       oslo::JsonTypeName(*changes)));
+    }
+    for (const auto& change : changes->GetArray()) {
+      if (!change.IsString()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(object.changes_key, ": expected field names, got ",
+                         oslo::JsonTypeName(change)));
+      }
+    }
   }
   return absl::OkStatus();
 }

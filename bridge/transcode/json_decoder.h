@@ -31,6 +31,7 @@
 #include "absl/strings/string_view.h"
 #include "bridge/oslo/json.h"
 #include "bridge/transcode/field_error.h"
+#include "bridge/transcode/object_info.h"
 #include "bridge/transcode/transcode.h"
 #include "bridge/transcode/well_known.h"
 
@@ -51,11 +52,25 @@ absl::Status ToInteger(const rapidjson::Value& json, T* out);
 absl::Status ToDouble(const rapidjson::Value& json, double* out);
 // As ToDouble, refusing finite values out of a float's range.
 absl::Status ToFloat(const rapidjson::Value& json, float* out);
-// An enum value by name or by number.
+// An enum value by name, by its (amqp.value) spelling or by number.
 absl::Status ToEnum(const google::protobuf::FieldDescriptor& field,
                     const rapidjson::Value& json, int* out);
 // Standard or URL-safe base64.
 absl::Status ToBytes(const rapidjson::Value& json, std::string* out);
+
+// How deep messages may nest in the JSON read: far deeper than any oslo
+// message, and shallow enough for the recursion's stack.
+inline constexpr int kMaxReadDepth = 100;
+absl::Status TooDeepError();
+
+// The primitive of an (amqp.object) message, its members picked out and
+// checked: an object with the name and a version of the same major, a data
+// object (or none) and a list of changes (or none). `data` is null when
+// there is none.
+absl::Status ReadObjectPrimitive(const ObjectInfo& object,
+                                 const rapidjson::Value& json,
+                                 const rapidjson::Value** data,
+                                 int64_t* unknown_keys);
 
 }  // namespace json_decoder_internal
 
@@ -83,6 +98,7 @@ class JsonDecoder {
                              Sink& message);
 
   ResultStats* stats_;
+  int depth_ = 0;  // of the messages being read
 };
 
 // ReadResult()'s rules (transcode.h) into `response`, which is empty.
@@ -94,10 +110,30 @@ absl::Status ReadResultInto(const rapidjson::Value& result,
 template <typename Sink>
 absl::Status JsonDecoder<Sink>::Message(const rapidjson::Value& json,
                                         Sink& message) {
-  WellKnown kind = WellKnownOf(message.type());
-  if (kind != WellKnown::kNone) return WellKnownType(kind, json, message);
-  if (json.IsNull()) return absl::OkStatus();
-  return Object(json, message, /*strict=*/false);
+  if (depth_ >= json_decoder_internal::kMaxReadDepth) {
+    return json_decoder_internal::TooDeepError();
+  }
+  ++depth_;
+  absl::Status status;
+  const WellKnown kind = WellKnownOf(message.type());
+  if (kind != WellKnown::kNone) {
+    status = WellKnownType(kind, json, message);
+  } else if (json.IsNull()) {
+    // None: the message stays empty.
+  } else if (const ObjectInfo* object = ObjectInfoOf(message.type())) {
+    const rapidjson::Value* data = nullptr;
+    int64_t unknown_keys = 0;
+    status = json_decoder_internal::ReadObjectPrimitive(*object, json, &data,
+                                                        &unknown_keys);
+    if (stats_ != nullptr) stats_->unknown_keys += unknown_keys;
+    if (status.ok() && data != nullptr) {
+      status = Object(*data, message, /*strict=*/false);
+    }
+  } else {
+    status = Object(json, message, /*strict=*/false);
+  }
+  --depth_;
+  return status;
 }
 
 template <typename Sink>

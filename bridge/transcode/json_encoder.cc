@@ -5,6 +5,8 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "bridge/transcode/object_info.h"
 
 namespace amqp::transcode::json_encoder_internal {
 
@@ -37,7 +39,13 @@ void WriteEnum(const FieldDescriptor& field, int number,
     value = type.FindValueByNumber(number);
   }
   if (value != nullptr) {
-    writer->PlainString(value->name());  // an identifier
+    // The oslo spelling when it has one ("active"), else the name.
+    const absl::string_view spelling = EnumSpelling(*value);
+    if (spelling.empty()) {
+      writer->PlainString(value->name());  // an identifier
+    } else {
+      writer->String(spelling);
+    }
   } else {
     writer->Int(number);
   }
@@ -63,6 +71,12 @@ absl::Status AnyError() {
   return absl::InvalidArgumentError(
       "google.protobuf.Any cannot be sent over oslo.messaging; use "
       "google.protobuf.Struct or a concrete message type");
+}
+
+absl::Status TooDeepError() {
+  return absl::InvalidArgumentError(
+      absl::StrCat("nested deeper than the ", kMaxWrittenDepth,
+                   " levels of JSON an oslo message may hold"));
 }
 
 }  // namespace amqp::transcode::json_encoder_internal

@@ -8,6 +8,8 @@
 //   const Descriptor& type() const;
 //   bool IsWritten(const FieldDescriptor&) const;  // repeated, no presence,
 //                                                   // or set
+//   bool HasValue(const FieldDescriptor&) const;   // set, not empty, or not
+//       // the default when without presence: what an object's data holds
 //   const FieldDescriptor* WhichOneof(const OneofDescriptor&) const;
 //   int64_t GetInt64(const FieldDescriptor&) const;
 //   int32_t GetInt32(const FieldDescriptor&) const;
@@ -28,11 +30,13 @@
 #include <string>
 #include <type_traits>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "bridge/oslo/json.h"
 #include "bridge/transcode/field_error.h"
+#include "bridge/transcode/object_info.h"
 #include "bridge/transcode/well_known.h"
 
 namespace amqp::transcode {
@@ -75,6 +79,12 @@ absl::Status WriteTime(WellKnown kind, int64_t seconds, int32_t nanos,
 
 absl::Status AnyError();
 
+// How deep the JSON the encoder writes may nest: every peer parses oslo's
+// envelope around it within oslo::kMaxJsonDepth levels.
+inline constexpr int kMaxWrittenDepth = oslo::kMaxJsonDepth - 4;
+
+absl::Status TooDeepError();
+
 }  // namespace json_encoder_internal
 
 template <typename Source>
@@ -102,8 +112,22 @@ class JsonEncoder {
   absl::Status Map(const Source& message,
                    const google::protobuf::FieldDescriptor& field);
   absl::Status WellKnownType(WellKnown kind, const Source& message);
+  // An (amqp.object) message as oslo.versionedobjects' obj_to_primitive()
+  // writes it.
+  absl::Status ObjectPrimitive(const ObjectInfo& object, const Source& message);
+
+  // StartObject()/StartArray() and their ends, counting the depth.
+  void Open(bool object) {
+    ++depth_;
+    object ? w_.StartObject() : w_.StartArray();
+  }
+  void Close(bool object) {
+    --depth_;
+    object ? w_.EndObject() : w_.EndArray();
+  }
 
   oslo::PyJsonWriter& w_;
+  int depth_ = 0;  // of the containers open
 };
 
 template <typename Source>
@@ -203,7 +227,7 @@ template <typename Source>
 absl::Status JsonEncoder<Source>::Object(const Source& message,
                                          absl::string_view skip_field) {
   const google::protobuf::Descriptor& type = message.type();
-  w_.StartObject();
+  Open(/*object=*/true);
   const bool skips = !skip_field.empty();  // only ever at the top
   for (int i = 0; i < type.field_count(); ++i) {
     const google::protobuf::FieldDescriptor& field = *type.field(i);
@@ -213,15 +237,53 @@ absl::Status JsonEncoder<Source>::Object(const Source& message,
     w_.PlainKey(field.name());  // an identifier: nothing to escape
     if (absl::Status s = Field(message, field); !s.ok()) return s;
   }
-  w_.EndObject();
+  Close(/*object=*/true);
   return absl::OkStatus();
 }
 
 template <typename Source>
 absl::Status JsonEncoder<Source>::Message(const Source& message) {
+  if (depth_ >= json_encoder_internal::kMaxWrittenDepth) {
+    return json_encoder_internal::TooDeepError();
+  }
   WellKnown kind = WellKnownOf(message.type());
   if (kind != WellKnown::kNone) return WellKnownType(kind, message);
+  if (const ObjectInfo* object = ObjectInfoOf(message.type())) {
+    return ObjectPrimitive(*object, message);
+  }
   return Object(message, "");
+}
+
+template <typename Source>
+absl::Status JsonEncoder<Source>::ObjectPrimitive(const ObjectInfo& object,
+                                                  const Source& message) {
+  const google::protobuf::Descriptor& type = message.type();
+  Open(/*object=*/true);
+  w_.RawMembers(object.header);
+  w_.PlainKey(object.data_key);
+  Open(/*object=*/true);
+  // The fields written, for the changes: all of them, as a Python object
+  // that was just filled in has them all changed.
+  absl::InlinedVector<const google::protobuf::FieldDescriptor*, 32> written;
+  for (int i = 0; i < type.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor& field = *type.field(i);
+    if (!message.HasValue(field)) continue;
+    w_.PlainKey(field.name());
+    if (absl::Status s = Field(message, field); !s.ok()) return s;
+    written.push_back(&field);
+  }
+  Close(/*object=*/true);
+  // obj_to_primitive() leaves the changes out when there are none.
+  if (!written.empty()) {
+    w_.Key(object.changes_key);
+    w_.StartArray();
+    for (const google::protobuf::FieldDescriptor* field : written) {
+      w_.PlainString(field->name());
+    }
+    w_.EndArray();
+  }
+  Close(/*object=*/true);
+  return absl::OkStatus();
 }
 
 // Inline, and so into Object(): called for every field written.
@@ -239,25 +301,25 @@ template <typename Source>
 absl::Status JsonEncoder<Source>::Repeated(
     const Source& message, const google::protobuf::FieldDescriptor& field) {
   if (field.is_map()) return Map(message, field);
-  w_.StartArray();
+  Open(/*object=*/false);
   // Only message elements fail, and ValueWriter names the field for them.
   if (absl::Status s = message.ForEach(field, ValueWriter(this, field));
       !s.ok()) {
     return s;
   }
-  w_.EndArray();
+  Close(/*object=*/false);
   return absl::OkStatus();
 }
 
 template <typename Source>
 absl::Status JsonEncoder<Source>::Map(
     const Source& message, const google::protobuf::FieldDescriptor& field) {
-  w_.StartObject();
+  Open(/*object=*/true);
   if (absl::Status s = message.ForEach(field, EntryWriter(this, field));
       !s.ok()) {
     return s;
   }
-  w_.EndObject();
+  Close(/*object=*/true);
   return absl::OkStatus();
 }
 

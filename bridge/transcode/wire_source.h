@@ -57,6 +57,9 @@ class WireSource {
   static absl::Status InvalidBytes();
   const google::protobuf::Descriptor& type() const { return type_; }
   bool IsWritten(const google::protobuf::FieldDescriptor& field) const;
+  // Whether a parsed message would hold a value: set, not empty, or not
+  // its default (what reflection's HasField and FieldSize say).
+  bool HasValue(const google::protobuf::FieldDescriptor& field) const;
   const google::protobuf::FieldDescriptor* WhichOneof(
       const google::protobuf::OneofDescriptor& oneof) const;
   // A Timestamp's or Duration's seconds and nanos, every time one is
@@ -262,6 +265,59 @@ inline bool WireSource::IsWritten(
   if (field.is_repeated() || !field.has_presence()) return true;
   const Range range = Find(field);
   return range.begin != range.end;
+}
+
+namespace wire_source_internal {
+
+// Whether a value is not the default of its field: zero, false, empty, or
+// (as protobuf compares them) all-zero bits for floating point.
+inline bool NotDefault(int32_t v) { return v != 0; }
+inline bool NotDefault(int64_t v) { return v != 0; }
+inline bool NotDefault(uint32_t v) { return v != 0; }
+inline bool NotDefault(uint64_t v) { return v != 0; }
+inline bool NotDefault(bool v) { return v; }
+inline bool NotDefault(EnumNumber v) { return v.number != 0; }
+inline bool NotDefault(absl::string_view v) { return !v.empty(); }
+inline bool NotDefault(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof(bits));
+  return bits != 0;
+}
+inline bool NotDefault(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof(bits));
+  return bits != 0;
+}
+inline bool NotDefault(const WireSource&) { return true; }
+
+}  // namespace wire_source_internal
+
+inline bool WireSource::HasValue(
+    const google::protobuf::FieldDescriptor& field) const {
+  using google::protobuf::FieldDescriptor;
+  const Range range = Find(field);
+  if (range.begin == range.end) return false;
+  if (!field.is_repeated()) {
+    if (field.has_presence()) return true;
+    bool set = false;
+    (void)Visit(field, [&set](const auto& v) {
+      set = wire_source_internal::NotDefault(v);
+      return absl::OkStatus();
+    });
+    return set;
+  }
+  if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE ||
+      field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    return true;  // one element per occurrence
+  }
+  // A packed run may be empty, and a closed enum drops the numbers it does
+  // not name: look for a first element.
+  bool any = false;
+  (void)ForEach(field, [&any](const auto&) {
+    any = true;
+    return absl::CancelledError();  // enough
+  });
+  return any;
 }
 
 template <typename Fn>

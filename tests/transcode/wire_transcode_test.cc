@@ -31,6 +31,7 @@
 #include "examples/compute.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/transcode/objects.pb.h"
 #include "tests/transcode/proto2_types.pb.h"
 #include "tests/transcode/types.pb.h"
 
@@ -532,6 +533,47 @@ std::vector<std::unique_ptr<Message>> Messages() {
     diagnostics.add_nics()->set_rx_octets(1);
     add(diagnostics);
     add(examples::compute::RebootInstanceRequest());
+  }
+  // oslo.versionedobjects (objects.proto): object primitives, their
+  // presence rules and enum spellings.
+  add(tests::objects::Instance());
+  {
+    tests::objects::Instances m;
+    tests::objects::Instance* vm = m.add_instances();
+    vm->set_uuid("6c2f3d1e");
+    vm->set_vm_state(tests::objects::SOFT_DELETED);
+    vm->set_power_state(0);
+    vm->set_locked(false);
+    vm->mutable_launched_at()->set_seconds(1795507200);
+    vm->mutable_tags()->add_objects()->set_tag("web");
+    vm->mutable_tags()->add_objects();
+    tests::objects::Flavor* flavor = vm->mutable_flavor();
+    flavor->set_name("m1.small");
+    flavor->set_rxtx_factor(-0.0);
+    (*flavor->mutable_extra_specs())["hw:cpu_policy"] = "dedicated";
+    flavor->add_projects("p1");
+    (*vm->mutable_metadata())["k"] = "";
+    m.add_instances();
+    (*m.mutable_flavors())["tiny"].set_vcpus(1);
+    (*m.mutable_flavors())["empty"];
+    tests::objects::Holder* holder = m.mutable_holder();
+    holder->set_count(-1);
+    holder->set_ratio(-0.0);
+    holder->set_blob(std::string("\0\xff", 2));
+    holder->add_states(tests::objects::VM_STATE_UNSPECIFIED);
+    holder->add_states(static_cast<tests::objects::VmState>(42));
+    (*holder->mutable_tags_by_name())["a"].set_resource_id("r");
+    holder->mutable_child()->set_nothing("");
+    holder->mutable_child()->mutable_child()->mutable_flavor();
+    add(m);
+    tests::objects::Diagnostics diagnostics;
+    diagnostics.set_state(tests::objects::RUNNING);
+    diagnostics.set_driver(static_cast<tests::objects::HypervisorDriver>(9));
+    diagnostics.set_config_drive(false);
+    diagnostics.add_cpu_details()->set_id(0);
+    diagnostics.add_nic_details();
+    diagnostics.mutable_memory_details();
+    add(diagnostics);
   }
   add(Legacy());
   {
@@ -1058,6 +1100,73 @@ TEST(WireResultDifferentialTest, HandWrittenResults) {
       {&tree, R"([1, 2])"},
       {&tree, R"("a string")"},
       {&tree, R"(null)"},
+  };
+  for (const auto& [type, text] : cases) ExpectSameResult(*type, text);
+}
+
+// Object primitives: the checks, repeated keys inside data, nulls, both
+// enum spellings, unknown keys at both levels.
+TEST(WireResultDifferentialTest, ObjectPrimitives) {
+  const Descriptor& instance = *tests::objects::Instance::descriptor();
+  const Descriptor& holder = *tests::objects::Holder::descriptor();
+  const Descriptor& diagnostics = *tests::objects::Diagnostics::descriptor();
+  const std::string head =
+      R"({"nova_object.name": "Instance", "nova_object.version": "2.7", )";
+  const std::vector<std::pair<const Descriptor*, std::string>> cases = {
+      {&instance, head + R"("nova_object.data": {"uuid": "u", "uuid": "v",
+                    "vm_state": "active", "vm_state": "BUILDING",
+                    "host": "h", "host": null, "flavor": {
+                    "nova_object.name": "Flavor", "nova_object.version": "1.0",
+                    "nova_object.data": {"vcpus": 1, "extra_specs": {"a": "b"}}},
+                    "flavor": {"nova_object.name": "Flavor",
+                    "nova_object.version": "1.9",
+                    "nova_object.data": {"name": "n", "future": 1}},
+                    "tags": {"nova_object.name": "TagList",
+                    "nova_object.version": "1.1", "nova_object.data":
+                    {"objects": [{"nova_object.name": "Tag",
+                    "nova_object.version": "1.0",
+                    "nova_object.data": {"tag": "t"}}, null]}}},
+                    "nova_object.changes": ["uuid"], "x": 1})"},
+      {&instance, head + R"("nova_object.data": null})"},
+      {&instance, head + R"("nova_object.changes": []})"},
+      {&instance, R"(null)"},
+      {&holder, R"({"versioned_object.name": "ObjectHolder",
+                    "versioned_object.version": "3.0",
+                    "versioned_object.data": {"tags_by_name": {"a": {
+                    "nova_object.name": "Tag", "nova_object.version": "1.1",
+                    "nova_object.data": {"tag": "x"}}, "b": null},
+                    "flavor": {"nova_object.name": "Flavor",
+                    "nova_object.version": "1.2", "nova_object.data": {}},
+                    "nothing": "", "count": 0, "ratio": -0.0,
+                    "states": ["active", "ERROR", 3]}})"},
+      {&diagnostics, R"({"nova_object.name": "Diagnostics",
+                    "nova_object.version": "1.0", "nova_object.data": {
+                    "state": "running", "driver": "libvirt",
+                    "cpu_details": [{"nova_object.name": "CpuDiagnostics",
+                    "nova_object.version": "1.0", "nova_object.data":
+                    {"id": 0}}], "nic_details": []}})"},
+      // Errors: the same INTERNAL text from both walkers.
+      {&instance, R"({"nova_object.name": "Flavor", "nova_object.version":
+                    "2.7"})"},
+      {&instance, head.substr(0, head.size() - 2) + "}"},
+      {&instance, R"({"nova_object.name": "Instance"})"},
+      {&instance, R"({"nova_object.name": "Instance",
+                    "nova_object.version": "1.7"})"},
+      {&instance, R"({"nova_object.name": "Instance",
+                    "nova_object.version": 2.7})"},
+      {&instance, head + R"("nova_object.data": [1]})"},
+      {&instance, head + R"("nova_object.changes": {}})"},
+      {&instance, head + R"("nova_object.changes": [1]})"},
+      {&instance, head + R"("nova_object.data": {"vm_state": "asleep"}})"},
+      {&instance, head + R"("nova_object.data": {"uuid": "u", "flavor": {
+                    "name": "m1"}}})"},
+      {&instance, R"({"uuid": "u"})"},
+      {&instance, R"([1])"},
+      {&holder, R"({"versioned_object.name": "ObjectHolder",
+                    "versioned_object.version": "3.1",
+                    "versioned_object.data": {"tags_by_name": {"a": {
+                    "nova_object.name": "Tag", "nova_object.version": "1.1",
+                    "nova_object.data": {"tag": 5}}}}})"},
   };
   for (const auto& [type, text] : cases) ExpectSameResult(*type, text);
 }
