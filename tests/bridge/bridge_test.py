@@ -201,11 +201,66 @@ class BridgeTestBase:
         self.assertEqual(snapshot.image_id, "snap-vm-1")
 
     def test_cancelled_calls_free_their_slot(self):
-        future = self.bridge.unary("SnapshotInstance", self.m.Snapshot).future(
-            self.m.SnapshotInstanceRequest(instance_uuid="vm-1", seconds=2), timeout=10)
-        time.sleep(0.2)
-        self.assertTrue(future.cancel())
-        self.call("GetInstance", self.m.GetInstanceRequest(instance_uuid="vm-1"), "Instance")
+        # A bridge of its own with one slot: while a call is in progress the
+        # next one is refused, a cancelled call gives its slot back long
+        # before its reply could have (the bridge learns of the cancellation
+        # a moment after the client), and that late reply is dropped.
+        bridge = bh.Bridge(self.api.descriptor_set, "--max_inflight=1", name="bridge-one-slot")
+        try:
+            snapshot = bridge.unary("SnapshotInstance", self.m.Snapshot)
+            get = bridge.unary("GetInstance", self.m.Instance)
+            request = self.m.GetInstanceRequest(instance_uuid="vm-1")
+
+            def get_once_the_slot_is_free(within):
+                deadline = time.monotonic() + within
+                while True:
+                    try:
+                        return get(request, timeout=5)
+                    except grpc.RpcError as e:
+                        if (e.code() != grpc.StatusCode.RESOURCE_EXHAUSTED
+                                or time.monotonic() > deadline):
+                            raise
+                    time.sleep(0.02)
+
+            busy = snapshot.future(
+                self.m.SnapshotInstanceRequest(instance_uuid="vm-1", seconds=1), timeout=10)
+            time.sleep(0.2)
+            error = self.assert_fails(grpc.StatusCode.RESOURCE_EXHAUSTED, get, request, timeout=5)
+            self.assertIn("--max_inflight", error.details())
+            self.assertEqual(busy.result().image_id, "snap-vm-1")
+            get_once_the_slot_is_free(within=2)
+
+            cancelled = snapshot.future(
+                self.m.SnapshotInstanceRequest(instance_uuid="vm-1", seconds=3), timeout=10)
+            time.sleep(0.2)
+            self.assertFalse(cancelled.done())
+            self.assertTrue(cancelled.cancel())
+            cancelled_at = time.monotonic()
+            self.assertEqual(get_once_the_slot_is_free(within=1).uuid, "vm-1")
+            self.assertLess(time.monotonic() - cancelled_at, 1.5)  # the reply comes at ~2.8 s
+            bridge.wait_for_output("no call waits for msg_id", timeout=10)
+            self.assertEqual(get(request, timeout=5).uuid, "vm-1")
+        finally:
+            bridge.stop()
+
+    def test_the_request_id_comes_back_on_errors_too(self):
+        # An exception of the server, with the caller's id...
+        error = self.assert_fails(grpc.StatusCode.NOT_FOUND, self.call, "GetInstance",
+                                  self.m.GetInstanceRequest(instance_uuid="vm-none"), "Instance",
+                                  metadata=[("x-request-id", "req-error-1")])
+        self.assertEqual(dict(error.initial_metadata())["x-openstack-request-id"], "req-error-1")
+        # ...the bridge's own error, with the id it made...
+        error = self.assert_fails(grpc.StatusCode.UNAVAILABLE, self.call, "GetConsoleOutput",
+                                  self.m.GetConsoleOutputRequest(host="nohost", instance_uuid="x"),
+                                  "ConsoleOutput")
+        self.assertRegex(dict(error.initial_metadata())["x-openstack-request-id"],
+                         r"^req-[0-9a-f]{8}-[0-9a-f]{4}-")
+        # ...but not when the headers were refused: no id was taken.
+        error = self.assert_fails(grpc.StatusCode.INVALID_ARGUMENT, self.call, "GetInstance",
+                                  self.m.GetInstanceRequest(instance_uuid="vm-1"), "Instance",
+                                  metadata=[("x-request-id", "req-error-2"),
+                                            ("x-oslo-context", "{not json")])
+        self.assertNotIn("x-openstack-request-id", dict(error.initial_metadata()))
 
     def test_ping_returns_the_payload_from_one_server(self):
         payload = "p" * 4096  # the benchmarks' large request
