@@ -72,6 +72,25 @@ message RecordRequest {
 message Recorded {
   repeated string markers = 1;
 }
+// An oslo.versionedobjects object and an enum with oslo spellings.
+message Flavor {
+  option (amqp.object) = { namespace: "nova" version: "1.2" serial_namespace: "nova_object" };
+  string name = 1;
+  int32 vcpus = 2;
+}
+enum VmState {
+  VM_STATE_UNSPECIFIED = 0;
+  ACTIVE = 1 [(amqp.value) = "active"];
+  RESIZED = 2 [(amqp.value) = "resized"];
+}
+message ResizeRequest {
+  Flavor flavor = 1;
+  VmState state = 2;
+}
+message Resized {
+  Flavor flavor = 1;
+  VmState state = 2;
+}
 
 service Inventory {
   option (amqp.service) = { topic: "%(topic)s" version: "2.0" };
@@ -82,6 +101,7 @@ service Inventory {
   rpc Sleep(SleepRequest) returns (Seen);
   rpc Fail(FailRequest) returns (google.protobuf.Empty);
   rpc Nothing(google.protobuf.Empty) returns (google.protobuf.Empty);
+  rpc Resize(ResizeRequest) returns (Resized);
   // One oslo method "record", three gRPC methods: the call is what it calls.
   rpc RecordCast(RecordRequest) returns (google.protobuf.Empty) {
     option (amqp.method) = { name: "record" cast: true };
@@ -149,6 +169,7 @@ class Backend:
             "Fail": handler(m.FailRequest, self.fail),
             "Nothing": handler(m.Empty, lambda r, c: self.note("Nothing", c, m.Empty())),
             "Record": handler(m.RecordRequest, self.record),
+            "Resize": handler(m.ResizeRequest, self.resize),
             "RecordCast": handler(m.RecordRequest, self.record_other),
             "RecordFanout": handler(m.RecordRequest, self.record_other),
         }
@@ -209,6 +230,11 @@ class Backend:
             self.markers.append(request.marker)
             markers = list(self.markers)
         return self.note("Record", context, self.m.Recorded(markers=markers))
+
+    def resize(self, request, context):
+        flavor = self.m.Flavor(name=request.flavor.name + "-big", vcpus=request.flavor.vcpus * 2)
+        state = 2 if request.state == 1 else 0  # ACTIVE -> RESIZED
+        return self.note("Resize", context, self.m.Resized(flavor=flavor, state=state))
 
     def record_other(self, request, context):
         raise AssertionError("the oslo method 'record' must call Record")

@@ -112,6 +112,19 @@ class ReverseTest(unittest.TestCase):
         self.assertEqual(result, {"uuid": "u1", "name": "vm-u1", "power": "SHUTDOWN",
                                   "tags": ["a", "b"], "memory_mb": 1 << 40})
 
+    def test_versioned_objects_and_oslo_enum_spellings_both_ways(self):
+        flavor = {"nova_object.name": "Flavor", "nova_object.namespace": "nova",
+                  "nova_object.version": "1.2", "nova_object.data": {"name": "m1", "vcpus": 2},
+                  "nova_object.changes": ["name", "vcpus"]}
+        result = self.client().call(CONTEXT, "resize", flavor=flavor, state="active")
+        self.assertEqual(result["state"], "resized")
+        self.assertEqual(result["flavor"]["nova_object.name"], "Flavor")
+        self.assertEqual(result["flavor"]["nova_object.version"], "1.2")
+        self.assertEqual(result["flavor"]["nova_object.data"], {"name": "m1-big", "vcpus": 4})
+        with self.assertRaises(ValueError) as raised:
+            self.client().call(CONTEXT, "resize", state="exploded")
+        self.assertIn("exploded", str(raised.exception))
+
     def test_empty_response_is_none(self):
         self.assertIsNone(self.client().call(CONTEXT, "nothing"))
 
