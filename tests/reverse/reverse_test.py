@@ -5,7 +5,7 @@ see what they would see against a Python oslo server: results, casts,
 fanout casts, targeted calls, namespaces, version negotiation, NoSuchMethod,
 UnsupportedVersion, TypeError for an unexpected argument, backend errors
 with and without google.rpc.ErrorInfo, the deadline and context the backend
-gets, call-monitor heartbeats, a backend that is down, 150 concurrent calls,
+gets, call-monitor heartbeats, a backend that is down, 300 concurrent calls,
 bad AMQP input, and both directions in one bridge process.
 """
 import concurrent.futures
@@ -255,12 +255,12 @@ class ReverseTest(unittest.TestCase):
 
     # -- load, bad input ------------------------------------------------------------
 
-    def test_150_concurrent_calls(self):
+    def test_300_concurrent_calls(self):
         client = self.client()
-        with concurrent.futures.ThreadPoolExecutor(max_workers=150) as pool:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=300) as pool:
             results = list(pool.map(
-                lambda i: client.call(CONTEXT, "get_instance", uuid=f"c{i}"), range(150)))
-        self.assertEqual([r["uuid"] for r in results], [f"c{i}" for i in range(150)])
+                lambda i: client.call(CONTEXT, "get_instance", uuid=f"c{i}"), range(300)))
+        self.assertEqual([r["uuid"] for r in results], [f"c{i}" for i in range(300)])
 
     def test_bad_amqp_input_never_stops_the_consumer(self):
         reply_q = harness.unique("vanished_reply_q")
