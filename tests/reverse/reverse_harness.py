@@ -149,7 +149,7 @@ class Backend:
     """A python3-grpcio server of both services on a free port; it records
     what it was called with."""
 
-    def __init__(self, messages, workers=200):
+    def __init__(self, messages, workers=200, credentials=None):
         self.m = messages
         self.lock = threading.Lock()
         self.markers = []       # record's markers, in arrival order
@@ -178,7 +178,8 @@ class Backend:
         self.server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(INVENTORY, inventory),
              grpc.method_handlers_generic_handler(ADMIN, admin)))
-        self.port = self.server.add_insecure_port("127.0.0.1:0")
+        self.port = (self.server.add_secure_port("127.0.0.1:0", credentials) if credentials
+                     else self.server.add_insecure_port("127.0.0.1:0"))
         self.server.start()
         self.address = f"127.0.0.1:{self.port}"
 

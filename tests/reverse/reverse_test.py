@@ -18,7 +18,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reliability"))
 import reverse_harness as rh  # noqa: E402
+import test_pki  # noqa: E402
 from reverse_harness import harness  # noqa: E402
 
 import grpc  # noqa: E402
@@ -309,6 +311,43 @@ class BackendDownTest(unittest.TestCase):
             bridge.stop()
 
 
+class BackendTlsTest(unittest.TestCase):
+    def test_tls_to_the_backend_verifies_its_certificate(self):
+        workdir = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        pki = test_pki.Pki(workdir)
+        ca, rogue = pki.ca("backend-ca"), pki.ca("rogue-ca")
+        server = pki.issue(ca, "backend", server=True)
+        topic = harness.unique("reverse_tls")
+        descriptor_set, m = rh.compile_api(topic, workdir)
+        backend = rh.Backend(m, credentials=grpc.ssl_server_credentials([server.read()]))
+        transport = harness.make_transport()
+        try:
+            client = oslo_messaging.get_rpc_client(
+                transport, oslo_messaging.Target(topic=topic, version="2.0"), timeout=20)
+            # "localhost": the name the certificate has (and 127.0.0.1).
+            bridge = rh.start_bridge(descriptor_set, f"localhost:{backend.port}", "tlshost",
+                                     f"--backend_tls_ca={ca.cert}", name="bridge-tls")
+            try:
+                self.assertIn(" (TLS) <- oslo", bridge.output())
+                self.assertEqual(client.call(CONTEXT, "get_instance", uuid="tls")["uuid"], "tls")
+            finally:
+                bridge.stop()
+            # A CA that did not sign the backend's certificate: refused, promptly.
+            bridge = rh.start_bridge(descriptor_set, f"localhost:{backend.port}", "tlshost",
+                                     f"--backend_tls_ca={rogue.cert}", name="bridge-rogue")
+            try:
+                started = time.monotonic()
+                with self.assertRaises(oslo_messaging.RemoteError) as raised:
+                    client.call(CONTEXT, "get_instance", uuid="rogue")
+                self.assertEqual(raised.exception.exc_type, "UNAVAILABLE")
+                self.assertLess(time.monotonic() - started, 5)
+            finally:
+                bridge.stop()
+        finally:
+            transport.cleanup()
+            backend.stop()
+
+
 class BothDirectionsTest(unittest.TestCase):
     def test_grpc_client_to_bridge_to_oslo_to_the_same_bridge_to_backend(self):
         workdir = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
@@ -343,4 +382,4 @@ class BothDirectionsTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    harness.run([ReverseTest, BackendDownTest, BothDirectionsTest])
+    harness.run([ReverseTest, BackendDownTest, BackendTlsTest, BothDirectionsTest])
