@@ -275,14 +275,19 @@ class ReverseTest(unittest.TestCase):
                          json.dumps({"method": 5, "args": {}}).encode()):
                 producer.publish(body, exchange=exchange, routing_key=self.topic,
                                  content_type="application/json")
+            # A body over --max_message_bytes (16 MiB): rejected unread.
+            producer.publish(b"{" + b" " * (17 << 20) + b"}", exchange=exchange,
+                             routing_key=self.topic, content_type="application/json")
             # A call whose reply queue does not exist: the reply is dropped.
             producer.publish(json.dumps({
                 "oslo.version": "2.0", "oslo.message": json.dumps({
                     "method": "get_instance", "args": {"uuid": "gone"}, "version": "2.0",
                     "_msg_id": "0" * 32, "_reply_q": reply_q, "_unique_id": "1" * 32})}),
                 exchange=exchange, routing_key=self.topic, content_type="application/json")
-        harness.wait_until(lambda: "rejecting a malformed message" in self.bridge.output(), 10,
-                           "a log line for the malformed messages")
+        harness.wait_until(lambda: self.bridge.output().count("rejecting a malformed message")
+                           >= 4, 10, "a log line for each malformed message")
+        harness.wait_until(lambda: "unread: over max_message_bytes" in self.bridge.output(), 10,
+                           "a log line for the 16 MiB body")
         self.assertEqual(self.client().call(CONTEXT, "get_instance", uuid="after")["uuid"],
                          "after")
 
@@ -379,7 +384,7 @@ class BothDirectionsTest(unittest.TestCase):
                     fail(m.FailRequest(code="NOT_FOUND", message="nope"), timeout=10)
                 self.assertEqual(raised.exception.code(), grpc.StatusCode.NOT_FOUND)
             finally:
-                bridge.stop()
+                self.assertEqual(bridge.stop(), 0, "the bridge's exit status")
         finally:
             backend.stop()
 
