@@ -12,6 +12,7 @@ import concurrent.futures
 import json
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -327,6 +328,22 @@ class BackendDownTest(unittest.TestCase):
             bridge.stop()
 
 
+class BadBackendFlagsTest(unittest.TestCase):
+    def test_start_up_refuses_a_backend_it_cannot_serve(self):
+        _, _, descriptor_set, _ = fresh_api("reverse_bad")
+        for flag, words in ((f"--backend=no.Such=127.0.0.1:1",
+                             "backend no.Such=127.0.0.1:1: no descriptor set has this service"),
+                            ("--backend=reverse.v1.Inventory", "want <package.Service>=<host:port>"),
+                            (f"--backend={rh.INVENTORY}=h:1,{rh.INVENTORY}=h:2",
+                             f"backend for {rh.INVENTORY} given twice")):
+            done = subprocess.run(
+                [harness.runfile("bridge/grpc_amqp_bridge"), f"--descriptor_set={descriptor_set}",
+                 "--listen=127.0.0.1:0", f"--transport_url={harness.TRANSPORT_URL}", flag],
+                capture_output=True, text=True, timeout=30)
+            self.assertEqual(done.returncode, 2, flag)
+            self.assertIn(words, done.stderr, flag)
+
+
 class BackendTlsTest(unittest.TestCase):
     def test_tls_to_the_backend_verifies_its_certificate(self):
         workdir, topic, descriptor_set, m = fresh_api("reverse_tls")
@@ -390,4 +407,5 @@ class BothDirectionsTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    harness.run([ReverseTest, BackendDownTest, BackendTlsTest, BothDirectionsTest])
+    harness.run([ReverseTest, BackendDownTest, BadBackendFlagsTest, BackendTlsTest,
+                 BothDirectionsTest])
