@@ -38,6 +38,16 @@ LAYERS = {
         "bridge/schema",
         "bridge/transcode",
     ],
+    # The reverse direction: oslo callers -> gRPC backends (route table
+    # for the services' messages, rpc's server and dispatcher).
+    "bridge/reverse": [
+        "bridge/amqp",
+        "bridge/gateway",
+        "bridge/oslo",
+        "bridge/rpc",
+        "bridge/schema",
+        "bridge/transcode",
+    ],
     # The binaries: the bridge's main and oslo_rpc.
     "bridge": [
         "bridge/amqp",
@@ -45,6 +55,7 @@ LAYERS = {
         "bridge/gateway",
         "bridge/metrics",
         "bridge/oslo",
+        "bridge/reverse",
         "bridge/rpc",
         "bridge/schema",
         "bridge/transcode",

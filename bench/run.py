@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The benchmark driver behind bench/run.sh (see bench/README.md).
 
-From one run on one broker it measures six rows, each with a 64-byte and a
+From one run on one broker it measures eight rows, each with a 64-byte and a
 4 KiB request payload:
 
   floor          raw rabbitmq-c request/reply (bench/amqp_floor)
@@ -10,6 +10,9 @@ From one run on one broker it measures six rows, each with a 64-byte and a
   bridge -> C++  h2load (gRPC over h2c) -> grpc_amqp_bridge -> C++ server
   bridge -> python  h2load -> grpc_amqp_bridge -> Python oslo server
   direct gRPC    h2load -> a plain C++ gRPC server (bench/grpc_direct_server)
+  oslo python -> bridge -> C++ gRPC  the reverse direction (docs/reverse.md):
+                 oslo RPCClient -> grpc_amqp_bridge --backend -> grpc_direct_server
+  runtime -> bridge -> C++ gRPC      the same with the generated C++ client
 
 with columns: sequential p50/p99 latency, throughput at 1, 16 and 64 calls in
 flight, and for bridge rows the bridge's CPU time per call and peak RSS.
@@ -42,8 +45,10 @@ TRANSPORT_URL = "rabbit://guest:guest@127.0.0.1:5672/"
 PING_PATH = "/examples.compute.Compute/Ping"
 SIZES = (64, 4096)
 IN_FLIGHT = (1, 16, 64)
+REVERSE_PYTHON = "oslo python -> bridge -> C++ gRPC"
+REVERSE_RUNTIME = "runtime -> bridge -> C++ gRPC"
 ROWS = ("floor", "oslo python", "runtime", "bridge -> C++", "bridge -> python",
-        "direct gRPC")
+        "direct gRPC", REVERSE_PYTHON, REVERSE_RUNTIME)
 BRIDGE_ROWS = ("bridge -> C++", "bridge -> python")
 # Binaries bench/run.sh builds with -c opt, relative to bazel-bin.
 BINARIES = {
@@ -427,6 +432,34 @@ class Bench:
         finally:
             server.stop()
 
+    def reverse_phase(self):
+        """oslo clients -> grpc_amqp_bridge --backend -> a C++ gRPC server."""
+        topic = f"bench_{self.run_id}_rev"
+        self.queues += [topic, f"{topic}.bench"]
+        backend = Process([self.bins["grpc_direct_server"], "--listen=127.0.0.1:0"],
+                          "grpc-backend", self.workdir)
+        try:
+            port = int(backend.wait_for(r"listening on [^\s:]+:(\d+)").group(1))
+            bridge = Process([self.bins["grpc_amqp_bridge"],
+                              f"--descriptor_set={self.descriptor_set(topic)}",
+                              "--listen=127.0.0.1:0", f"--transport_url={TRANSPORT_URL}",
+                              f"--backend=examples.compute.Compute=127.0.0.1:{port}",
+                              "--server_name=bench"], "bridge-reverse", self.workdir)
+            try:
+                bridge.wait_for(r"listening on")
+                for size in SIZES:
+                    self.generator_row(REVERSE_PYTHON, size,
+                                       ["/usr/bin/python3",
+                                        os.path.join(REPO, "bench/oslo_python_load.py"),
+                                        f"--topic={topic}"], self.s.seq_calls_python)
+                    self.generator_row(REVERSE_RUNTIME, size,
+                                       [self.bins["oslo_load"], f"--topic={topic}"],
+                                       self.s.seq_calls)
+            finally:
+                bridge.stop()
+        finally:
+            backend.stop()
+
     def rss_in_flight(self, api):
         """The bridge's peak RSS with 1,000 calls in flight: 4 h2c
         connections of 250 concurrent streams each, Ping 64 B."""
@@ -628,6 +661,15 @@ def targets(rows, checks):
         target("bridge peak RSS <= 64 MB with 1,000 in flight", rss["peak_rss_mb"], 64,
                rss["peak_rss_mb"] <= 64,
                f"{rss['peak_rss_mb']} MB at {rss['throughput']:,.0f} calls/s")
+    # The reverse direction, against the same peers in the same run.
+    for row, base, limit in ((REVERSE_PYTHON, "oslo python", 1.0),
+                             (REVERSE_RUNTIME, "runtime", 0.5)):
+        best = max((get(row, f"throughput_{n}") or 0) for n in IN_FLIGHT)
+        base_best = max((get(base, f"throughput_{n}") or 0) for n in IN_FLIGHT)
+        if best and base_best:
+            target(f"{row} (best) >= {limit} x {base} (best)", round(best / base_best, 2),
+                   limit, best >= limit * base_best,
+                   f"{best:,.0f} vs {base_best:,.0f} calls/s")
     growth = checks.get("rss_growth")
     if growth:
         target(f"no RSS growth across {growth['calls']:,} calls (<= 1 MB)",
@@ -697,7 +739,8 @@ def run_phase(bench, phase, attempts=3):
     """Runs one phase; when it fails (the shared broker may be restarted by
     someone's test), waits for the broker and runs it again."""
     method = getattr(bench, {"floor": "floor", "cpp": "cpp_phase", "python": "python_phase",
-                             "direct": "direct_phase", "micro": "micro"}[phase])
+                             "direct": "direct_phase", "reverse": "reverse_phase",
+                             "micro": "micro"}[phase])
     for attempt in range(1, attempts + 1):
         try:
             method()
@@ -724,14 +767,14 @@ def main():
     parser.add_argument("--bin_dir", required=True, help="bazel-bin of a -c opt build")
     parser.add_argument("--quick", action="store_true", help="short runs, for trying it out")
     parser.add_argument("--only", default="",
-                        help="comma-separated phases: floor,cpp,python,direct,micro")
+                        help="comma-separated phases: floor,cpp,python,direct,reverse,micro")
     parser.add_argument("--results", default=os.path.join(REPO, "bench/results"))
     parser.add_argument("--wait_quiet", type=float, default=300,
                         help="seconds to wait at most for an idle machine before starting")
     args = parser.parse_args()
     settings = Settings(args.quick)
     phases = [p for p in args.only.split(",") if p] or ["floor", "cpp", "python", "direct",
-                                                           "micro"]
+                                                           "reverse", "micro"]
     busy = wait_until_quiet(args.wait_quiet)
     started = datetime.datetime.utcnow()
     info = machine()

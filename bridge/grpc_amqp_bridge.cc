@@ -13,6 +13,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <malloc.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -49,6 +50,7 @@
 #include "bridge/metrics/access_log.h"
 #include "bridge/metrics/http_server.h"
 #include "bridge/metrics/registry.h"
+#include "bridge/reverse/reverse_server.h"
 #include "bridge/rpc/notification_listener.h"
 #include "bridge/rpc/notifier.h"
 #include "bridge/rpc/rpc_client.h"
@@ -124,6 +126,17 @@ ABSL_FLAG(std::string, call_monitor_timeout, "0",
           "DEADLINE_EXCEEDED when none came for that long. Per call: "
           "x-amqp-call-monitor-ms.");
 
+ABSL_FLAG(std::vector<std::string>, backend, {},
+          "<package.Service>=<host:port>, repeatable: serve that service's "
+          "oslo topic to oslo callers by calling the gRPC backend "
+          "(docs/reverse.md); replaces the INI file's [backends].");
+ABSL_FLAG(std::string, server_name, "",
+          "The server name of the <topic>.<server> queues the backends "
+          "consume (oslo's host); default: this machine's host name.");
+ABSL_FLAG(std::string, backend_tls_ca, "",
+          "PEM file of the CAs of the backends' certificates: TLS to every "
+          "backend. Empty: plaintext.");
+
 namespace amqp {
 namespace {
 
@@ -152,7 +165,9 @@ constexpr absl::string_view kConfigFlags[] = {"transport_url",
                                               "access_log",
                                               "publisher_id",
                                               "notification_buffer",
-                                              "call_monitor_timeout"};
+                                              "call_monitor_timeout",
+                                              "server_name",
+                                              "backend_tls_ca"};
 
 // The command line's flags in order, as (name, value) pairs: "--a=b",
 // "-a=b", "--a b" (when b is not a flag) and "--a"/"--noa" (bools, value
@@ -190,9 +205,12 @@ config::ConfigOverrides FlagOverrides(int argc, char** argv) {
   config::ConfigOverrides overrides;
   std::vector<std::string> descriptor_sets;
   std::vector<std::string> version_caps;
+  std::vector<std::string> backends;
   for (auto& [name, value] : GivenFlags(argc, argv)) {
     if (name == "descriptor_set") {
       descriptor_sets.push_back(std::move(value));
+    } else if (name == "backend") {
+      backends.push_back(std::move(value));
     } else if (name == "version_cap") {
       version_caps.push_back(std::move(value));
     } else if (absl::c_linear_search(kConfigFlags, name)) {
@@ -205,6 +223,7 @@ config::ConfigOverrides FlagOverrides(int argc, char** argv) {
   if (!version_caps.empty()) {
     overrides["version_cap"] = absl::StrJoin(version_caps, ",");
   }
+  if (!backends.empty()) overrides["backend"] = absl::StrJoin(backends, ",");
   return overrides;
 }
 
@@ -251,6 +270,45 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
+}
+
+// The oslo servers of --backend (none without backends): one line per
+// backend and method at start-up.
+absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> StartBackends(
+    const config::BridgeConfig& config, const gateway::RouteTable& routes) {
+  if (config.backends.empty()) return nullptr;
+  absl::StatusOr<std::vector<reverse::BackendSpec>> specs =
+      reverse::ParseBackendSpecs(config.backends);
+  if (!specs.ok()) return specs.status();
+  reverse::ReverseServer::Options options;
+  options.backends = *std::move(specs);
+  options.url = config.transport_url;
+  options.rabbit = config.rabbit;
+  options.server_name = config.server_name;
+  if (options.server_name.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    options.server_name = host;
+  }
+  options.rpc_response_timeout = config.rpc_response_timeout;
+  options.max_message_bytes = config.max_message_bytes;
+  if (!config.backend_tls_ca.empty()) {
+    absl::StatusOr<std::string> ca =
+        ReadPem("backend_tls_ca", config.backend_tls_ca);
+    if (!ca.ok()) return ca.status();
+    options.backend_tls_ca_pem = *std::move(ca);
+  }
+  absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> server =
+      reverse::ReverseServer::Start(options, routes);
+  if (!server.ok()) return server.status();
+  for (const std::string& line : (*server)->Describe()) {
+    std::cout << line << "\n";
+  }
+  if (!(*server)->WaitReady(kFirstConnectWait)) {
+    LOG(WARNING) << "backends: not consuming yet; they start once the broker "
+                    "connects";
+  }
+  return server;
 }
 
 int Run(int argc, char** argv) {
@@ -357,6 +415,14 @@ int Run(int argc, char** argv) {
   gateway::BridgeService service(env);
   gateway::ReflectionService reflection(&(*routes)->pool(),
                                         (*routes)->service_names());
+
+  // The reverse direction, on connections of its own.
+  absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> backends =
+      StartBackends(*config, **routes);
+  if (!backends.ok()) {
+    std::cerr << "grpc_amqp_bridge: " << backends.status().message() << "\n";
+    return 2;
+  }
 
   std::unique_ptr<metrics::MetricsServer> metrics_server;
   if (!config->metrics_listen.empty()) {

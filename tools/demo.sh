@@ -17,7 +17,11 @@
 #   5b. runs examples/python/watch_notifications.py: a gRPC stream of oslo
 #      notifications (stream: NOTIFICATIONS, through a bridge of its own)
 #      while an oslo_messaging.Notifier sends some;
-#   6. stops everything it started, by PID (also on failure or Ctrl-C), and
+#   6. the reverse direction (docs/reverse.md): a gRPC server of the same API
+#      (examples/python/compute_grpc_backend.py) behind a second bridge with
+#      --backend, called by a Python oslo.messaging client
+#      (examples/python/reverse_demo_client.py) on a topic of its own;
+#   7. stops everything it started, by PID (also on failure or Ctrl-C), and
 #      deletes the run's queues.
 # Exits 0 only when every step behaved as expected.
 set -euo pipefail
@@ -71,7 +75,8 @@ import amqp
 conn = amqp.Connection("127.0.0.1:5672", userid="guest", password="guest", connect_timeout=5)
 conn.connect()
 channel = conn.channel()
-for queue in (sys.argv[1], sys.argv[1] + ".host1", sys.argv[1] + ".host2"):
+for queue in (sys.argv[1], sys.argv[1] + ".host1", sys.argv[1] + ".host2",
+              sys.argv[1] + "_grpc", sys.argv[1] + "_grpc.grpchost"):
     channel.queue_delete(queue)
 conn.close()
 EOF
@@ -164,12 +169,33 @@ say "watching oslo notifications: a NOTIFICATIONS stream fed by an oslo Notifier
   --bridge="${bin}/bridge/grpc_amqp_bridge" --transport_url="${url}" --workdir="${work}" ||
   client_rc=$?
 
+rtopic="${topic}_grpc"
+say "the reverse direction: a Python oslo.messaging client calls a gRPC server through the bridge (topic ${rtopic})"
+mkdir -p "${work}/reverse/examples"
+sed "s/topic: \"compute\"/topic: \"${rtopic}\"/" proto/examples/compute.proto \
+  >"${work}/reverse/examples/compute.proto"
+protoc --include_imports --descriptor_set_out="${work}/reverse.pb" \
+  -I"${work}/reverse" -Iproto -I/usr/include examples/compute.proto
+start backend "${work}/backend.log" /usr/bin/python3 examples/python/compute_grpc_backend.py \
+  --descriptor_set="${work}/reverse.pb" --listen=127.0.0.1:0
+wait_for "${work}/backend.log" "^listening on"
+backend_port="$(sed -n 's/^listening on [^ ]*:\([0-9]*\)$/\1/p' "${work}/backend.log")"
+echo "  grpc_amqp_bridge --descriptor_set=reverse.pb --backend=examples.compute.Compute=127.0.0.1:${backend_port} --server_name=grpchost"
+start reverse-bridge "${work}/reverse-bridge.log" "${bin}/bridge/grpc_amqp_bridge" \
+  --descriptor_set="${work}/reverse.pb" --listen=127.0.0.1:0 --transport_url="${url}" \
+  --backend=examples.compute.Compute="127.0.0.1:${backend_port}" --server_name=grpchost
+wait_for "${work}/reverse-bridge.log" "^listening on"
+grep -E "^(backend|reverse) " "${work}/reverse-bridge.log" | sed 's/^/  /'
+/usr/bin/python3 examples/python/reverse_demo_client.py --transport_url="${url}" \
+  --topic="${rtopic}" --server=grpchost --backend_log="${work}/backend.log" ||
+  client_rc=$?
+
 stop_all
 say "the bridge said: $(grep -o 'stopped after.*' "${work}/bridge.log" || echo '(nothing)')"
 if ((client_rc != 0)); then
   keep_work=1
   say "FAILED (see the logs below)"
-  for log in bridge host1 host2; do
+  for log in bridge host1 host2 backend reverse-bridge; do
     echo "--- ${log}.log (last 20 lines)"
     tail -n 20 "${work}/${log}.log"
   done

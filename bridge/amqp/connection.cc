@@ -526,6 +526,9 @@ absl::StatusOr<ConnectionEvent> Connection::ReadDelivery(
   if (properties->_flags & AMQP_BASIC_CONTENT_TYPE_FLAG) {
     delivery.content_type = ToString(properties->content_type);
   }
+  if (properties->_flags & AMQP_BASIC_EXPIRATION_FLAG) {
+    delivery.expiration = ToString(properties->expiration);
+  }
   delivery.body_size = frame.payload.properties.body_size;
   // rabbitmq-c allocates every frame in its channel's pool: give each one
   // back once copied (or skipped), so a large body is never held twice.

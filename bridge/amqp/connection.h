@@ -47,6 +47,7 @@ struct Delivery {
   std::string exchange;
   std::string routing_key;
   std::string content_type;  // empty when the publisher set none
+  std::string expiration;    // the message TTL in ms as text; empty: none
   std::string body;
   // The size the content header announced. A body over the connection's
   // max_message_bytes is read and dropped frame by frame, never held: then

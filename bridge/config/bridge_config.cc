@@ -27,6 +27,7 @@ constexpr absl::string_view kMetricsSection = "metrics";
 constexpr absl::string_view kMetricsPrefix = "metrics_";
 // nova.conf's: each key a topic, each value its version cap.
 constexpr absl::string_view kUpgradeLevelsSection = "upgrade_levels";
+constexpr absl::string_view kBackendsSection = "backends";
 
 // oslo_config.types.Boolean.
 absl::Status ParseBool(absl::string_view text, bool* out) {
@@ -251,6 +252,27 @@ const Setting kSettings[] = {
        return ParseDuration(value, kMaxCallMonitorTimeout,
                             &config->call_monitor_timeout);
      }},
+    {"server_name", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       if (absl::Status s = CheckToken(value, 255); !s.ok()) return s;
+       config->server_name = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"backend_tls_ca", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       config->backend_tls_ca = std::string(value);
+       return absl::OkStatus();
+     }},
+    // Flag only (--backend=pkg.Service=host:port, repeatable, joined with
+    // commas); the file has [backends] instead.
+    {"backend", kBackendsSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       for (absl::string_view entry : absl::StrSplit(value, ',')) {
+         entry = absl::StripAsciiWhitespace(entry);
+         if (!entry.empty()) config->backends.emplace_back(entry);
+       }
+       return absl::OkStatus();
+     }},
     // Flag only (--version_cap=compute=5.0, repeatable); the file has
     // [upgrade_levels] instead.
     {"version_cap", kUpgradeLevelsSection,
@@ -303,6 +325,11 @@ absl::Status ApplyFile(const std::string& path, BridgeConfig* config) {
       }
       continue;
     }
+    if (entry.section == kBackendsSection) {
+      // <package.Service> = <host:port>, checked where backends start.
+      config->backends.push_back(absl::StrCat(entry.key, "=", entry.value));
+      continue;
+    }
     const Setting* setting = FindSetting(
         metrics_section ? absl::StrCat(kMetricsPrefix, entry.key) : entry.key);
     if (setting != nullptr && setting->section != entry.section) {
@@ -346,6 +373,7 @@ absl::Status ApplyOverrides(const ConfigOverrides& overrides,
     }
     // A flag replaces the file's list instead of adding to it.
     if (key == "descriptor_set") config->descriptor_sets.clear();
+    if (key == "backend") config->backends.clear();
     if (absl::Status s = setting->set(value, config); !s.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--", key, ": ", s.message()));
@@ -418,7 +446,14 @@ std::string DescribeConfig(const BridgeConfig& config) {
       " metrics_listen=",
       config.metrics_listen.empty() ? "off" : config.metrics_listen,
       " access_log=", config.access_log.empty() ? "off" : config.access_log,
-      " version_caps=", config.version_caps.Describe(),
+      " version_caps=", config.version_caps.Describe(), " backends=",
+      config.backends.empty() ? "(none)" : absl::StrJoin(config.backends, ","),
+      config.backends.empty()
+          ? ""
+          : absl::StrCat(" server_name=", config.server_name,
+                         " backend_tls_ca=",
+                         config.backend_tls_ca.empty() ? "(none)"
+                                                       : config.backend_tls_ca),
       " call_monitor_timeout=",
       config.call_monitor_timeout == absl::ZeroDuration()
           ? "off"

@@ -138,6 +138,16 @@ struct BridgeConfig {
   // for calls whose client sent no x-amqp-call-monitor-ms; "0" (the default)
   // = off. Seconds or with a unit, at most kMaxCallMonitorTimeout.
   absl::Duration call_monitor_timeout = absl::ZeroDuration();
+  // The reverse direction (docs/reverse.md): [backends] <package.Service> =
+  // <host:port> lines, --backend=<package.Service>=<host:port> (repeatable;
+  // the flags replace the file's list), as "<service>=<address>" entries.
+  std::vector<std::string> backends;
+  // [grpc_amqp_bridge] server_name: the server of the <topic>.<server>
+  // queues the reverse direction consumes; "" = the host name.
+  std::string server_name;
+  // [grpc_amqp_bridge] backend_tls_ca: PEM file of the CAs that sign the
+  // backends' certificates; set: TLS to every backend, else plaintext.
+  std::string backend_tls_ca;
   // The file the settings were read from; "" when none.
   std::string config_file;
 };
@@ -149,9 +159,10 @@ struct BridgeConfig {
 // gather_window, fail_fast_no_consumer, error_map, include_tracebacks,
 // io_threads, max_message_bytes, max_receive_message_bytes, max_inflight,
 // grpc_tls_cert, grpc_tls_key, grpc_tls_client_ca, publisher_id,
-// notification_buffer, call_monitor_timeout, access_log), metrics_listen
-// ([metrics] listen) and version_cap ("topic=X.Y[,topic=X.Y...]", the
-// repeated flags joined);
+// notification_buffer, call_monitor_timeout, access_log, server_name,
+// backend_tls_ca), metrics_listen ([metrics] listen), version_cap
+// ("topic=X.Y[,topic=X.Y...]", the repeated flags joined) and backend
+// ("S=host:port[,S=host:port...]");
 // values are parsed like the file's. --descriptor_set replaces
 // the file's list. [oslo_messaging_rabbit] options have no flags: put them in
 // the transport_url query instead.

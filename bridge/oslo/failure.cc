@@ -229,12 +229,15 @@ absl::StatusCode StatusCodeForFailureClass(absl::string_view class_name) {
 }
 
 absl::StatusCode StatusCodeForFailure(const Failure& failure) {
-  if (failure.module == kBridgeFailureModule) {
+  const bool bridge = failure.module == kBridgeFailureModule;
+  if (bridge || failure.module == kGrpcFailureModule) {
     for (int code = 1;
          code <= static_cast<int>(absl::StatusCode::kUnauthenticated); ++code) {
-      if (ClassForCode(static_cast<absl::StatusCode>(code)) ==
-          failure.class_name) {
-        return static_cast<absl::StatusCode>(code);
+      const auto status_code = static_cast<absl::StatusCode>(code);
+      const std::string name = bridge ? std::string(ClassForCode(status_code))
+                                      : absl::StatusCodeToString(status_code);
+      if (name == failure.class_name) {
+        return status_code;
       }
     }
   }

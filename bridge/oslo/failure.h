@@ -35,6 +35,10 @@ inline constexpr char kFailurePayloadUrl[] =
 // claim to come from; Python clients turn them into RemoteError.
 inline constexpr char kBridgeFailureModule[] = "grpc_amqp_bridge";
 
+// Module of failures made from a gRPC backend's status in the reverse
+// direction (docs/reverse.md): the class is the code's name, "NOT_FOUND".
+inline constexpr char kGrpcFailureModule[] = "grpc";
+
 // The JSON text oslo puts (as a string) in a reply's "failure" field, in
 // oslo's key order: class, module, message, tb, args, kwargs. args_json and
 // kwargs_json are spliced in unchanged. As serialize_remote_exception does, a
@@ -71,7 +75,8 @@ Failure UnsupportedVersionFailure(absl::string_view version,
 absl::StatusCode StatusCodeForFailureClass(absl::string_view class_name);
 
 // The code a failure stands for: when it was made from a C++ endpoint's
-// status (module kBridgeFailureModule, see FailureFromStatusOrDefault), that
+// status (module kBridgeFailureModule, see FailureFromStatusOrDefault) or a
+// gRPC backend's (module kGrpcFailureModule, class "NOT_FOUND"), that
 // status's code again, so UNIMPLEMENTED or UNAUTHENTICATED survive the trip;
 // otherwise StatusCodeForFailureClass(class).
 absl::StatusCode StatusCodeForFailure(const Failure& failure);

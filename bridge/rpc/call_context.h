@@ -10,13 +10,24 @@
 #include <optional>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "bridge/oslo/request.h"
 
 namespace amqp {
 
+// How a request reached the server, besides its body.
+struct Arrival {
+  // It came on the `<topic>.<server>` queue: the caller named this server.
+  bool to_server = false;
+  // The message's AMQP expiration (oslo sets the call's timeout there).
+  std::optional<absl::Duration> expiration;
+  absl::Time received = absl::InfinitePast();
+};
+
 class CallContext {
  public:
-  explicit CallContext(const oslo::Request& request) : request_(request) {}
+  explicit CallContext(const oslo::Request& request, Arrival arrival = {})
+      : request_(request), arrival_(arrival) {}
 
   // The context dict, as the caller packed it (an object).
   const rapidjson::Value& values() const { return request_.context(); }
@@ -30,9 +41,13 @@ class CallContext {
   std::optional<double> client_timeout() const {
     return request_.call_monitor_timeout();
   }
+  const Arrival& arrival() const { return arrival_; }
+  // The oslo request itself (request id, unique id, raw message).
+  const oslo::Request& request() const { return request_; }
 
  private:
   const oslo::Request& request_;
+  const Arrival arrival_;
 };
 
 inline std::optional<absl::string_view> CallContext::GetString(

@@ -14,8 +14,8 @@ bool IsPrivate(absl::string_view method) {
 
 }  // namespace
 
-absl::StatusOr<std::string> Dispatcher::Dispatch(
-    const oslo::Request& request) const {
+absl::StatusOr<std::string> Dispatcher::Dispatch(const oslo::Request& request,
+                                                 const Arrival& arrival) const {
   const absl::string_view method = request.method();
   const std::optional<absl::string_view> ns = request.namespace_();
   bool version_matched = false;
@@ -30,7 +30,7 @@ absl::StatusOr<std::string> Dispatcher::Dispatch(
     }
     version_matched = true;
     if (!IsPrivate(method) && endpoint->HasMethod(method)) {
-      CallContext context(request);
+      CallContext context(request, arrival);
       return endpoint->Invoke(method, context, request.args());
     }
   }

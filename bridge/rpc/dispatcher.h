@@ -24,7 +24,9 @@ class Dispatcher {
 
   // The method's result as JSON text, or a status carrying the oslo failure
   // (NoSuchMethod, UnsupportedVersion, or what the method returned).
-  absl::StatusOr<std::string> Dispatch(const oslo::Request& request) const;
+  // `arrival` says how it came (queue, expiration), for the method.
+  absl::StatusOr<std::string> Dispatch(const oslo::Request& request,
+                                       const Arrival& arrival = {}) const;
 
  private:
   std::vector<Endpoint*> endpoints_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "bridge/amqp/log_text.h"
@@ -21,6 +22,20 @@ constexpr absl::Duration kReplyRetryInterval = absl::Milliseconds(250);
 constexpr char kTopicTag[] = "1";
 constexpr char kServerTag[] = "2";
 constexpr char kFanoutTag[] = "3";
+
+// The queue and the AMQP expiration (milliseconds as text) a request came
+// with; a malformed expiration counts as none.
+Arrival ArrivalOf(const transport::Delivery& delivery) {
+  Arrival arrival;
+  arrival.to_server = delivery.consumer_tag == kServerTag;
+  arrival.received = absl::Now();
+  int64_t ms = 0;
+  if (!delivery.expiration.empty() &&
+      absl::SimpleAtoi(delivery.expiration, &ms) && ms >= 0) {
+    arrival.expiration = absl::Milliseconds(ms);
+  }
+  return arrival;
+}
 
 }  // namespace
 
@@ -147,7 +162,8 @@ bool RpcServer::OnDelivery(transport::Delivery& delivery) {
               << LogText(request->unique_id());
     return true;
   }
-  auto shared = std::make_shared<oslo::Request>(*std::move(request));
+  auto shared = std::make_shared<Incoming>(
+      Incoming{*std::move(request), ArrivalOf(delivery)});
   const int bound = options_.max_queued_requests;
   // Methods run on this thread hold no queue slot; otherwise those accepted
   // this turn will take one.
@@ -172,13 +188,13 @@ bool RpcServer::OnDelivery(transport::Delivery& delivery) {
 }
 
 void RpcServer::AcceptSettled() {
-  for (std::shared_ptr<oslo::Request>& request : settling_) {
+  for (std::shared_ptr<Incoming>& request : settling_) {
     Accept(std::move(request));
   }
   settling_.clear();
 }
 
-void RpcServer::Accept(std::shared_ptr<oslo::Request> request) {
+void RpcServer::Accept(std::shared_ptr<Incoming> request) {
   if (options_.executor_threads <= 0) {
     Handle(*request);
     return;
@@ -193,7 +209,7 @@ void RpcServer::Accept(std::shared_ptr<oslo::Request> request) {
   if (!submitted) {
     queued_.fetch_sub(1);
     LOG(WARNING) << options_.name << ": stopping; dropped '"
-                 << LogText(request->method()) << "'";
+                 << LogText(request->request.method()) << "'";
   }
 }
 
@@ -232,7 +248,8 @@ RpcServer::QueueStats RpcServer::queue_stats() const {
           max_parked_.load()};
 }
 
-void RpcServer::Handle(const oslo::Request& request) {
+void RpcServer::Handle(const Incoming& incoming) {
+  const oslo::Request& request = incoming.request;
   std::shared_ptr<Heartbeat> heartbeat;
   if (request.is_call() && request.call_monitor_timeout().has_value()) {
     // oslo: int(_timeout) / 2 seconds, and none below one second.
@@ -247,7 +264,8 @@ void RpcServer::Handle(const oslo::Request& request) {
     }
   }
 
-  absl::StatusOr<std::string> result = dispatcher_->Dispatch(request);
+  absl::StatusOr<std::string> result =
+      dispatcher_->Dispatch(request, incoming.arrival);
 
   if (heartbeat != nullptr) {
     heartbeat->finished.store(true);

@@ -98,22 +98,27 @@ class RpcServer {
 
  private:
   struct Heartbeat;
+  // A decoded request and how it arrived.
+  struct Incoming {
+    oslo::Request request;
+    Arrival arrival;
+  };
   struct Parked {
     uint64_t delivery_tag;
-    std::shared_ptr<oslo::Request> request;
+    std::shared_ptr<Incoming> request;
   };
 
   absl::Status DeclareAndConsume(transport::Connection& connection);
   bool OnDelivery(transport::Delivery& delivery);
   bool IsDuplicate(absl::string_view unique_id);
   // Hands an acked request to the workers.
-  void Accept(std::shared_ptr<oslo::Request> request);
+  void Accept(std::shared_ptr<Incoming> request);
   // Accepts the requests whose acks were just written (IoThread on_settled).
   void AcceptSettled();
   // Asks the I/O thread to accept parked requests while there is room.
   void ScheduleDrain();
   void Drain(transport::Connection* connection);
-  void Handle(const oslo::Request& request);
+  void Handle(const Incoming& incoming);
   void ScheduleHeartbeat(std::shared_ptr<Heartbeat> heartbeat);
   // When a reply published now stops being retried.
   absl::Time ReplyGiveUp() const;
@@ -137,7 +142,7 @@ class RpcServer {
   std::deque<Parked> parked_;
   // Requests read and not yet acked, to be accepted once their ack is
   // written; only the I/O thread touches them.
-  std::vector<std::shared_ptr<oslo::Request>> settling_;
+  std::vector<std::shared_ptr<Incoming>> settling_;
   std::atomic<int> parked_count_{0};
   std::atomic<int> queued_{0};
   std::atomic<int> max_queued_{0};

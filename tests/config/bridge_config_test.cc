@@ -507,6 +507,33 @@ TEST(BridgeConfigTest, VersionCapsFromUpgradeLevelsAndFlags) {
               HasSubstr("version_caps=(none)"));
 }
 
+TEST(BridgeConfigTest, BackendsFromTheFileAndFlags) {
+  EXPECT_TRUE(Load("", kMinimal).backends.empty());
+  EXPECT_THAT(DescribeConfig(Load("", kMinimal)), HasSubstr("backends=(none)"));
+  const std::string path = FileWith("backends.conf",
+                                    "[backends]\n"
+                                    "nova.Compute = 127.0.0.1:50061\n"
+                                    "nova.Console = console:443\n"
+                                    "[grpc_amqp_bridge]\n"
+                                    "server_name = host1\n"
+                                    "backend_tls_ca = /etc/ca.pem\n");
+  const BridgeConfig file = Load(path, kMinimal);
+  EXPECT_THAT(file.backends, ElementsAre("nova.Compute=127.0.0.1:50061",
+                                         "nova.Console=console:443"));
+  EXPECT_EQ(file.server_name, "host1");
+  EXPECT_EQ(file.backend_tls_ca, "/etc/ca.pem");
+  EXPECT_THAT(DescribeConfig(file),
+              HasSubstr("backends=nova.Compute=127.0.0.1:50061,nova.Console="
+                        "console:443 server_name=host1 backend_tls_ca="
+                        "/etc/ca.pem"));
+  // --backend flags (joined) replace the file's list.
+  const BridgeConfig flags = Load(path, {{"descriptor_set", "api.pb"},
+                                         {"backend", "a.S=h:1,b.T=h:2"},
+                                         {"server_name", "host2"}});
+  EXPECT_THAT(flags.backends, ElementsAre("a.S=h:1", "b.T=h:2"));
+  EXPECT_EQ(flags.server_name, "host2");
+}
+
 TEST(BridgeConfigTest, ReleaseAliasesAreRefusedNamingTheKey) {
   const std::string path =
       FileWith("alias.conf", "[upgrade_levels]\ncompute = zed\n");

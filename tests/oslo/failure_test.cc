@@ -180,5 +180,22 @@ TEST(FailureTest, DefaultFailureFromAPlainStatus) {
             "Internal");
 }
 
+TEST(FailureTest, GrpcBackendFailuresKeepTheirCode) {
+  // The reverse direction's failures (class = the code's name, module
+  // "grpc") map back onto that code when a gRPC client calls through both
+  // directions; elsewhere such a class means nothing special.
+  for (int number = 1; number <= 16; ++number) {
+    const auto code = static_cast<absl::StatusCode>(number);
+    Failure failure;
+    failure.class_name = absl::StatusCodeToString(code);
+    failure.module = kGrpcFailureModule;
+    EXPECT_EQ(StatusCodeForFailure(failure), code) << failure.class_name;
+  }
+  Failure other;
+  other.class_name = "NOT_FOUND";
+  other.module = "somewhere.else";
+  EXPECT_EQ(StatusCodeForFailure(other), absl::StatusCode::kUnknown);
+}
+
 }  // namespace
 }  // namespace amqp::oslo

@@ -1,0 +1,80 @@
+// One gRPC service served to oslo callers (the reverse direction,
+// docs/reverse.md): an oslo endpoint with the service's namespace and
+// version whose methods call the backend. Arguments become the request
+// message (bridge/transcode's ReadArgs), the response the oslo result
+// (WriteResult), a failed status an oslo failure (status_failure.h).
+//
+//   BackendEndpoint endpoint(service_map, routes, channel, options);
+//   dispatcher.AddEndpoint(&endpoint);
+
+#ifndef BRIDGE_REVERSE_BACKEND_ENDPOINT_H_
+#define BRIDGE_REVERSE_BACKEND_ENDPOINT_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "bridge/gateway/route_table.h"
+#include "bridge/rpc/endpoint.h"
+#include "bridge/schema/service_map.h"
+
+namespace amqp::reverse {
+
+class BackendEndpoint : public rpc::Endpoint {
+ public:
+  struct Options {
+    // Fills `server_field` of calls that came to <topic>.<server_name>.
+    std::string server_name;
+    // The backend's deadline when the request has no AMQP expiration.
+    absl::Duration rpc_response_timeout = absl::Seconds(60);
+  };
+
+  // The gRPC method one oslo method calls, and the ones left out.
+  struct Served {
+    std::string oslo_name;
+    const gateway::Route* route = nullptr;
+  };
+  struct NotServed {
+    std::string path;
+    std::string reason;
+  };
+
+  // `service` as mapped by schema::MapService; `routes` holds its methods'
+  // message prototypes and must outlive the endpoint.
+  BackendEndpoint(const schema::ServiceMap& service,
+                  const gateway::RouteTable& routes,
+                  std::shared_ptr<grpc::Channel> channel, Options options);
+
+  std::optional<std::string> target_namespace() const override {
+    return namespace_;
+  }
+  std::string target_version() const override { return version_; }
+  bool HasMethod(absl::string_view method) const override {
+    return methods_.contains(method);
+  }
+  absl::StatusOr<std::string> Invoke(absl::string_view method,
+                                     CallContext& context,
+                                     const rapidjson::Value& args) override;
+
+  const std::vector<Served>& served() const { return served_; }
+  const std::vector<NotServed>& not_served() const { return not_served_; }
+
+ private:
+  const std::optional<std::string> namespace_;
+  const std::string version_;
+  const Options options_;
+  grpc::GenericStub stub_;
+  absl::flat_hash_map<std::string, const gateway::Route*> methods_;
+  std::vector<Served> served_;
+  std::vector<NotServed> not_served_;
+};
+
+}  // namespace amqp::reverse
+
+#endif  // BRIDGE_REVERSE_BACKEND_ENDPOINT_H_
