@@ -17,17 +17,22 @@ LAYERS = {
     "bridge/schema": ["proto/amqp"],
     # RabbitMQ over rabbitmq-c: connections, I/O threads, URLs.
     "bridge/amqp": [],
-    # Protobuf <-> oslo JSON, driven by descriptors.
-    "bridge/transcode": ["bridge/oslo"],
+    # Protobuf <-> oslo JSON, driven by descriptors (and by the
+    # (amqp.object) and (amqp.value) options).
+    "bridge/transcode": ["bridge/oslo", "proto/amqp"],
     # oslo RPC client and server on the transport.
     "bridge/rpc": ["bridge/amqp", "bridge/oslo"],
     # The bridge's settings: flags and the oslo.config INI file (version
     # caps are parsed with rpc's version rules).
     "bridge/config": ["bridge/amqp", "bridge/rpc"],
+    # Observability: Prometheus registry and text format, the /metrics
+    # HTTP endpoint, the access log. Knows nothing of calls or oslo.
+    "bridge/metrics": [],
     # What generated code links against.
     "bridge/stubs": ["bridge/oslo", "bridge/rpc", "bridge/transcode"],
     # The bridge's gRPC side.
     "bridge/gateway": [
+        "bridge/metrics",
         "bridge/oslo",
         "bridge/rpc",
         "bridge/schema",
@@ -48,6 +53,7 @@ LAYERS = {
         "bridge/amqp",
         "bridge/config",
         "bridge/gateway",
+        "bridge/metrics",
         "bridge/oslo",
         "bridge/reverse",
         "bridge/rpc",

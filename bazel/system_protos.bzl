@@ -21,7 +21,12 @@ def _system_proto_repository_impl(rctx):
             fail("%s is missing: install the Debian package %s (tools/setup.sh does)" %
                  (path, rctx.attr.debian_package))
         rctx.symlink(path, src)
-    rctx.symlink(rctx.attr.build_file, "BUILD.bazel")
+    # The BUILD files load "@//bazel:proto.bzl"; that names the main workspace,
+    # which is this repository only when it is the main one.
+    proto_bzl = Label("//bazel:proto.bzl")
+    rctx.template("BUILD.bazel", rctx.attr.build_file, {
+        "@//bazel:proto.bzl": "@%s//%s:%s" % (proto_bzl.workspace_name, proto_bzl.package, proto_bzl.name),
+    })
     rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
 
 system_proto_repository = repository_rule(

@@ -39,13 +39,20 @@
 #include "absl/synchronization/mutex.h"
 #include "bridge/amqp/transport_url.h"
 #include "bridge/config/bridge_config.h"
+#include "bridge/gateway/bridge_metrics.h"
 #include "bridge/gateway/bridge_service.h"
 #include "bridge/gateway/broker_health.h"
+#include "bridge/gateway/call_observer.h"
 #include "bridge/gateway/error_mapping.h"
 #include "bridge/gateway/reflection_service.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/gateway/unary_call.h"
+#include "bridge/metrics/access_log.h"
+#include "bridge/metrics/http_server.h"
+#include "bridge/metrics/registry.h"
 #include "bridge/reverse/reverse_server.h"
+#include "bridge/rpc/notification_listener.h"
+#include "bridge/rpc/notifier.h"
 #include "bridge/rpc/rpc_client.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -96,7 +103,19 @@ ABSL_FLAG(std::string, grpc_tls_client_ca, "",
           "PEM file of the CAs that sign client certificates. Set (needs "
           "--grpc_tls_cert): every client must present a certificate that "
           "verifies against it, or its connection is refused (mutual TLS).");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT serving /metrics in the Prometheus text format "
+          "([metrics] listen in the file); empty: off.");
+ABSL_FLAG(std::string, access_log, "",
+          "File that gets one line per gRPC call (appended), '-' for "
+          "standard output; empty: off.");
 
+ABSL_FLAG(std::string, publisher_id, "grpc_amqp_bridge",
+          "Publisher id of notifications that `notify` methods send when the "
+          "call sets no x-amqp-publisher-id.");
+ABSL_FLAG(int64_t, notification_buffer, 1000,
+          "Notifications a NOTIFICATIONS stream holds for a slow reader; one "
+          "more ends it with RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::vector<std::string>, version_cap, {},
           "<topic>=<X.Y>, repeatable: the highest version calls to <topic> "
           "send (nova.conf's [upgrade_levels]); a method above it sends its "
@@ -142,6 +161,10 @@ constexpr absl::string_view kConfigFlags[] = {"transport_url",
                                               "grpc_tls_cert",
                                               "grpc_tls_key",
                                               "grpc_tls_client_ca",
+                                              "metrics_listen",
+                                              "access_log",
+                                              "publisher_id",
+                                              "notification_buffer",
                                               "call_monitor_timeout",
                                               "server_name",
                                               "backend_tls_ca"};
@@ -343,7 +366,35 @@ int Run(int argc, char** argv) {
   rpc::RpcClient rpc(rpc_options);
   LOG(INFO) << "reply queue " << rpc.reply_queue();
 
+  std::unique_ptr<metrics::AccessLog> access_log;
+  if (!config->access_log.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::AccessLog>> opened =
+        metrics::AccessLog::Open(config->access_log);
+    if (!opened.ok()) {
+      std::cerr << "grpc_amqp_bridge: " << opened.status().message() << "\n";
+      return 2;
+    }
+    access_log = *std::move(opened);
+  }
+  // Notifications have connections of their own: a stream's queue and a
+  // notify call's publish never wait behind the calls' traffic.
+  rpc::Notifier notifier(
+      {config->transport_url, config->rabbit, "grpc_amqp_bridge-notify"});
+  rpc::NotificationListener notifications(
+      {config->transport_url, config->rabbit, "grpc_amqp_bridge-notifications",
+       config->max_message_bytes});
+
   gateway::GatewayStats stats;
+  metrics::Registry registry;
+  gateway::CallObserver observer(**routes, &registry, access_log.get());
+  gateway::AddBridgeMetrics(&stats, &rpc, access_log.get(), &registry);
+  registry.AddCounterFunction(
+      "grpc_amqp_bridge_notifications_malformed_total",
+      "Messages on NOTIFICATIONS streams' queues that were no notification "
+      "(skipped).",
+      {}, [&notifications] {
+        return static_cast<double>(notifications.malformed());
+      });
   gateway::GatewayEnv env;
   env.routes = routes->get();
   env.rpc = &rpc;
@@ -352,13 +403,34 @@ int Run(int argc, char** argv) {
   env.gather_window = config->gather_window;
   env.call_monitor_timeout = config->call_monitor_timeout;
   env.stats = &stats;
+  env.observer = &observer;
   env.max_inflight = config->max_inflight;
+  env.notifier = &notifier;
+  env.notifications = &notifications;
+  env.publisher_id = config->publisher_id;
+  env.notification_buffer = static_cast<size_t>(config->notification_buffer);
   // Unary methods on gRPC's unary callback path; streams, and the methods
   // the bridge refuses, on the generic one.
   gateway::UnaryRouteService unary_routes(env);
   gateway::BridgeService service(env);
   gateway::ReflectionService reflection(&(*routes)->pool(),
                                         (*routes)->service_names());
+
+  std::unique_ptr<metrics::MetricsServer> metrics_server;
+  if (!config->metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> started =
+        metrics::MetricsServer::Start(config->metrics_listen, &registry);
+    if (!started.ok()) {
+      std::cerr << "grpc_amqp_bridge: --metrics_listen: "
+                << started.status().message() << "\n";
+      return 2;
+    }
+    metrics_server = *std::move(started);
+    std::cout << "metrics on "
+              << config->metrics_listen.substr(
+                     0, config->metrics_listen.rfind(':'))
+              << ":" << metrics_server->port() << std::endl;
+  }
 
   // The reverse direction, on connections of its own.
   absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> backends =
@@ -407,6 +479,7 @@ int Run(int argc, char** argv) {
   LOG(INFO) << "stopped after " << stats.calls.load() << " calls ("
             << stats.failed_calls.load() << " failed, "
             << stats.rejected_calls.load() << " over max_inflight, "
+            << notifications.malformed() << " malformed notifications skipped, "
             << stats.unknown_result_keys.load()
             << " unknown result keys ignored)";
   return 0;

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -101,6 +102,13 @@ Vars MethodVars(const ServiceMap& service, const MethodMap& method) {
       method.server_field
           ? absl::StrCat("request.", method.server_field->name(), "()")
           : "\"\"";
+  if (method.notification.has_value()) {
+    const schema::NotificationMap& notification = *method.notification;
+    vars["event_type"] = absl::CEscape(notification.event_type);
+    vars["priority_key"] = notification.priorities.front();
+    vars["priority"] = absl::AsciiStrToUpper(notification.priorities.front());
+    vars["notification_topic"] = absl::CEscape(notification.topic);
+  }
   vars["route_doc"] = method.server_field
                           ? absl::StrCat(" to ", service.topic, ".<request.",
                                          method.server_field->name(), "()>")
@@ -109,9 +117,20 @@ Vars MethodVars(const ServiceMap& service, const MethodMap& method) {
 }
 
 // Endpoints serve calls, casts and gather requests; subscriptions only
-// receive casts that another party sends.
+// receive casts that another party sends, notifications go to listeners.
 bool ServedByEndpoint(const MethodMap& method) {
-  return method.kind != MethodKind::kSubscribe;
+  return method.kind != MethodKind::kSubscribe &&
+         method.kind != MethodKind::kNotify &&
+         method.kind != MethodKind::kNotifications;
+}
+
+bool HasNotify(const std::vector<ServiceMap>& maps) {
+  for (const ServiceMap& map : maps) {
+    for (const MethodMap& method : map.methods) {
+      if (method.kind == MethodKind::kNotify) return true;
+    }
+  }
+  return false;
 }
 
 // The endpoint's methods: one per oslo method, however many gRPC methods
@@ -183,6 +202,7 @@ void WriteHeader(const FileDescriptor& file,
       {"guard", HeaderGuard(file.name())},
       {"pb_header", absl::StrCat(StripProto(file.name()), ".pb.h")}};
   printer.Print(file_vars, templates::kHeaderTop);
+  if (HasNotify(maps)) printer.Print(templates::kNotifyHeaderInclude);
   OpenNamespace(printer, file);
   for (const ServiceMap& map : maps) {
     printer.Print(ServiceVars(map), templates::kEndpointClassTop);
@@ -208,6 +228,12 @@ void WriteHeader(const FileDescriptor& file,
         case MethodKind::kGather:
           printer.Print(vars, templates::kClientGatherNote);
           break;
+        case MethodKind::kNotify:
+          printer.Print(vars, templates::kClientNotify);
+          break;
+        case MethodKind::kNotifications:
+          printer.Print(vars, templates::kClientNotificationsNote);
+          break;
       }
     }
     printer.Print(templates::kClientClassBottom);
@@ -222,6 +248,7 @@ void WriteSource(const FileDescriptor& file,
       {{"proto", file.name()},
        {"amqp_header", absl::StrCat(StripProto(file.name()), ".amqp.h")}},
       templates::kSourceTop);
+  if (HasNotify(maps)) printer.Print(templates::kNotifySourceInclude);
   OpenNamespace(printer, file);
   printer.Print("namespace {\n\n");
   for (const ServiceMap& map : maps) {
@@ -257,7 +284,11 @@ void WriteSource(const FileDescriptor& file,
         case MethodKind::kSubscribe:
           printer.Print(vars, templates::kClientPublishDefinition);
           break;
+        case MethodKind::kNotify:
+          printer.Print(vars, templates::kClientNotifyDefinition);
+          break;
         case MethodKind::kGather:
+        case MethodKind::kNotifications:
           break;
       }
     }

@@ -127,6 +127,24 @@ inline constexpr char kClientPublish[] =
 
 )";
 
+inline constexpr char kClientNotify[] =
+    R"(  // Sends `request` as the oslo notification "$event_type$" (priority
+  // $priority$, key "$notification_topic$.$priority_key$") with `notifier`
+  // to the service's exchange; returns once the broker has it.
+  absl::Status $Method$(
+      ::amqp::rpc::Notifier& notifier,
+      const $Request$& request,
+      absl::string_view publisher_id,
+      const rapidjson::Value* context = nullptr) const;
+
+)";
+
+inline constexpr char kClientNotificationsNote[] =
+    R"(  // $Method$ (notifications) has no typed client method: receive them
+  // with ::amqp::rpc::NotificationListener, or through grpc_amqp_bridge.
+
+)";
+
 inline constexpr char kClientGatherNote[] =
     R"(  // $Method$ (gather) has no typed client method: each server answers it
   // like a call (see $Service$Endpoint), and grpc_amqp_bridge gathers them.
@@ -251,6 +269,30 @@ absl::Status $Service$Client::Publish$Method$(
   return ::amqp::stubs::Cast(
       *rpc_, spec_, k$Service$$Method$, event, "", context);
 }
+)";
+
+inline constexpr char kClientNotifyDefinition[] = R"(
+absl::Status $Service$Client::$Method$(
+    ::amqp::rpc::Notifier& notifier,
+    const $Request$& request,
+    absl::string_view publisher_id,
+    const rapidjson::Value* context) const {
+  return ::amqp::stubs::Notify(
+      notifier, spec_.target.exchange,
+      {"$event_type$", "$priority$", "$notification_topic$"}, request,
+      publisher_id, context);
+}
+)";
+
+// Printed after kHeaderTop and kSourceTop when a service has `notify`
+// methods.
+inline constexpr char kNotifyHeaderInclude[] =
+    R"(#include "bridge/rpc/notifier.h"
+
+)";
+inline constexpr char kNotifySourceInclude[] =
+    R"(#include "bridge/stubs/notify_support.h"
+
 )";
 
 }  // namespace amqp::codegen::templates

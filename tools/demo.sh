@@ -11,10 +11,14 @@
 #      C++ example server (generated endpoint), and host2, the Python one
 #      (python3-oslo.messaging), then the bridge;
 #   5. runs examples/python/demo_client.py: a scripted gRPC session (calls,
-#      casts, a fanout, an error, a GATHER stream, the oslo context) that
-#      prints each request and answer and checks them;
+#      casts, a fanout, an error, a GATHER stream, the oslo context, a
+#      SUBSCRIBE stream fed by a Python fanout cast) that prints each request
+#      and answer and checks them;
+#   5b. runs examples/python/watch_notifications.py: a gRPC stream of oslo
+#      notifications (stream: NOTIFICATIONS, through a bridge of its own)
+#      while an oslo_messaging.Notifier sends some;
 #   6. the reverse direction (docs/reverse.md): a gRPC server of the same API
-#      (examples/python/compute_grpc_backend.py) behind a second bridge with
+#      (examples/python/compute_grpc_backend.py) behind a bridge of its own with
 #      --backend, called by a Python oslo.messaging client
 #      (examples/python/reverse_demo_client.py) on a topic of its own;
 #   7. stops everything it started, by PID (also on failure or Ctrl-C), and
@@ -116,7 +120,10 @@ wait_for() {  # wait_for LOG TEXT: bounded wait for a line of a log
 
 targets=(//bridge:grpc_amqp_bridge //examples/cpp:compute_server)
 say "building ${targets[*]} (bazel build -c opt)"
-if ! bazel build --color=no --curses=no -c opt "${targets[@]}" >"${work}/build.log" 2>&1; then
+# --symlink_prefix=/: no bazel-bin link is made, so the one of the user's
+# default-configuration builds stays (README, "Building one target").
+if ! bazel build --color=no --curses=no -c opt --symlink_prefix=/ "${targets[@]}" \
+  >"${work}/build.log" 2>&1; then
   cat "${work}/build.log"
   say "the build failed"
   exit 1
@@ -153,7 +160,13 @@ say "pids: host1 ${pids[0]}, host2 ${pids[1]}, bridge ${pids[2]}; the gRPC sessi
 client_rc=0
 /usr/bin/python3 examples/python/demo_client.py --target="127.0.0.1:${port}" \
   --descriptor_set="${work}/compute.pb" \
-  --server_log=host1="${work}/host1.log" --server_log=host2="${work}/host2.log" ||
+  --server_log=host1="${work}/host1.log" --server_log=host2="${work}/host2.log" \
+  --topic="${topic}" --transport_url="${url}" ||
+  client_rc=$?
+
+say "watching oslo notifications: a NOTIFICATIONS stream fed by an oslo Notifier"
+((client_rc != 0)) || /usr/bin/python3 examples/python/watch_notifications.py \
+  --bridge="${bin}/bridge/grpc_amqp_bridge" --transport_url="${url}" --workdir="${work}" ||
   client_rc=$?
 
 rtopic="${topic}_grpc"

@@ -13,11 +13,16 @@ readonly PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libprotoc-dev
   libgrpc++-dev librabbitmq-dev libabsl-dev libgtest-dev libgmock-dev
   libbenchmark-dev rapidjson-dev libgoogle-glog-dev libinih-dev libssl-dev
+  # /metrics over HTTP (bridge/metrics); Prometheus + promtool for its tests.
+  libcpp-httplib-dev prometheus
   # .proto files Bazel compiles from their Debian copies (see WORKSPACE):
   # grpc reflection + health, google.rpc Status + ErrorInfo.
   grpc-proto golang-github-gogo-googleapis-dev
   # Real peers for the tests and the demo.
   rabbitmq-server python3-oslo.messaging python3-grpcio python3-protobuf
+  # nova's own code (objects, RPC client and server; the library only, no
+  # services or database) for tools/objects_to_proto.py and the nova tests.
+  python3-nova python3-oslo.versionedobjects
   # Benchmarks: h2load as an independent gRPC load generator.
   nghttp2-client
   # tools/dep_graph.sh: the package picture in docs/architecture.md.

@@ -3,7 +3,7 @@
 #   1. `bazel test //...` (unit, integration and interop tests);
 #   2. the same under ASan + UBSan (--config=asan), all but the reliability
 #      tests (tests/reliability: resource and timing bounds that sanitizers
-#      inflate);
+#      inflate) and tests/docs (its nested Bazel builds without sanitizers);
 #   3. each libFuzzer target for a few seconds (fuzz/run.sh), when clang is
 #      installed;
 # the log of every failing test, and one closing line "N passed, N failed"
@@ -44,7 +44,7 @@ run_bazel_tests() {
 run_bazel_tests "bazel test //..." "$@" //...
 
 if [[ "${TEST_ASAN:-1}" != 0 ]]; then
-  run_bazel_tests "asan" --config=asan -- //... -//tests/reliability/...
+  run_bazel_tests "asan" --config=asan -- //... -//tests/reliability/... -//tests/docs/...
 fi
 
 if [[ "${TEST_FUZZ_SECONDS:-15}" != 0 ]] && command -v clang-14 >/dev/null; then

@@ -311,15 +311,15 @@ absl::StatusOr<QueueStatus> Connection::DeclareQueue(
   return QueueStatus{ok->message_count, ok->consumer_count};
 }
 
-absl::StatusOr<QueueStatus> Connection::InspectQueue(absl::string_view name) {
-  if (!probe_channel_open_) {
-    if (absl::Status s = OpenChannel(kProbeChannel, false); !s.ok()) return s;
-    probe_channel_open_ = true;
-  }
-  amqp_queue_declare_ok_t* ok =
-      amqp_queue_declare(state_, kProbeChannel, Bytes(name), /*passive=*/true,
-                         false, false, false, amqp_empty_table);
-  amqp_rpc_reply_t reply = amqp_get_rpc_reply(state_);
+absl::Status Connection::OpenProbeChannel() {
+  if (probe_channel_open_) return absl::OkStatus();
+  if (absl::Status s = OpenChannel(kProbeChannel, false); !s.ok()) return s;
+  probe_channel_open_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status Connection::ProbeReplyToStatus(const amqp_rpc_reply_t& reply,
+                                            absl::string_view what) {
   if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
       reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
     // The broker closed only the probe channel: acknowledge and carry on.
@@ -328,10 +328,30 @@ absl::StatusOr<QueueStatus> Connection::InspectQueue(absl::string_view name) {
                      &close_ok);
     probe_channel_open_ = false;
   }
+  return ReplyToStatus(reply, what);
+}
+
+absl::StatusOr<QueueStatus> Connection::InspectQueue(absl::string_view name) {
+  if (absl::Status s = OpenProbeChannel(); !s.ok()) return s;
+  amqp_queue_declare_ok_t* ok =
+      amqp_queue_declare(state_, kProbeChannel, Bytes(name), /*passive=*/true,
+                         false, false, false, amqp_empty_table);
   absl::Status s =
-      ReplyToStatus(reply, absl::StrCat("inspecting queue '", name, "'"));
+      ProbeReplyToStatus(amqp_get_rpc_reply(state_),
+                         absl::StrCat("inspecting queue '", name, "'"));
   if (!s.ok()) return s;
   return QueueStatus{ok->message_count, ok->consumer_count};
+}
+
+absl::StatusOr<uint32_t> Connection::DeleteUnusedQueue(absl::string_view name) {
+  if (absl::Status s = OpenProbeChannel(); !s.ok()) return s;
+  amqp_queue_delete_ok_t* ok =
+      amqp_queue_delete(state_, kProbeChannel, Bytes(name), /*if_unused=*/true,
+                        /*if_empty=*/false);
+  absl::Status s = ProbeReplyToStatus(
+      amqp_get_rpc_reply(state_), absl::StrCat("deleting queue '", name, "'"));
+  if (!s.ok()) return s;
+  return ok->message_count;
 }
 
 absl::Status Connection::BindQueue(absl::string_view queue,

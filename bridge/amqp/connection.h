@@ -136,6 +136,10 @@ class Connection {
   absl::Status BindQueue(absl::string_view queue, absl::string_view exchange,
                          absl::string_view routing_key);
   absl::Status DeleteQueue(absl::string_view name);
+  // queue.delete(if_unused) on the side channel: deletes the queue only
+  // while no consumer holds it (FAILED_PRECONDITION otherwise) and returns
+  // how many messages went with it. RabbitMQ answers 0 for a missing queue.
+  absl::StatusOr<uint32_t> DeleteUnusedQueue(absl::string_view name);
   // basic.qos(0, count, global=false); 0 means unlimited and sends nothing.
   absl::Status SetPrefetch(int count);
   // With `no_ack`, the broker settles each message as it delivers it (no
@@ -181,6 +185,11 @@ class Connection {
  private:
   Connection(amqp_connection_state_t state, const BrokerHost& host);
   absl::Status OpenChannel(amqp_channel_t channel, bool confirm);
+  // The side channel of InspectQueue and DeleteUnusedQueue, which the broker
+  // closes on their errors: opened on demand, its close acknowledged.
+  absl::Status OpenProbeChannel();
+  absl::Status ProbeReplyToStatus(const amqp_rpc_reply_t& reply,
+                                  absl::string_view what);
   absl::StatusOr<ConnectionEvent> ReadDelivery(const amqp_frame_t& deliver);
   absl::StatusOr<ConnectionEvent> ReadNonDeliveryFrame(
       const amqp_frame_t& frame);

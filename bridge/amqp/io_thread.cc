@@ -214,6 +214,7 @@ bool IoThread::Connect() {
   }
   // Where a connection went after a loss (failover) is worth a line even
   // when the first attempt worked.
+  if (connected_before_) reconnects_.fetch_add(1, std::memory_order_relaxed);
   if (failed_attempts_ > 0 || connected_before_) {
     LOG(INFO) << config_.name << ": connected to " << host.host << ":"
               << host.port << " after " << failed_attempts_
@@ -245,6 +246,7 @@ void IoThread::Disconnect(const absl::Status& why) {
   last_error_ = why;
   auto unconfirmed = std::move(unconfirmed_);
   unconfirmed_.clear();
+  unconfirmed_count_.store(0, std::memory_order_relaxed);
   for (PendingPublish& pending : unconfirmed) {
     if (pending.confirmed) continue;
     pending.done(absl::UnavailableError(absl::StrCat(
@@ -316,6 +318,7 @@ void IoThread::DoPublish(OutgoingMessage& message, PublishDone& done,
       std::move(message.exchange), std::move(message.routing_key),
       absl::Hash<absl::string_view>()(message.body), std::move(done),
       absl::OkStatus()});
+  unconfirmed_count_.store(unconfirmed_.size(), std::memory_order_relaxed);
 }
 
 absl::Status IoThread::CheckConsumers(const std::string& queue) {
@@ -412,6 +415,7 @@ void IoThread::HandleEvent(ConnectionEvent& event) {
     return;
   }
   auto& returned = std::get<ReturnedMessage>(event);
+  returns_.fetch_add(1, std::memory_order_relaxed);
   if (!returned.confirmed) {
     if (config_.on_return) {
       config_.on_return(returned);
@@ -457,6 +461,13 @@ void IoThread::Confirm(const PublisherConfirm& confirm) {
     unconfirmed_.pop_front();
     ++first_unconfirmed_;
   }
+  unconfirmed_count_.store(unconfirmed_.size(), std::memory_order_relaxed);
+}
+
+IoThread::Stats IoThread::stats() const {
+  return {reconnects_.load(std::memory_order_relaxed),
+          returns_.load(std::memory_order_relaxed),
+          unconfirmed_count_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace amqp::transport

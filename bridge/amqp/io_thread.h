@@ -143,6 +143,13 @@ class IoThread {
   void Run(Task task);
 
   bool connected() const { return connected_.load(std::memory_order_acquire); }
+  // What metrics report of the connection; each value read on its own.
+  struct Stats {
+    uint64_t reconnects = 0;   // connects after the first
+    uint64_t returns = 0;      // messages the broker returned (no route)
+    uint64_t unconfirmed = 0;  // publishes awaiting the broker's confirm
+  };
+  Stats stats() const;
   // Blocks until connected or `timeout` passed; true if connected.
   bool WaitConnected(absl::Duration timeout) const;
 
@@ -208,6 +215,10 @@ class IoThread {
   std::vector<Command> commands_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> connected_{false};
+  std::atomic<uint64_t> reconnects_{0};
+  std::atomic<uint64_t> returns_{0};
+  // unconfirmed_.size(), readable without io_mu_.
+  std::atomic<uint64_t> unconfirmed_count_{0};
 
   // The connection and what goes with it: held by the I/O thread while it
   // works (not while it waits), or by a thread publishing directly.

@@ -21,6 +21,10 @@ namespace {
 constexpr absl::string_view kDefaultSection = "DEFAULT";
 constexpr absl::string_view kBridgeSection = "grpc_amqp_bridge";
 constexpr absl::string_view kRabbitSection = "oslo_messaging_rabbit";
+// Its keys are the settings named "metrics_" + key: [metrics] listen is
+// --metrics_listen.
+constexpr absl::string_view kMetricsSection = "metrics";
+constexpr absl::string_view kMetricsPrefix = "metrics_";
 // nova.conf's: each key a topic, each value its version cap.
 constexpr absl::string_view kUpgradeLevelsSection = "upgrade_levels";
 constexpr absl::string_view kBackendsSection = "backends";
@@ -215,6 +219,30 @@ const Setting kSettings[] = {
        config->grpc_tls_client_ca = std::string(value);
        return absl::OkStatus();
      }},
+    {"publisher_id", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       if (absl::Status s = CheckToken(value, 255); !s.ok()) return s;
+       config->publisher_id = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"notification_buffer", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       return ParseCount<int64_t>(value, 1, kMaxNotificationBuffer,
+                                  &config->notification_buffer);
+     }},
+    {"access_log", kBridgeSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       config->access_log = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"metrics_listen", kMetricsSection,
+     [](absl::string_view value, BridgeConfig* config) {
+       if (!value.empty()) {
+         if (absl::Status s = CheckToken(value, 1024); !s.ok()) return s;
+       }
+       config->metrics_listen = std::string(value);
+       return absl::OkStatus();
+     }},
     {"call_monitor_timeout", kBridgeSection,
      [](absl::string_view value, BridgeConfig* config) {
        if (value == "0") {
@@ -285,7 +313,9 @@ absl::Status ApplyFile(const std::string& path, BridgeConfig* config) {
   for (const IniEntry& entry : *entries) {
     const std::string where = absl::StrCat(path, ":", entry.line, ": [",
                                            entry.section, "] ", entry.key);
-    const bool bridge_section = entry.section == kBridgeSection;
+    const bool metrics_section = entry.section == kMetricsSection;
+    const bool bridge_section =
+        entry.section == kBridgeSection || metrics_section;
     const bool rabbit_section = entry.section == kRabbitSection;
     if (entry.section == kUpgradeLevelsSection) {
       if (absl::Status s = config->version_caps.Set(entry.key, entry.value);
@@ -300,14 +330,15 @@ absl::Status ApplyFile(const std::string& path, BridgeConfig* config) {
       config->backends.push_back(absl::StrCat(entry.key, "=", entry.value));
       continue;
     }
-    const Setting* setting = FindSetting(entry.key);
+    const Setting* setting = FindSetting(
+        metrics_section ? absl::StrCat(kMetricsPrefix, entry.key) : entry.key);
     if (setting != nullptr && setting->section != entry.section) {
       setting = nullptr;
     }
     if (setting == nullptr && !rabbit_section) {
       if (!bridge_section) continue;  // [DEFAULT] and others' sections
       return absl::InvalidArgumentError(
-          absl::StrCat(where, ": unknown key in [", kBridgeSection, "]",
+          absl::StrCat(where, ": unknown key in [", entry.section, "]",
                        SectionHint(entry.key)));
     }
     absl::StatusOr<std::string> value = UnescapeOsloValue(entry.value);
@@ -409,7 +440,12 @@ std::string DescribeConfig(const BridgeConfig& config) {
       " max_message_bytes=", config.max_message_bytes,
       " max_receive_message_bytes=", config.max_receive_message_bytes,
       " max_inflight=", config.max_inflight,
+      " publisher_id=", config.publisher_id,
+      " notification_buffer=", config.notification_buffer,
       " error_map=", config.error_map.empty() ? "(default)" : config.error_map,
+      " metrics_listen=",
+      config.metrics_listen.empty() ? "off" : config.metrics_listen,
+      " access_log=", config.access_log.empty() ? "off" : config.access_log,
       " version_caps=", config.version_caps.Describe(), " backends=",
       config.backends.empty() ? "(none)" : absl::StrJoin(config.backends, ","),
       config.backends.empty()

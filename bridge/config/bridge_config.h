@@ -12,6 +12,9 @@
 //   # Any option RabbitOptions knows (oslo has no inline comments).
 //   heartbeat_timeout_threshold = 30
 //
+//   [metrics]
+//   listen = 127.0.0.1:9464
+//
 //   [upgrade_levels]
 //   # A version cap per topic, as in nova.conf (numbers, not release names).
 //   compute = 5.0
@@ -23,7 +26,7 @@
 //
 // [DEFAULT] and sections the bridge does not know are shared with other
 // programs, so keys the bridge does not know there are ignored, as oslo
-// ignores them; an unknown key in [grpc_amqp_bridge] or
+// ignores them; an unknown key in [grpc_amqp_bridge], [metrics] or
 // [oslo_messaging_rabbit] is an error. Usage from main():
 //
 //   ConfigOverrides overrides;  // only the flags the user actually set
@@ -56,6 +59,7 @@ inline constexpr int kMaxIoThreads = 64;
 inline constexpr uint64_t kMaxMessageBytesLimit = uint64_t{512} << 20;
 inline constexpr int kMaxReceiveMessageBytesLimit = 1 << 30;
 inline constexpr int64_t kMaxInflightLimit = 10000000;
+inline constexpr int64_t kMaxNotificationBuffer = 1000000;
 inline constexpr absl::Duration kMaxCallMonitorTimeout = absl::Hours(1);
 
 struct BridgeConfig {
@@ -112,6 +116,19 @@ struct BridgeConfig {
   // client certificates. Set (needs grpc_tls_cert): every client must
   // present a certificate that verifies against it (mutual TLS).
   std::string grpc_tls_client_ca;
+  // [grpc_amqp_bridge] publisher_id: the publisher id of notifications sent
+  // by `notify` methods whose call sets no x-amqp-publisher-id.
+  std::string publisher_id = "grpc_amqp_bridge";
+  // [grpc_amqp_bridge] notification_buffer: notifications a NOTIFICATIONS
+  // stream holds for a slow reader; one more ends the stream with
+  // RESOURCE_EXHAUSTED. 1 to kMaxNotificationBuffer.
+  int64_t notification_buffer = 1000;
+  // [metrics] listen, --metrics_listen: HOST:PORT where /metrics is served
+  // in the Prometheus text format; "" = off.
+  std::string metrics_listen;
+  // [grpc_amqp_bridge] access_log: a file that gets one line per gRPC call
+  // (appended), "-" for standard output; "" = off.
+  std::string access_log;
   // [upgrade_levels] <topic> = <X.Y>, --version_cap=<topic>=<X.Y>
   // (repeatable; a flag wins over the file for its topic): the highest
   // version calls to a topic send. A release alias ("zed") is refused,
@@ -141,9 +158,11 @@ struct BridgeConfig {
 // control_exchange, rpc_response_timeout, listen, descriptor_set,
 // gather_window, fail_fast_no_consumer, error_map, include_tracebacks,
 // io_threads, max_message_bytes, max_receive_message_bytes, max_inflight,
-// grpc_tls_cert, grpc_tls_key, grpc_tls_client_ca, call_monitor_timeout,
-// server_name, backend_tls_ca), version_cap ("topic=X.Y[,topic=X.Y...]",
-// the repeated flags joined) and backend ("S=host:port[,S=host:port...]");
+// grpc_tls_cert, grpc_tls_key, grpc_tls_client_ca, publisher_id,
+// notification_buffer, call_monitor_timeout, access_log, server_name,
+// backend_tls_ca), metrics_listen ([metrics] listen), version_cap
+// ("topic=X.Y[,topic=X.Y...]", the repeated flags joined) and backend
+// ("S=host:port[,S=host:port...]");
 // values are parsed like the file's. --descriptor_set replaces
 // the file's list. [oslo_messaging_rabbit] options have no flags: put them in
 // the transport_url query instead.

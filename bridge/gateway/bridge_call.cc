@@ -75,6 +75,10 @@ void BridgeCall::OnReadDone(bool ok) {
     StartSubscribe();
     return;
   }
+  if (route_->method.kind == MethodKind::kNotifications) {
+    StartNotifications();
+    return;
+  }
   if (route_->method.kind != MethodKind::kGather) {
     // Unary routes are UnaryRouteService's; gRPC never routes them here.
     FinishWhenFlushed(absl::InternalError("not a streaming method"));
@@ -132,6 +136,10 @@ void BridgeCall::StartGather(const std::string& args) {
                                       absl::StrCat(summary.replies));
         context_->AddTrailingMetadata("x-amqp-failures",
                                       absl::StrCat(summary.failures + *unfit));
+        if (env_.observer != nullptr) {
+          env_.observer->GatherEnded(*route_, summary.replies,
+                                     summary.failures + *unfit);
+        }
         FinishWhenFlushed(status);
       });
   bool cancelled;
@@ -160,29 +168,29 @@ void BridgeCall::StartSubscribe() {
                   << context_->method() << ": skipping a '" << cast.method()
                   << "' cast whose arguments do not fit " << type.full_name()
                   << ": " << status.message();
+              if (env_.observer != nullptr) {
+                env_.observer->SubscribeMessage(*route_, /*sent=*/false);
+              }
               return;
             }
             Send(ToByteBuffer(event));
-          },
-          [this](absl::Status ready) {
-            // Runs under the subscription's lock: OnCancel destroys the
-            // subscription before finishing, so `this` is alive here.
-            if (!ready.ok()) {
-              FinishWhenFlushed(ready);
-              return;
+            if (env_.observer != nullptr) {
+              env_.observer->SubscribeMessage(*route_, /*sent=*/true);
             }
-            // Tells the client that casts from now on reach it.
-            StartSendInitialMetadata();
-          });
-  std::unique_ptr<rpc::RpcClient::Subscription> too_late;
-  {
-    absl::MutexLock lock(&mu_);
-    if (cancelled_ || finished_) {
-      too_late = std::move(subscription);
-    } else {
-      subscription_ = std::move(subscription);
-    }
+          },
+          [this](absl::Status ready) { Subscribed(ready); });
+  Keep(std::move(subscription), &subscription_);
+}
+
+void BridgeCall::Subscribed(const absl::Status& ready) {
+  // Runs under the subscription's lock: OnCancel destroys the subscription
+  // before finishing, so `this` is alive here.
+  if (!ready.ok()) {
+    FinishWhenFlushed(ready);
+    return;
   }
+  // Tells the client that what is sent from now on reaches it.
+  StartSendInitialMetadata();
 }
 
 absl::StatusOr<grpc::ByteBuffer> BridgeCall::Response(
@@ -190,11 +198,15 @@ absl::StatusOr<grpc::ByteBuffer> BridgeCall::Response(
   return ResponseBytes(env_, *route_, reply);
 }
 
-void BridgeCall::Send(grpc::ByteBuffer message) {
+bool BridgeCall::Send(grpc::ByteBuffer message, size_t limit) {
   grpc::ByteBuffer* start = nullptr;
   {
     absl::MutexLock lock(&mu_);
-    if (finish_.has_value() || finished_) return;
+    if (finish_.has_value() || finished_) return true;
+    if (limit > 0 && writes_.size() >= limit) {
+      writes_.erase(writes_.begin() + (writing_ ? 1 : 0), writes_.end());
+      return false;
+    }
     writes_.push_back(std::move(message));
     if (!writing_) {
       writing_ = true;
@@ -202,6 +214,7 @@ void BridgeCall::Send(grpc::ByteBuffer message) {
     }
   }
   if (start != nullptr) StartWrite(start);
+  return true;
 }
 
 void BridgeCall::OnWriteDone(bool ok) {
@@ -243,13 +256,16 @@ void BridgeCall::FinishWhenFlushed(const absl::Status& status) {
 void BridgeCall::OnCancel() {
   std::string id;
   std::unique_ptr<rpc::RpcClient::Subscription> subscription;
+  std::unique_ptr<rpc::NotificationListener::Subscription> notifications;
   {
     absl::MutexLock lock(&mu_);
     cancelled_ = true;
     id = call_id_;
     subscription = std::move(subscription_);
+    notifications = std::move(notifications_);
   }
   subscription.reset();  // no cast and no `ready` reach us after this
+  notifications.reset();
   if (!id.empty()) env_.rpc->Cancel(id);  // frees the reply slot at once
   FinishWhenFlushed(absl::CancelledError("the client cancelled the call"));
 }
@@ -257,7 +273,13 @@ void BridgeCall::OnCancel() {
 void BridgeCall::OnDone() {
   {
     absl::MutexLock lock(&mu_);
-    EndCall(env_, finish_.value_or(grpc::Status::OK));
+    EndCall(env_, {.route = route_,
+                   .method = context_->method(),
+                   .started = started_,
+                   .code = finish_.value_or(grpc::Status::OK).error_code(),
+                   .context = context_,
+                   .metadata = metadata_.has_value() ? &*metadata_ : nullptr,
+                   .request = request_.parsed()});
   }
   delete this;
 }

@@ -29,6 +29,7 @@
 #include "bridge/gateway/call_steps.h"
 #include "bridge/gateway/gateway_env.h"
 #include "bridge/gateway/route_table.h"
+#include "bridge/rpc/notification_listener.h"
 #include "bridge/rpc/rpc_client.h"
 
 namespace amqp::gateway {
@@ -53,11 +54,31 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
 
   void StartGather(const std::string& args);
   void StartSubscribe();
+  // NOTIFICATIONS (bridge_call_notifications.cc).
+  void StartNotifications();
+  // A subscription's `ready`: ends the call when it failed, else sends the
+  // response headers.
+  void Subscribed(const absl::Status& ready);
+  // Keeps `subscription` in `*slot`, or drops it when the call ended
+  // meanwhile.
+  template <typename Subscription>
+  void Keep(std::unique_ptr<Subscription> subscription,
+            std::unique_ptr<Subscription>* slot) {
+    std::unique_ptr<Subscription> too_late;
+    absl::MutexLock lock(&mu_);
+    if (cancelled_ || finished_) {
+      too_late = std::move(subscription);  // destroyed after the unlock
+    } else {
+      *slot = std::move(subscription);
+    }
+  }
 
   // The response message for an oslo result; errors become INTERNAL.
   absl::StatusOr<grpc::ByteBuffer> Response(const oslo::Reply& reply);
-  // Queues one stream message; writes go out one at a time, in order.
-  void Send(grpc::ByteBuffer message);
+  // Queues one stream message; writes go out one at a time, in order. With
+  // a `limit`, false (and nothing queued) when `limit` messages wait
+  // already: the waiting ones but the one being written are dropped.
+  bool Send(grpc::ByteBuffer message, size_t limit = 0);
   // Finishes once queued messages are written. Only the first call counts.
   void FinishWhenFlushed(const absl::Status& status);
 
@@ -78,6 +99,8 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
   // The RPC client's id of the call or gather in flight, for cancellation.
   std::string call_id_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<rpc::RpcClient::Subscription> subscription_
+      ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<rpc::NotificationListener::Subscription> notifications_
       ABSL_GUARDED_BY(mu_);
 };
 

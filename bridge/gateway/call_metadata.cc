@@ -67,6 +67,20 @@ absl::StatusOr<int64_t> ParsePositive(absl::string_view header,
   return number;
 }
 
+// A server name or publisher id: 1 to kMaxServerBytes visible characters.
+absl::StatusOr<std::string> ParseName(absl::string_view header,
+                                      absl::string_view what,
+                                      absl::string_view value) {
+  if (value.empty() || value.size() > kMaxServerBytes ||
+      !IsVisibleAscii(value)) {
+    return HeaderError(
+        header, absl::StrCat(Quoted(value), " is not ", what, ": 1 to ",
+                             kMaxServerBytes,
+                             " printable ASCII characters without spaces"));
+  }
+  return std::string(value);
+}
+
 // The headers of interest, as found; each at most once.
 struct RawHeaders {
   std::optional<absl::string_view> context;
@@ -74,6 +88,7 @@ struct RawHeaders {
   std::optional<absl::string_view> server;
   std::optional<absl::string_view> gather_window;
   std::optional<absl::string_view> expect;
+  std::optional<absl::string_view> publisher_id;
   std::optional<absl::string_view> call_monitor;
   // x-oslo-context-<key>: (context key, header name, value), header order.
   struct ContextKey {
@@ -103,6 +118,8 @@ absl::StatusOr<RawHeaders> CollectHeaders(const ClientMetadata& metadata) {
       slot = &raw.gather_window;
     } else if (header == kExpectHeader) {
       slot = &raw.expect;
+    } else if (header == kPublisherIdHeader) {
+      slot = &raw.publisher_id;
     } else if (header == kCallMonitorHeader) {
       slot = &raw.call_monitor;
     } else if (absl::StartsWith(header, kOsloContextKeyPrefix)) {
@@ -121,9 +138,10 @@ absl::StatusOr<RawHeaders> CollectHeaders(const ClientMetadata& metadata) {
       continue;
     } else if (absl::StartsWith(header, "x-amqp-")) {
       return HeaderError(
-          header, absl::StrCat("unknown header; the bridge reads ",
-                               kServerHeader, ", ", kGatherWindowHeader, ", ",
-                               kExpectHeader, " and ", kCallMonitorHeader));
+          header,
+          absl::StrCat("unknown header; the bridge reads ", kServerHeader, ", ",
+                       kGatherWindowHeader, ", ", kExpectHeader, ", ",
+                       kCallMonitorHeader, " and ", kPublisherIdHeader));
     } else {
       continue;
     }
@@ -254,16 +272,16 @@ absl::StatusOr<CallMetadata> ParseCallMetadata(const ClientMetadata& metadata) {
   }
 
   if (raw->server.has_value()) {
-    const absl::string_view server = *raw->server;
-    if (server.empty() || server.size() > kMaxServerBytes ||
-        !IsVisibleAscii(server)) {
-      return HeaderError(
-          kServerHeader,
-          absl::StrCat(Quoted(server), " is not a server name: 1 to ",
-                       kMaxServerBytes,
-                       " printable ASCII characters without spaces"));
-    }
-    call.server = std::string(server);
+    absl::StatusOr<std::string> server =
+        ParseName(kServerHeader, "a server name", *raw->server);
+    if (!server.ok()) return server.status();
+    call.server = *std::move(server);
+  }
+  if (raw->publisher_id.has_value()) {
+    absl::StatusOr<std::string> publisher_id =
+        ParseName(kPublisherIdHeader, "a publisher id", *raw->publisher_id);
+    if (!publisher_id.ok()) return publisher_id.status();
+    call.publisher_id = *std::move(publisher_id);
   }
   if (raw->gather_window.has_value()) {
     absl::StatusOr<int64_t> ms = ParsePositive(

@@ -9,6 +9,7 @@
 //   one x-amqp-server: host1                    routing key topic.host1
 //   x-amqp-gather-window-ms: 500            GATHER window for this call
 //   x-amqp-expect: 3                        end GATHER after 3 replies
+//   x-amqp-publisher-id: api.host1          publisher of a `notify` method
 //   x-amqp-call-monitor-ms: 30000           oslo's call_monitor_timeout
 //
 // gRPC lowercases keys; binary ("-bin") entries are ignored. Every failure is
@@ -39,6 +40,7 @@ inline constexpr char kRequestIdHeader[] = "x-request-id";
 inline constexpr char kServerHeader[] = "x-amqp-server";
 inline constexpr char kGatherWindowHeader[] = "x-amqp-gather-window-ms";
 inline constexpr char kExpectHeader[] = "x-amqp-expect";
+inline constexpr char kPublisherIdHeader[] = "x-amqp-publisher-id";
 inline constexpr char kCallMonitorHeader[] = "x-amqp-call-monitor-ms";
 // The response header that returns CallMetadata::request_id.
 inline constexpr char kResponseRequestIdHeader[] = "x-openstack-request-id";
@@ -80,6 +82,8 @@ struct CallMetadata {
   std::optional<absl::Duration> gather_window;
   // x-amqp-expect, 1 to kMaxExpect.
   std::optional<int> expect;
+  // x-amqp-publisher-id: the publisher id of a notification; "" when absent.
+  std::string publisher_id;
   // x-amqp-call-monitor-ms, 1 to kMaxCallMonitorMs: the call-monitor
   // timeout of a unary call (rpc::CallSpec::call_monitor_timeout).
   std::optional<absl::Duration> call_monitor;

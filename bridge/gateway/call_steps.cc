@@ -33,11 +33,12 @@ absl::Status BeginCall(const GatewayEnv& env) {
   return absl::OkStatus();
 }
 
-void EndCall(const GatewayEnv& env, const grpc::Status& status) {
+void EndCall(const GatewayEnv& env, const EndedCall& call) {
   env.stats->in_flight.fetch_sub(1, std::memory_order_relaxed);
-  if (!status.ok()) {
+  if (call.code != grpc::StatusCode::OK) {
     env.stats->failed_calls.fetch_add(1, std::memory_order_relaxed);
   }
+  if (env.observer != nullptr) env.observer->CallEnded(env, call);
 }
 
 absl::Status RequestBytes::Parse(const Route& route,

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "bridge/gateway/call_metadata.h"
+#include "bridge/gateway/call_observer.h"
 #include "bridge/gateway/gateway_env.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/oslo/reply.h"
@@ -28,9 +29,9 @@ namespace amqp::gateway {
 
 // Counts a new call; RESOURCE_EXHAUSTED when it is over env.max_inflight
 // (the caller answers with it). Every call counted here must be given back
-// with EndCall(), whatever ends it.
+// with EndCall(), whatever ends it, which also records it (env.observer).
 absl::Status BeginCall(const GatewayEnv& env);
-void EndCall(const GatewayEnv& env, const grpc::Status& status);
+void EndCall(const GatewayEnv& env, const EndedCall& call);
 
 // A call's request as the client sent it: its bytes in one piece (the
 // slice gRPC delivered, shared, or one copy when it came in several),
@@ -51,6 +52,10 @@ class RequestBytes {
 
   // The checked request; only after Parse() succeeded.
   const transcode::WireRequest& wire() const { return *wire_; }
+  // The checked request, or null before Parse() succeeded.
+  const transcode::WireRequest* parsed() const {
+    return wire_.has_value() ? &*wire_ : nullptr;
+  }
 
   // The request's oslo arguments (JSON text, all fields but the route's
   // server_field); INVALID_ARGUMENT when they cannot be sent (e.g. a

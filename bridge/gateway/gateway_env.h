@@ -7,13 +7,18 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 #include "absl/time/time.h"
 #include "bridge/gateway/error_mapping.h"
 #include "bridge/gateway/route_table.h"
+#include "bridge/rpc/notification_listener.h"
+#include "bridge/rpc/notifier.h"
 #include "bridge/rpc/rpc_client.h"
 
 namespace amqp::gateway {
+
+class CallObserver;
 
 // Counters updated with relaxed atomics on the call path.
 struct GatewayStats {
@@ -23,6 +28,8 @@ struct GatewayStats {
   std::atomic<int64_t> rejected_calls{0};  // over max_inflight
   // Result keys that named no response field (design: ignored, counted).
   std::atomic<int64_t> unknown_result_keys{0};
+  // Messages NOTIFICATIONS streams queued for their clients.
+  std::atomic<int64_t> notifications_streamed{0};
 };
 
 struct GatewayEnv {
@@ -37,8 +44,18 @@ struct GatewayEnv {
   // zero: none.
   absl::Duration call_monitor_timeout = absl::ZeroDuration();
   GatewayStats* stats = nullptr;
+  // Per-method metrics and the access log; null: none.
+  const CallObserver* observer = nullptr;
   // Calls in progress at most; beyond it RESOURCE_EXHAUSTED at once. 0: none.
   int64_t max_inflight = 0;
+  // Notifications: `notify` methods send with `notifier` (publisher id
+  // x-amqp-publisher-id, else `publisher_id`); NOTIFICATIONS streams
+  // receive through `notifications`, each holding at most
+  // `notification_buffer` messages for a slow reader.
+  rpc::Notifier* notifier = nullptr;
+  rpc::NotificationListener* notifications = nullptr;
+  std::string publisher_id;
+  size_t notification_buffer = 1000;
 };
 
 }  // namespace amqp::gateway

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace amqp::gateway {
 namespace {
@@ -211,7 +212,9 @@ namespace {
 // What a version cap on the route's topic does to it; "" when none.
 std::string CapText(const Route& route, const rpc::VersionCaps& caps) {
   const std::optional<std::string> cap = caps.CapFor(route.target.topic);
-  if (!cap.has_value() || route.method.kind == schema::MethodKind::kSubscribe) {
+  // Subscriptions send nothing; notifications carry no version.
+  if (!cap.has_value() || route.method.kind == schema::MethodKind::kSubscribe ||
+      route.method.notification.has_value()) {
     return "";
   }
   absl::StatusOr<std::string> sent =
@@ -241,6 +244,13 @@ std::string DescribeRoute(const Route& route, const rpc::VersionCaps& caps) {
     case schema::MethodKind::kGather:
     case schema::MethodKind::kSubscribe:
       where = absl::StrCat("exchange '", target.FanoutExchange(), "'");
+      break;
+    case schema::MethodKind::kNotify:
+    case schema::MethodKind::kNotifications:
+      where = absl::StrCat(
+          "exchange '", target.exchange, "' keys '",
+          absl::StrJoin(route.method.notification->RoutingKeys(), "', '"),
+          "', event type '", route.method.notification->event_type, "'");
       break;
   }
   return absl::StrCat(

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "bridge/gateway/call_steps.h"
+#include "bridge/gateway/notification_steps.h"
 
 namespace amqp::gateway {
 
@@ -57,8 +58,13 @@ void UnaryCall::Start(const grpc::ByteBuffer& request) {
     case MethodKind::kFanoutCast:
       StartCast(*args);
       return;
+    case MethodKind::kNotify:
+      SendNotification(env_, route_, *metadata_, *args,
+                       [this](absl::Status sent) { Published(sent); });
+      return;
     case MethodKind::kGather:
     case MethodKind::kSubscribe:
+    case MethodKind::kNotifications:
       break;  // UnaryRouteService never routes streams here
   }
   Complete(absl::InternalError("not a unary method"));
@@ -104,14 +110,16 @@ void UnaryCall::StartCast(const std::string& args) {
   env_.rpc->CastAsync(RequestSpec(env_, route_, *metadata_, request_.wire(),
                                   CallDeadline(*context_, started_, env_)),
                       route_.method.oslo_name, args, &metadata_->context,
-                      [this](absl::Status published) {
-                        if (!published.ok()) {
-                          Complete(published);
-                          return;
-                        }
-                        // An empty response message: no bytes.
-                        Complete(absl::OkStatus(), ToByteBuffer(""));
-                      });
+                      [this](absl::Status published) { Published(published); });
+}
+
+void UnaryCall::Published(const absl::Status& published) {
+  if (!published.ok()) {
+    Complete(published);
+    return;
+  }
+  // An empty response message: no bytes.
+  Complete(absl::OkStatus(), ToByteBuffer(""));
 }
 
 void UnaryCall::Complete(const absl::Status& status,
@@ -133,7 +141,13 @@ void UnaryCall::OnCancel() {
 }
 
 void UnaryCall::OnDone() {
-  EndCall(env_, status_);
+  EndCall(env_, {.route = &route_,
+                 .method = route_.path,
+                 .started = started_,
+                 .code = status_.error_code(),
+                 .context = context_,
+                 .metadata = metadata_.has_value() ? &*metadata_ : nullptr,
+                 .request = request_.parsed()});
   delete this;
 }
 
@@ -143,9 +157,11 @@ UnaryRouteService::UnaryRouteService(const GatewayEnv& env) : env_(env) {
       case MethodKind::kCall:
       case MethodKind::kCast:
       case MethodKind::kFanoutCast:
+      case MethodKind::kNotify:
         break;
       case MethodKind::kGather:
       case MethodKind::kSubscribe:
+      case MethodKind::kNotifications:
         continue;
     }
     // The route table outlives the service: its path can be the name.

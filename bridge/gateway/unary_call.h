@@ -53,6 +53,8 @@ class UnaryCall : public grpc::ServerUnaryReactor {
   void Start(const grpc::ByteBuffer& request);
   void StartCall(const std::string& args);
   void StartCast(const std::string& args);
+  // A cast or notification was published: OK (empty response) or why not.
+  void Published(const absl::Status& published);
   // Finishes the call, once: with `response` when OK.
   void Complete(const absl::Status& status,
                 std::optional<grpc::ByteBuffer> response = std::nullopt);

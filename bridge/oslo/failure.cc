@@ -269,4 +269,11 @@ Failure FailureFromStatusOrDefault(const absl::Status& status) {
                        std::move(message));
 }
 
+Failure ServiceFailure(absl::string_view module, absl::string_view class_name,
+                       std::string message, std::string kwargs_json) {
+  Failure failure = SimpleFailure(module, class_name, std::move(message));
+  failure.kwargs_json = std::move(kwargs_json);
+  return failure;
+}
+
 }  // namespace amqp::oslo

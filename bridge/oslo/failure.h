@@ -97,6 +97,12 @@ std::optional<Failure> FailureFromStatus(const absl::Status& status);
 // [message], a one-line tb.
 Failure FailureFromStatusOrDefault(const absl::Status& status);
 
+// An exception of a service's own, `module`.`class_name` (e.g.
+// nova.exception.InstanceNotFound), constructed as (message, **kwargs):
+// args = [message], kwargs = `kwargs_json` (a JSON object), a one-line tb.
+Failure ServiceFailure(absl::string_view module, absl::string_view class_name,
+                       std::string message, std::string kwargs_json = "{}");
+
 }  // namespace amqp::oslo
 
 #endif  // BRIDGE_OSLO_FAILURE_H_

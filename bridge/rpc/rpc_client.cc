@@ -359,6 +359,7 @@ bool RpcClient::OnReplyDelivery(transport::Delivery& delivery) {
   }
   const std::string msg_id(reply->msg_id());
   if (!waiter_.Deliver(*std::move(reply))) {
+    dropped_replies_.fetch_add(1, std::memory_order_relaxed);
     // oslo logs these at INFO too ("No calling threads waiting for msg_id").
     LOG(INFO) << "reply queue " << reply_queue_ << ": no call waits for msg_id "
               << transport::LogText(msg_id)

@@ -201,6 +201,17 @@ class RpcClient {
   const std::string& reply_queue() const { return reply_queue_; }
   // Calls waiting for a reply right now.
   size_t pending_calls() const { return waiter_.size(); }
+  // The broker connections (I/O threads), for metrics: the first consumes
+  // replies and subscriptions.
+  size_t connections() const { return io_threads_.size(); }
+  const transport::IoThread& connection(size_t i) const {
+    return *io_threads_[i];
+  }
+  // Replies no call waited for (it finished, timed out or was cancelled, or
+  // the id was never ours): dropped, as oslo drops them.
+  uint64_t dropped_replies() const {
+    return dropped_replies_.load(std::memory_order_relaxed);
+  }
 
  private:
   class PendingCall;
@@ -233,6 +244,7 @@ class RpcClient {
   absl::flat_hash_map<std::string, std::shared_ptr<SubscriberState>>
       subscriptions_ ABSL_GUARDED_BY(subscriptions_mu_);
   std::atomic<uint64_t> next_subscription_{0};
+  std::atomic<uint64_t> dropped_replies_{0};
   // Declared last: I/O threads stop first, while what they call still exists.
   std::vector<std::unique_ptr<transport::IoThread>> io_threads_;
 };

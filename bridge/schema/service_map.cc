@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "amqp/options.pb.h"
+#include "bridge/schema/method_error.h"
 
 namespace amqp::schema {
 namespace {
@@ -17,13 +18,6 @@ using google::protobuf::MethodDescriptor;
 
 constexpr char kEmpty[] = "google.protobuf.Empty";
 constexpr char kDefaultVersion[] = "1.0";
-
-absl::Status MethodError(const MethodDescriptor& method,
-                         absl::string_view problem, absl::string_view fix) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(method.file()->name(), ": ", method.service()->name(), ".",
-                   method.name(), ": ", problem, "; ", fix));
-}
 
 // (major, minor, revision) of "major.minor[.revision]", for ordering.
 std::vector<int> VersionParts(absl::string_view version) {
@@ -89,6 +83,15 @@ absl::StatusOr<MethodMap> MapMethod(const MethodDescriptor& method,
     return MethodError(method, StreamingRequestProblem(method),
                        "make the request a single message (unary or "
                        "server-streaming)");
+  }
+  absl::StatusOr<std::optional<NotificationMap>> notification =
+      ReadNotificationOptions(method);
+  if (!notification.ok()) return notification.status();
+  if (notification->has_value()) {
+    map.kind = (*notification)->send ? MethodKind::kNotify
+                                     : MethodKind::kNotifications;
+    map.notification = **std::move(notification);
+    return map;
   }
   const bool unary = !method.server_streaming();
   if (unary && options.stream() != amqp::MethodOptions::GATHER) {
@@ -239,6 +242,10 @@ absl::string_view MethodKindName(MethodKind kind) {
       return "gather";
     case MethodKind::kSubscribe:
       return "subscribe";
+    case MethodKind::kNotify:
+      return "notify";
+    case MethodKind::kNotifications:
+      return "notifications";
   }
   return "?";
 }

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "bridge/schema/notification_options.h"
 
 namespace amqp::schema {
 
@@ -25,6 +26,10 @@ enum class MethodKind {
   kFanoutCast,  // unary: oslo cast to every server of the topic
   kGather,      // server-streaming: fanout call, one message per reply
   kSubscribe,   // server-streaming: every matching fanout cast
+  // unary: sends the request as an oslo notification
+  kNotify,
+  // server-streaming: every matching oslo notification
+  kNotifications,
 };
 
 absl::string_view MethodKindName(MethodKind kind);
@@ -45,6 +50,8 @@ struct MethodMap {
   const google::protobuf::FieldDescriptor* server_field = nullptr;
   // Response field that receives the whole oslo result; null if none.
   const google::protobuf::FieldDescriptor* result_field = nullptr;
+  // kNotify and kNotifications only.
+  std::optional<NotificationMap> notification;
 };
 
 // A method the bridge cannot serve (client or bidi streaming), and why.

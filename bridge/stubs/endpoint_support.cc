@@ -7,17 +7,6 @@
 
 namespace amqp::stubs {
 
-absl::Status FromGrpcStatus(const grpc::Status& status) {
-  // gRPC and absl share the canonical code numbering.
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
-
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
-
 absl::StatusOr<std::string> InvokeErased(
     const MethodInfo& info, const rapidjson::Value& args,
     google::protobuf::Message* request, google::protobuf::Message* response,

@@ -20,13 +20,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "bridge/rpc/call_context.h"
+#include "bridge/stubs/grpc_status.h"
 #include "bridge/stubs/method_info.h"
 
 namespace amqp::stubs {
-
-// The same code and message as an absl::Status (the runtime's currency).
-absl::Status FromGrpcStatus(const grpc::Status& status);
-grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Runs one method through the type-erased parts: `run` sees the decoded
 // request and fills the response. Bad arguments become INVALID_ARGUMENT (a

@@ -4,6 +4,7 @@
 //   oslo_rpc call --transport_url=rabbit://u:p@host:5672/ --topic=compute
 //       --server=host1 --version=5.0 get_info '{"instance_id": "x"}'
 //   oslo_rpc serve --topic=compute --server=host1
+//   oslo_rpc queues --topic=compute --server=host1,host2 [--delete_unused]
 //
 // Exit codes: 0 ok; 1 the server answered with a failure (printed on stderr
 // as class, module and message); 2 timeout; 3 nobody listening or broker
@@ -12,6 +13,7 @@
 #include <glog/logging.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -23,7 +25,9 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "bridge/amqp/connection.h"
 #include "bridge/amqp/rabbit_options.h"
 #include "bridge/amqp/transport_url.h"
 #include "bridge/oslo/failure.h"
@@ -32,6 +36,7 @@
 #include "bridge/rpc/endpoint.h"
 #include "bridge/rpc/rpc_client.h"
 #include "bridge/rpc/rpc_server.h"
+#include "bridge/tools/topic_queues.h"
 
 // Its own type: --help shows the current value with passwords as "***".
 ABSL_FLAG(amqp::transport::TransportUrlFlag, transport_url, {"rabbit://"},
@@ -42,7 +47,8 @@ ABSL_FLAG(std::string, exchange, "openstack",
 ABSL_FLAG(std::string, topic, "", "target topic (required)");
 ABSL_FLAG(std::string, server, "",
           "target server: call/cast go to <topic>.<server>; serve listens "
-          "there (required for serve)");
+          "there (required for serve); queues: the servers whose queues to "
+          "report, comma-separated");
 ABSL_FLAG(std::string, version, "",
           "call/cast: target version to request, e.g. 5.0; serve: the "
           "endpoint's version (default 1.0)");
@@ -64,6 +70,9 @@ ABSL_FLAG(std::string, none_method, "",
 ABSL_FLAG(std::string, sleep_method, "",
           "serve: this method sleeps for its `seconds` argument before it "
           "echoes (heartbeating meanwhile when the caller sent _timeout)");
+ABSL_FLAG(bool, delete_unused, false,
+          "queues: delete the reported queues that have no consumer (and the "
+          "messages waiting in them)");
 
 namespace amqp {
 namespace {
@@ -74,13 +83,16 @@ constexpr int kExitUnavailable = 3;
 constexpr int kExitUsage = 64;
 
 constexpr char kUsage[] =
-    "oslo_rpc call|cast|fanout|serve [flags] [METHOD [JSON_ARGS]]\n"
+    "oslo_rpc call|cast|fanout|serve|queues [flags] [METHOD [JSON_ARGS]]\n"
     "  call METHOD [ARGS]    prints the JSON result\n"
     "  cast METHOD [ARGS]    returns once the broker has the message\n"
     "  fanout METHOD [ARGS]  cast to every server of the topic\n"
     "  serve                 answers every call with {method, args, context}\n"
     "                        (--fail_method fails one, --none_method returns\n"
     "                        null from one, --sleep_method sleeps in one)\n"
+    "  queues                consumers and messages of the queues <topic> and\n"
+    "                        <topic>.<server> for each --server=a,b; with\n"
+    "                        --delete_unused, deletes those without consumer\n"
     "Exit codes: 0 ok, 1 remote failure, 2 timeout, 3 no listener or broker "
     "unreachable, 64 usage.";
 
@@ -239,6 +251,43 @@ int Serve(const Transport& transport) {
   return 0;
 }
 
+// Reports (and with --delete_unused deletes) the topic's queues by name:
+// AMQP cannot list queues (see topic_queues.h).
+int Queues(const Transport& transport) {
+  std::vector<std::string> servers =
+      absl::StrSplit(absl::GetFlag(FLAGS_server), ',', absl::SkipEmpty());
+  transport::Connection::Options options;
+  options.connect_timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout));
+  options.connection_name = "oslo_rpc-queues";
+  absl::Status status = absl::UnavailableError("no broker host");
+  for (const transport::BrokerHost& host : transport.url.hosts) {
+    absl::StatusOr<std::unique_ptr<transport::Connection>> connection =
+        transport::Connection::Open(host, transport.url.vhost, transport.rabbit,
+                                    options);
+    if (!connection.ok()) {
+      status = connection.status();
+      continue;
+    }
+    std::vector<tools::TopicQueue> queues = tools::InspectTopicQueues(
+        **connection,
+        tools::TopicQueueNames(absl::GetFlag(FLAGS_topic), servers),
+        absl::GetFlag(FLAGS_delete_unused));
+    size_t width = 0;
+    for (const tools::TopicQueue& queue : queues) {
+      width = std::max(width, queue.name.size());
+    }
+    int exit_code = 0;
+    for (const tools::TopicQueue& queue : queues) {
+      std::cout << tools::FormatTopicQueue(queue, width) << "\n";
+      if (!queue.status.ok() && !absl::IsNotFound(queue.status)) {
+        exit_code = ExitCodeFor(queue.status);
+      }
+    }
+    return exit_code;
+  }
+  return ReportError(status);
+}
+
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
@@ -265,6 +314,13 @@ int Main(int argc, char** argv) {
       return kExitUsage;
     }
     return Serve(*transport);
+  }
+  if (command == "queues") {
+    if (positional.size() != 2) {
+      std::cerr << "oslo_rpc: queues takes no arguments\n";
+      return kExitUsage;
+    }
+    return Queues(*transport);
   }
   if (command != "call" && command != "cast" && command != "fanout") {
     std::cerr << "oslo_rpc: unknown command '" << command << "'\n"

@@ -9,7 +9,10 @@
 // numbers; enums are names; bytes are base64; Struct/Value/ListValue are plain
 // JSON; wrappers are their value; Timestamp is RFC 3339. Scalars, repeated
 // and map fields are always written; fields with presence (messages,
-// `optional`, oneof members) only when set.
+// `optional`, oneof members) only when set. A message with (amqp.object) is
+// an oslo.versionedobjects primitive instead, holding only the fields that
+// are set or not their default; an enum value with (amqp.value) is that
+// spelling.
 //
 //   std::string args;
 //   oslo::PyJsonWriter writer(&args);

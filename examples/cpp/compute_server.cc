@@ -6,86 +6,15 @@
 //
 // Logs "ready" once it consumes; stops on SIGINT or SIGTERM.
 
-#include <glog/logging.h>
-#include <signal.h>
+#include <memory>
 
-#include <iostream>
-
-#include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/synchronization/mutex.h"
-#include "bridge/amqp/rabbit_options.h"
-#include "bridge/amqp/transport_url.h"
-#include "bridge/rpc/dispatcher.h"
-#include "bridge/rpc/rpc_server.h"
 #include "examples/cpp/compute_service.h"
-
-// Its own type: --help shows the current value with passwords as "***".
-ABSL_FLAG(amqp::transport::TransportUrlFlag, transport_url,
-          {"rabbit://guest:guest@127.0.0.1:5672/"}, "oslo transport_url");
-ABSL_FLAG(std::string, exchange, "openstack", "control exchange");
-ABSL_FLAG(std::string, topic, "compute", "topic to serve");
-ABSL_FLAG(std::string, server, "host1", "this server's name (topic.server)");
-ABSL_FLAG(int, executor_threads, 16,
-          "worker threads for the methods; 0 runs them on the I/O thread "
-          "(no hand-off; fine while no method blocks)");
-ABSL_FLAG(int, max_queued_requests, 64,
-          "requests waiting for a worker, at most; beyond it deliveries stay "
-          "in the broker (prefetch). 0 = no bound");
-ABSL_FLAG(uint64_t, max_message_bytes, uint64_t{16} << 20,
-          "larger requests are rejected unread; 0 = no limit");
+#include "examples/cpp/example_server.h"
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Serves the example compute service over oslo.messaging.");
-  absl::ParseCommandLine(argc, argv);
-  FLAGS_logtostderr = true;
-  google::InitGoogleLogging(argv[0]);
-  // Debian builds absl with its deadlock detector on: every Mutex would pay
-  // for a global lock-order graph.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-
-  absl::StatusOr<amqp::transport::TransportUrl> url =
-      amqp::transport::ParseTransportUrl(
-          absl::GetFlag(FLAGS_transport_url).text);
-  amqp::transport::RabbitOptions rabbit;
-  absl::Status status =
-      url.ok() ? amqp::transport::ApplyUrlQuery(*url, &rabbit) : url.status();
-  if (!status.ok()) {
-    std::cerr << "compute_server: " << status.message() << "\n";
-    return 64;
-  }
-
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-  examples::compute::InMemoryCompute compute(absl::GetFlag(FLAGS_server));
-  amqp::rpc::Dispatcher dispatcher;
-  dispatcher.AddEndpoint(&compute);
-  amqp::rpc::RpcServer::Options options;
-  options.url = *url;
-  options.rabbit = rabbit;
-  options.target.exchange = absl::GetFlag(FLAGS_exchange);
-  options.target.topic = absl::GetFlag(FLAGS_topic);
-  options.target.server = absl::GetFlag(FLAGS_server);
-  options.executor_threads = absl::GetFlag(FLAGS_executor_threads);
-  options.max_queued_requests = absl::GetFlag(FLAGS_max_queued_requests);
-  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
-  options.name = "compute_server";
-  amqp::rpc::RpcServer server(options, &dispatcher);
-  if (server.WaitReady(absl::Seconds(30))) {
-    LOG(INFO) << "ready: topic '" << options.target.topic << "' server '"
-              << options.target.server << "' at " << url->Redacted();
-  } else {
-    LOG(WARNING) << "broker not reachable yet at " << url->Redacted()
-                 << "; serving once it is";
-  }
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  server.Stop();
-  return 0;
+  return examples::RunExampleServer(
+      argc, argv, "Serves the example compute service over oslo.messaging.",
+      [](const std::string& server) {
+        return std::make_unique<examples::compute::InMemoryCompute>(server);
+      });
 }

@@ -4,19 +4,23 @@ the example compute API (proto/examples/compute.proto) through
 grpc_amqp_bridge, prints each request and answer, and checks the answers.
 
     /usr/bin/python3 examples/python/demo_client.py --target=127.0.0.1:50051 \\
-        --descriptor_set=api.pb --server_log=host1=h1.log --server_log=host2=h2.log
+        --descriptor_set=api.pb --server_log=host1=h1.log --server_log=host2=h2.log \\
+        --topic=compute --transport_url=rabbit://guest:guest@127.0.0.1:5672/
 
 Expects two example compute servers behind the bridge on the API's topic:
 host1 (the C++ one, examples/cpp) and host2 (the Python oslo.messaging one,
 examples/python). The --server_log files are where the servers print the
-casts they receive, to check that casts arrived. Exits 0 when every step
-behaved as expected, 1 otherwise.
+casts they receive, to check that casts arrived; --topic and --transport_url
+are where it sends, as a Python oslo.messaging client, the fanout cast that a
+SUBSCRIBE stream receives. Exits 0 when every step behaved as expected, 1
+otherwise.
 """
 import argparse
 import json
 import os
 import sys
 import textwrap
+import threading
 import time
 import uuid
 
@@ -49,6 +53,8 @@ class Session:
         self.messages = grpc_call.load_messages(args.descriptor_set)
         self.channel = grpc.insecure_channel(args.target)
         self.logs = dict(entry.split("=", 1) for entry in args.server_log)
+        self.topic = args.topic
+        self.transport_url = args.transport_url
         self.steps = 0
         self.failed = []
 
@@ -267,6 +273,49 @@ class Session:
                 "x-oslo-context-project-id + request_id from x-request-id, which came "
                 "back as x-openstack-request-id")
 
+    def subscribe(self):
+        descriptor = self.messages.method(f"{SERVICE}/WatchEvents")
+        stub = grpc_call.method_stub(self.channel, self.messages, descriptor)
+        print(f"  -> {SERVICE}/WatchEvents  {{}}   (a stream of every 'instance_event' fanout cast)")
+        stream = stub(self.message("WatchEventsRequest"), timeout=10)
+        stream.initial_metadata()  # sent once the bridge consumes: every cast from now on arrives
+        events = []
+        arrived = threading.Event()
+
+        def read():
+            try:
+                for event in stream:
+                    events.append(event)
+                    arrived.set()
+            except grpc.RpcError:  # the cancel below ends the stream so
+                pass
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        # The publisher: a Python oslo.messaging client, as a service would send it.
+        import oslo_messaging
+        from oslo_config import cfg
+        transport = oslo_messaging.get_rpc_transport(cfg.CONF, url=self.transport_url)
+        try:
+            client = oslo_messaging.get_rpc_client(transport,
+                                                   oslo_messaging.Target(topic=self.topic))
+            print(f"  python: client.prepare(fanout=True).cast(ctxt, 'instance_event', "
+                  f"instance_uuid='vm-1', event='resized', host='host2')")
+            client.prepare(fanout=True).cast({}, "instance_event", instance_uuid="vm-1",
+                                             event="resized", host="host2")
+            arrived.wait(5)
+        finally:
+            transport.cleanup()
+        stream.cancel()
+        reader.join(5)
+        for event in events:
+            print("  <- " + wrapped(json.dumps(grpc_call.to_json(event)), "     "))
+        expect(len(events) == 1, f"{len(events)} events arrived")
+        expect((events[0].instance_uuid, events[0].event, events[0].host) ==
+               ("vm-1", "resized", "host2"), "the event's fields")
+        expect(stream.code() == grpc.StatusCode.CANCELLED, f"status {stream.code().name}")
+        return ("the fanout cast's arguments arrived as one InstanceEvent on the open stream, "
+                "which lasts until the client cancels it")
+
     def run(self):
         self.step("Health: grpc.health.v1.Health/Check", self.health)
         self.step("GetInstance: a call; the oslo result (a dict) fills the response",
@@ -284,6 +333,8 @@ class Session:
         self.step("PingAll: server streaming, GATHER over every server of the topic",
                   self.gather)
         self.step("GetCallerContext: the oslo context, built from gRPC metadata", self.context)
+        self.step("WatchEvents: server streaming, SUBSCRIBE to a Python client's fanout casts",
+                  self.subscribe)
         self.channel.close()
         print()
         if self.failed:
@@ -301,6 +352,8 @@ def main():
                         help="the API's FileDescriptorSet (what the bridge serves)")
     parser.add_argument("--server_log", action="append", default=[], metavar="NAME=PATH",
                         help="log of server NAME (host1, host2), for the cast checks")
+    parser.add_argument("--topic", required=True, help="the API's topic, for the fanout cast")
+    parser.add_argument("--transport_url", required=True, help="where to send the fanout cast")
     args = parser.parse_args()
     return Session(args).run()
 

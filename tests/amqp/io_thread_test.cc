@@ -237,6 +237,36 @@ TEST_F(IoThreadTest, PassiveDeclareOfMissingQueueKeepsTheChannel) {
   EXPECT_TRUE((*c)->DeleteQueue(queue).ok());
 }
 
+// oslo_rpc queues --delete_unused relies on this: a queue that a consumer
+// holds is kept (the broker's if-unused check, so a server that came back in
+// between keeps its queue), and neither refusal closes the main channel.
+TEST_F(IoThreadTest, DeleteUnusedQueueKeepsAConsumedQueue) {
+  const TransportUrl url = testing::BrokerUrl();
+  absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(
+      url.hosts[0], url.vhost, RabbitOptions(), Connection::Options());
+  ASSERT_TRUE(c.ok()) << c.status();
+  // RabbitMQ answers delete-ok for a queue that does not exist.
+  EXPECT_TRUE((*c)->DeleteUnusedQueue(testing::UniqueName("io_missing")).ok());
+  const std::string queue = testing::UniqueName("io_consumed");
+  ASSERT_TRUE((*c)->DeclareQueue({queue, false, true, false, {}}).ok());
+  ASSERT_TRUE((*c)->Consume(queue, "io_consumer", /*no_ack=*/false).ok());
+  absl::StatusOr<uint32_t> kept = (*c)->DeleteUnusedQueue(queue);
+  EXPECT_EQ(kept.status().code(), absl::StatusCode::kFailedPrecondition)
+      << kept.status();
+  absl::StatusOr<QueueStatus> still = (*c)->InspectQueue(queue);
+  ASSERT_TRUE(still.ok()) << still.status();
+  EXPECT_EQ(still->consumer_count, 1u);
+
+  const std::string unused = testing::UniqueName("io_unused");
+  ASSERT_TRUE((*c)->DeclareQueue({unused, false, false, false, {}}).ok());
+  absl::StatusOr<uint32_t> deleted = (*c)->DeleteUnusedQueue(unused);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(*deleted, 0u);
+  EXPECT_EQ((*c)->InspectQueue(unused).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE((*c)->DeleteQueue(queue).ok());  // the main channel still works
+}
+
 TEST_F(IoThreadTest, ReconnectsRedeclaresAndResumesConsuming) {
   const std::string name = testing::UniqueName("io_reconnect");
   const std::string queue = name;

@@ -7,11 +7,13 @@ google.rpc.Status error details.
 
 Runs under /usr/bin/python3 (python3-grpcio, python3-protobuf, oslo.messaging).
 """
+import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
 import harness  # noqa: E402
@@ -128,6 +130,34 @@ class Bridge(harness.Process):
     def stop(self):
         self.channel.close()
         return super().stop()
+
+
+def watch_events(bridge, messages, topic, casts, url=harness.TRANSPORT_URL):
+    """Opens a WatchEvents (SUBSCRIBE) stream on `bridge`, has a Python
+    oslo.messaging client of `topic` on `url` send the fanout casts `casts`
+    ([(method, kwargs)], in order), and returns the events the stream got by
+    the time one came (put a cast that reaches the stream last)."""
+    stream = bridge.stream("WatchEvents", messages.InstanceEvent)(
+        messages.WatchEventsRequest(), timeout=20)
+    stream.initial_metadata()  # the subscription is live
+    received = []
+    reader = threading.Thread(target=lambda: received.extend(stream), daemon=True)
+    reader.start()
+    script = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import harness, oslo_messaging\n"
+        "harness.TRANSPORT_URL = sys.argv[3]\n"
+        "t = harness.make_transport()\n"
+        "c = oslo_messaging.get_rpc_client(t, oslo_messaging.Target(topic=sys.argv[2]))\n"
+        "for method, kwargs in json.loads(sys.argv[4]):\n"
+        "    c.prepare(fanout=True).cast({}, method, **kwargs)\n"
+        "t.cleanup()\n")
+    subprocess.run(["/usr/bin/python3", "-c", script,
+                    os.path.dirname(harness.runfile("tests/interop/harness.py")), topic, url,
+                    json.dumps(casts)], check=True, timeout=30)
+    harness.wait_until(lambda: received, 10, "the cast's arrival on the stream")
+    stream.cancel()
+    reader.join(5)
+    return received
 
 
 def python_server(topic, server):

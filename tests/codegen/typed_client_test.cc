@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
 
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "bridge/oslo/failure.h"
 #include "bridge/oslo/json.h"
 #include "bridge/rpc/rpc_client.h"
@@ -199,6 +202,79 @@ TEST_F(TypedClientTest, CastToAHostWithNoServerFailsAtOnce) {
   reboot.set_instance_uuid("vm-1");
   EXPECT_EQ(Client().RebootInstance(reboot).code(),
             absl::StatusCode::kUnavailable);
+}
+
+TEST_F(TypedClientTest, AsyncCallsRunDoneWithTheResponseOrTheError) {
+  struct Outcome {
+    absl::Notification done;
+    absl::StatusOr<Instance> instance = absl::UnknownError("done not run");
+  };
+  Outcome found;
+  Outcome missing;
+  GetInstanceRequest request;
+  request.set_instance_uuid("vm-2");
+  Client().GetInstanceAsync(request, nullptr,
+                            [&found](absl::StatusOr<Instance> instance) {
+                              found.instance = std::move(instance);
+                              found.done.Notify();
+                            });
+  request.set_instance_uuid("vm-404");
+  Client().GetInstanceAsync(request, nullptr,
+                            [&missing](absl::StatusOr<Instance> instance) {
+                              missing.instance = std::move(instance);
+                              missing.done.Notify();
+                            });
+  ASSERT_TRUE(found.done.WaitForNotificationWithTimeout(absl::Seconds(15)));
+  ASSERT_TRUE(missing.done.WaitForNotificationWithTimeout(absl::Seconds(15)));
+  ASSERT_TRUE(found.instance.ok()) << found.instance.status();
+  EXPECT_EQ(found.instance->name(), "db");
+  EXPECT_EQ(found.instance->host(), "host1");
+  EXPECT_EQ(missing.instance.status().code(), absl::StatusCode::kNotFound);
+}
+
+// PublishWatchEvents is a fanout cast of "instance_event": a Python
+// oslo.messaging server of the topic gets it as a method call with the
+// event's fields as keyword arguments.
+TEST_F(TypedClientTest, PublishReachesPythonServersOfTheTopic) {
+  const std::string topic = amqp::testing::UniqueName("typed_publish");
+  amqp::testing::ChildProcess watcher({"/usr/bin/python3", "-c",
+                                       R"py(import sys
+import oslo_messaging
+from oslo_config import cfg
+
+class Events:
+    target = oslo_messaging.Target(version="5.0")  # the service's version
+
+    def instance_event(self, ctxt, instance_uuid, event, host):
+        print(f"event {instance_uuid} {event} {host} "
+              f"(request {ctxt.get('request_id')})", flush=True)
+
+transport = oslo_messaging.get_rpc_transport(cfg.CONF, url=sys.argv[1])
+server = oslo_messaging.get_rpc_server(
+    transport, oslo_messaging.Target(topic=sys.argv[2], server="watcher"),
+    [Events()], executor="threading")
+server.start()
+print("ready", flush=True)
+server.wait()
+)py",
+                                       amqp::testing::kBrokerUrl, topic});
+  absl::Status ready = watcher.WaitForOutput("ready", absl::Seconds(30));
+  ASSERT_TRUE(ready.ok()) << ready;
+
+  amqp::rpc::CallSpec spec = ComputeClient::DefaultSpec();
+  spec.target.topic = topic;
+  ComputeClient client(rpc_, spec);
+  amqp::oslo::JsonDocument context = amqp::oslo::NewJsonDocument();
+  ASSERT_TRUE(
+      amqp::oslo::ParseJson(R"({"request_id": "req-event"})", &context).ok());
+  InstanceEvent event;
+  event.set_instance_uuid("vm-1");
+  event.set_event("started");
+  event.set_host("host9");
+  ASSERT_TRUE(client.PublishWatchEvents(event, &context).ok());
+  absl::Status seen = watcher.WaitForOutput(
+      "event vm-1 started host9 (request req-event)", absl::Seconds(10));
+  EXPECT_TRUE(seen.ok()) << seen;
 }
 
 }  // namespace

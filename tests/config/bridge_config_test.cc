@@ -13,6 +13,7 @@
 namespace amqp::config {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -60,6 +61,8 @@ TEST(BridgeConfigTest, Defaults) {
   EXPECT_EQ(config.error_map, "");
   EXPECT_FALSE(config.include_tracebacks);
   EXPECT_EQ(config.io_threads, 2);
+  EXPECT_EQ(config.publisher_id, "grpc_amqp_bridge");
+  EXPECT_EQ(config.notification_buffer, 1000);
   EXPECT_EQ(config.config_file, "");
   EXPECT_FALSE(config.rabbit.ssl);
   EXPECT_EQ(config.rabbit.heartbeat_timeout_threshold, 60);
@@ -396,6 +399,22 @@ TEST(BridgeConfigTest, BadFlagValuesNameTheFlag) {
   EXPECT_THAT(std::string(s.message()), StartsWith("--io_threads: "));
 }
 
+TEST(BridgeConfigTest, NotificationSettings) {
+  const BridgeConfig config = Load("", {{"descriptor_set", "a.pb"},
+                                        {"publisher_id", "api.host1"},
+                                        {"notification_buffer", "50"}});
+  EXPECT_EQ(config.publisher_id, "api.host1");
+  EXPECT_EQ(config.notification_buffer, 50);
+  EXPECT_THAT(DescribeConfig(config),
+              HasSubstr("publisher_id=api.host1 notification_buffer=50"));
+
+  absl::Status s =
+      LoadError("", {{"descriptor_set", "a.pb"}, {"notification_buffer", "0"}});
+  EXPECT_THAT(std::string(s.message()), StartsWith("--notification_buffer: "));
+  s = LoadError("", {{"descriptor_set", "a.pb"}, {"publisher_id", "a b"}});
+  EXPECT_THAT(std::string(s.message()), StartsWith("--publisher_id: "));
+}
+
 TEST(BridgeConfigTest, UnknownFlagIsAnError) {
   absl::Status s = LoadError("", {{"descriptor_set", "a.pb"}, {"ssl", "true"}});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -587,6 +606,39 @@ TEST(BridgeConfigTest, DescribeConfigHidesTheDefaultPassword) {
               HasSubstr("transport_url=rabbit://guest:***@localhost:5672/"));
   EXPECT_THAT(line, Not(HasSubstr("guest:guest")));
   EXPECT_THAT(line, HasSubstr("config=(none)"));
+}
+
+TEST(BridgeConfigTest, MetricsAndAccessLogAreOffByDefault) {
+  const BridgeConfig config = Load("", kMinimal);
+  EXPECT_EQ(config.metrics_listen, "");
+  EXPECT_EQ(config.access_log, "");
+  EXPECT_THAT(DescribeConfig(config), AllOf(HasSubstr(" metrics_listen=off"),
+                                            HasSubstr(" access_log=off")));
+}
+
+TEST(BridgeConfigTest, MetricsSectionAndFlags) {
+  const std::string path =
+      FileWith("metrics.conf",
+               "access_log = /var/log/bridge/access.log\n\n"
+               "[metrics]\nlisten = 127.0.0.1:9464\n");
+  const BridgeConfig from_file = Load(path, {});
+  EXPECT_EQ(from_file.metrics_listen, "127.0.0.1:9464");
+  EXPECT_EQ(from_file.access_log, "/var/log/bridge/access.log");
+  const BridgeConfig flags =
+      Load(path, {{"metrics_listen", "[::1]:0"}, {"access_log", "-"}});
+  EXPECT_EQ(flags.metrics_listen, "[::1]:0");
+  EXPECT_EQ(flags.access_log, "-");
+}
+
+TEST(BridgeConfigTest, UnknownMetricsKeyIsAnError) {
+  const std::string path =
+      FileWith("metrics_bad.conf", "[metrics]\nport = 9464\n");
+  EXPECT_THAT(std::string(LoadError(path, {}).message()),
+              HasSubstr("[metrics] port: unknown key in [metrics]"));
+  EXPECT_THAT(std::string(LoadError("", {{"descriptor_set", "a.pb"},
+                                         {"metrics_listen", "a b"}})
+                              .message()),
+              StartsWith("--metrics_listen: "));
 }
 
 }  // namespace

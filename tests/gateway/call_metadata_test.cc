@@ -279,9 +279,9 @@ TEST(CallMetadataTest, ContextKeyHeaderErrors) {
 }
 
 TEST(CallMetadataTest, HeadersGivenTwiceAreRefused) {
-  for (const char* header :
-       {"x-oslo-context", "x-request-id", "x-amqp-server",
-        "x-amqp-gather-window-ms", "x-amqp-expect", "x-amqp-call-monitor-ms"}) {
+  for (const char* header : {"x-oslo-context", "x-request-id", "x-amqp-server",
+                             "x-amqp-gather-window-ms", "x-amqp-expect",
+                             "x-amqp-call-monitor-ms", "x-amqp-publisher-id"}) {
     const std::string value =
         std::string(header) == "x-oslo-context" ? "{}" : "1";
     Metadata metadata{{header, value}};
@@ -322,6 +322,15 @@ TEST(CallMetadataTest, BadServer) {
     EXPECT_THAT(Message(s), StartsWith("x-amqp-server: '")) << bad;
     EXPECT_THAT(Message(s), HasSubstr("is not a server name")) << bad;
   }
+}
+
+TEST(CallMetadataTest, PublisherId) {
+  EXPECT_EQ(Parse({}).publisher_id, "");
+  EXPECT_EQ(Parse({{"x-amqp-publisher-id", "compute.host1"}}).publisher_id,
+            "compute.host1");
+  absl::Status s = Error({{"x-amqp-publisher-id", "two words"}});
+  EXPECT_THAT(Message(s), StartsWith("x-amqp-publisher-id: 'two words' is not "
+                                     "a publisher id"));
 }
 
 TEST(CallMetadataTest, GatherWindowAndExpect) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <memory>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -67,12 +69,22 @@ TEST(DeadlineTimerTest, CancelAfterRunReportsFalse) {
 }
 
 TEST(DeadlineTimerTest, DestructionDropsPendingCallbacks) {
-  std::atomic<bool> ran{false};
-  {
-    DeadlineTimer timer;
-    timer.Schedule(absl::Now() + absl::Hours(1), [&] { ran = true; });
-  }  // must not wait an hour
-  EXPECT_FALSE(ran);
+  // Shared with the thread, which outlives this test if the destructor hangs.
+  auto ran = std::make_shared<std::atomic<bool>>(false);
+  auto destroyed = std::make_shared<absl::Notification>();
+  std::thread destroyer([ran, destroyed] {
+    {
+      DeadlineTimer timer;
+      timer.Schedule(absl::Now() + absl::Hours(1), [ran] { *ran = true; });
+    }  // must neither wait an hour nor run the callback
+    destroyed->Notify();
+  });
+  if (!destroyed->WaitForNotificationWithTimeout(absl::Seconds(5))) {
+    destroyer.detach();  // stuck in ~DeadlineTimer; the process ends it
+    FAIL() << "~DeadlineTimer waited for a callback due in an hour";
+  }
+  destroyer.join();
+  EXPECT_FALSE(*ran);
 }
 
 }  // namespace

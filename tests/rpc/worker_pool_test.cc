@@ -4,25 +4,40 @@
 
 #include <atomic>
 
-#include "absl/synchronization/blocking_counter.h"
-#include "absl/synchronization/notification.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace amqp::rpc {
 namespace {
 
 TEST(WorkerPoolTest, RunsTasksConcurrently) {
   WorkerPool pool(2);
-  // Both tasks must run at the same time to get past the barrier.
-  absl::BlockingCounter both_started(2);
-  absl::Notification release;
+  // Each task waits, at most 5 s, for the other one to start: only when two
+  // workers run them at the same time do both see the other. A pool that ran
+  // them one after the other lets the first one give up (and fails here in
+  // 5 s, not at the test's timeout).
+  absl::Mutex mu;
+  int started = 0;
+  int finished = 0;
+  int saw_the_other = 0;
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(pool.Submit([&] {
-      both_started.DecrementCount();
-      release.WaitForNotification();
+      absl::MutexLock lock(&mu);
+      ++started;
+      auto both_started = [&] { return started == 2; };
+      if (mu.AwaitWithTimeout(absl::Condition(&both_started),
+                              absl::Seconds(5))) {
+        ++saw_the_other;
+      }
+      ++finished;
     }));
   }
-  both_started.Wait();
-  release.Notify();
+  absl::MutexLock lock(&mu);
+  auto both_finished = [&] { return finished == 2; };
+  ASSERT_TRUE(
+      mu.AwaitWithTimeout(absl::Condition(&both_finished), absl::Seconds(15)))
+      << "the tasks did not finish";
+  EXPECT_EQ(saw_the_other, 2) << "the two tasks did not run at the same time";
 }
 
 TEST(WorkerPoolTest, ShutdownFinishesQueuedTasksThenRefusesNewOnes) {

@@ -87,6 +87,71 @@ TEST(ServiceMapTest, StreamingRequestsFailOrAreSkipped) {
             "bidirectional streaming has no oslo equivalent");
 }
 
+TEST(NotificationOptionsTest, NotifyAndNotificationsMethods) {
+  absl::StatusOr<ServiceMap> map = MapService(Service("Events"));
+  ASSERT_TRUE(map.ok()) << map.status();
+  ASSERT_EQ(map->methods.size(), 4u);
+
+  const MethodMap& created = map->methods[0];
+  EXPECT_EQ(created.kind, MethodKind::kNotify);
+  EXPECT_EQ(MethodKindName(created.kind), "notify");
+  ASSERT_TRUE(created.notification.has_value());
+  EXPECT_TRUE(created.notification->send);
+  EXPECT_EQ(created.notification->event_type, "compute.instance.create.end");
+  EXPECT_EQ(created.notification->RoutingKeys(),
+            std::vector<std::string>{"notifications.info"});
+
+  const MethodMap& failed = map->methods[1];
+  EXPECT_EQ(failed.notification->RoutingKeys(),
+            std::vector<std::string>{"versioned_notifications.warn"});
+
+  const MethodMap& watch = map->methods[2];
+  EXPECT_EQ(watch.kind, MethodKind::kNotifications);
+  EXPECT_FALSE(watch.notification->send);
+  EXPECT_EQ(watch.notification->event_type, "*");
+  EXPECT_EQ(watch.notification->priorities,
+            (std::vector<std::string>{"audit", "debug", "info", "warn", "error",
+                                      "critical", "sample"}));
+
+  const MethodMap& errors = map->methods[3];
+  EXPECT_EQ(errors.notification->event_type, "compute.*");
+  EXPECT_EQ(errors.notification->RoutingKeys(),
+            (std::vector<std::string>{"notifications.error",
+                                      "notifications.critical"}));
+}
+
+TEST(NotificationOptionsTest, BadShapesNameMethodAndFix) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"NotifyWithResponse",
+       "NotifyWithResponse.Send: a notification has no answer, but the "
+       "response is routes.Resp; return google.protobuf.Empty"},
+      {"NotifyWithoutEventType",
+       "NotifyWithoutEventType.Send: `notify` needs the event type it sends; "
+       "set event_type"},
+      {"NotifyBadPriority",
+       "NotifyBadPriority.Watch: priority 'loud' is not an oslo priority; use "
+       "one of audit, debug, info, warn, error, critical, sample"},
+      {"NotificationsUnary",
+       "NotificationsUnary.Watch: `stream: NOTIFICATIONS` streams "
+       "notifications; declare `returns (stream ...)`"},
+      {"NotificationsNoFields",
+       "NotificationsNoFields.Watch: routes.Req has no field a notification "
+       "fills; add some of event_type, publisher_id"},
+      {"EventTypeOnCall",
+       "EventTypeOnCall.Get: event_type, priority and notification_topic "
+       "apply to notifications only"},
+  };
+  for (const auto& [service, expected] : cases) {
+    absl::StatusOr<ServiceMap> map = MapService(Service(service));
+    ASSERT_FALSE(map.ok()) << service;
+    EXPECT_EQ(map.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(map.status().message().find(expected), std::string::npos)
+        << map.status();
+    EXPECT_EQ(map.status().message().rfind("routes.proto: ", 0), 0u)
+        << map.status();
+  }
+}
+
 TEST(ServiceMapTest, FallbackVersionIsRead) {
   absl::StatusOr<ServiceMap> map = MapService(Service("Compute"));
   ASSERT_TRUE(map.ok()) << map.status();

@@ -397,6 +397,30 @@ TEST(ObjectRulesTest, NewerMinorVersionsAndNulls) {
   EXPECT_TRUE(instance.has_tags());  // an empty TagList 1.0
 }
 
+TEST(ObjectRulesTest, VersionsOfTheSameMajorAreRead) {
+  for (const char* version : {"2.7", "2", "2.0", "2.10", "02.99"}) {
+    Instance instance;
+    EXPECT_TRUE(ReadResultBoth(Json(absl::StrCat(
+                                   R"({"nova_object.name": "Instance", )",
+                                   R"("nova_object.version": ")", version,
+                                   R"(", "nova_object.data": {"uuid": "u"}})")),
+                               &instance)
+                    .ok())
+        << version;
+  }
+  for (const char* version :
+       {"1.7", "3.0", "2.7.1", "2.", ".7", "x", "", "2.7b", "99999999999.1"}) {
+    Instance instance;
+    const absl::Status status = ReadResultBoth(
+        Json(absl::StrCat(R"({"nova_object.name": "Instance", )",
+                          R"("nova_object.version": ")", version, R"("})")),
+        &instance);
+    EXPECT_THAT(std::string(status.message()),
+                HasSubstr(absl::StrCat("got version ", version, " (major")))
+        << version;
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Bad input: a clear error naming the field path, what was expected and what
 // came; INVALID_ARGUMENT for arguments, INTERNAL for results; and the next

@@ -1,0 +1,274 @@
+#include "bridge/rpc/notification_listener.h"
+
+#include <glog/logging.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "bridge/amqp/log_text.h"
+#include "bridge/oslo/ids.h"
+
+namespace amqp::rpc {
+namespace {
+
+// Matches a `[...]` set at pattern[*i] (just after the '[') against `c`;
+// advances *i past the ']'. False in *valid when there is no closing ']'
+// (fnmatch then takes the '[' literally).
+bool MatchSet(absl::string_view pattern, size_t* i, char c, bool* valid) {
+  size_t j = *i;
+  const bool negate = j < pattern.size() && pattern[j] == '!';
+  if (negate) ++j;
+  const size_t first = j;
+  bool matched = false;
+  // A ']' right after '[' or '[!' is a member, as in fnmatch.
+  while (j < pattern.size() && (pattern[j] != ']' || j == first)) {
+    if (j + 2 < pattern.size() && pattern[j + 1] == '-' &&
+        pattern[j + 2] != ']') {
+      if (pattern[j] <= c && c <= pattern[j + 2]) matched = true;
+      j += 3;
+    } else {
+      if (pattern[j] == c) matched = true;
+      ++j;
+    }
+  }
+  *valid = j < pattern.size();
+  if (!*valid) return false;
+  *i = j + 1;
+  return matched != negate;
+}
+
+}  // namespace
+
+bool EventTypeMatches(absl::string_view pattern, absl::string_view name) {
+  // Backtracking over the last '*' only: linear enough for event types.
+  size_t p = 0, n = 0;
+  size_t star = absl::string_view::npos, star_n = 0;
+  while (n < name.size()) {
+    if (p < pattern.size()) {
+      const char c = pattern[p];
+      if (c == '*') {
+        star = ++p;
+        star_n = n;
+        continue;
+      }
+      if (c == '?') {
+        ++p;
+        ++n;
+        continue;
+      }
+      if (c == '[') {
+        size_t next = p + 1;
+        bool valid = true;
+        if (MatchSet(pattern, &next, name[n], &valid)) {
+          p = next;
+          ++n;
+          continue;
+        }
+        if (!valid && name[n] == '[') {  // a literal '['
+          ++p;
+          ++n;
+          continue;
+        }
+      } else if (c == name[n]) {
+        ++p;
+        ++n;
+        continue;
+      }
+    }
+    if (star == absl::string_view::npos) return false;
+    p = star;
+    n = ++star_n;
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+struct NotificationListener::State {
+  std::string consumer_tag;
+  std::string queue;
+  Filter filter;
+  std::atomic<int64_t> malformed{0};
+  // Consumed on some connection: every later connect declares it again.
+  // Only the I/O thread touches it.
+  bool declared = false;
+  absl::Mutex mu;
+  bool closed ABSL_GUARDED_BY(mu) = false;
+  Received on_notification ABSL_GUARDED_BY(mu);
+
+  void Deliver(const oslo::Notification& notification) {
+    absl::MutexLock lock(&mu);
+    if (!closed) on_notification(notification);
+  }
+};
+
+class NotificationListener::SubscriptionImpl : public Subscription {
+ public:
+  SubscriptionImpl(NotificationListener* listener, std::shared_ptr<State> state)
+      : listener_(listener), state_(std::move(state)) {}
+  ~SubscriptionImpl() override {
+    {
+      absl::MutexLock lock(&state_->mu);  // waits for a running callback
+      state_->closed = true;
+    }
+    listener_->Unsubscribe(state_->consumer_tag);
+  }
+  int64_t malformed() const override { return state_->malformed.load(); }
+
+ private:
+  NotificationListener* const listener_;
+  const std::shared_ptr<State> state_;
+};
+
+namespace {
+
+absl::Status Declare(transport::Connection& connection,
+                     const transport::RabbitOptions& rabbit,
+                     const std::string& queue,
+                     const NotificationListener::Filter& filter,
+                     const std::string& consumer_tag) {
+  // The exchange as oslo's notify_send declares it.
+  if (absl::Status s = connection.DeclareExchange(
+          filter.exchange, "topic", transport::DurableQueues(rabbit),
+          rabbit.amqp_auto_delete);
+      !s.ok()) {
+    return s;
+  }
+  // Private to one subscriber: gone with its consumer.
+  transport::QueueDeclaration declaration{
+      queue, /*durable=*/false, /*auto_delete=*/true, /*exclusive=*/false,
+      transport::TransientQueueArguments(rabbit)};
+  if (auto s = connection.DeclareQueue(declaration); !s.ok()) {
+    return s.status();
+  }
+  for (const std::string& key : filter.routing_keys) {
+    if (absl::Status s = connection.BindQueue(queue, filter.exchange, key);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return connection.Consume(queue, consumer_tag);
+}
+
+}  // namespace
+
+NotificationListener::NotificationListener(Options options)
+    : options_(std::move(options)) {
+  transport::IoThread::Config config{options_.url, options_.rabbit,
+                                     options_.name, nullptr, nullptr};
+  config.max_message_bytes = options_.max_message_bytes;
+  config.on_connect = [this](transport::Connection& connection) {
+    return DeclareAll(connection);
+  };
+  config.on_delivery = [this](transport::Delivery& delivery) {
+    return OnDelivery(delivery);
+  };
+  io_ = std::make_unique<transport::IoThread>(std::move(config));
+}
+
+NotificationListener::~NotificationListener() { io_.reset(); }
+
+bool NotificationListener::WaitReady(absl::Duration timeout) const {
+  return io_->WaitConnected(timeout);
+}
+
+absl::Status NotificationListener::DeclareAll(
+    transport::Connection& connection) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [tag, state] : subscriptions_) {
+    if (absl::Status s = Declare(connection, options_.rabbit, state->queue,
+                                 state->filter, tag);
+        !s.ok()) {
+      return s;
+    }
+    state->declared = true;
+  }
+  return absl::OkStatus();
+}
+
+bool NotificationListener::OnDelivery(transport::Delivery& delivery) {
+  std::shared_ptr<State> state;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = subscriptions_.find(delivery.consumer_tag);
+    if (it != subscriptions_.end()) state = it->second;
+  }
+  if (state == nullptr) return true;  // its stream just ended
+  absl::StatusOr<oslo::Notification> notification =
+      oslo::Notification::Decode(std::move(delivery.body));
+  if (!notification.ok()) {
+    ++malformed_;
+    ++state->malformed;
+    LOG(WARNING) << "notification queue " << state->queue
+                 << ": skipping a message that is no notification (key '"
+                 << transport::LogText(delivery.routing_key) << "'): "
+                 << transport::LogText(notification.status().message());
+    return false;
+  }
+  if (EventTypeMatches(state->filter.event_type, notification->event_type())) {
+    state->Deliver(*notification);
+  }
+  return true;
+}
+
+std::unique_ptr<NotificationListener::Subscription>
+NotificationListener::Subscribe(const Filter& filter, Received on_notification,
+                                std::function<void(absl::Status)> ready) {
+  auto state = std::make_shared<State>();
+  state->consumer_tag =
+      absl::StrCat("notify-", next_subscription_.fetch_add(1) + 1);
+  state->filter = filter;
+  // Named like oslo's notification pool queues, with a uuid of its own.
+  state->queue =
+      absl::StrCat(filter.exchange, "_notifications_", oslo::NewUuid4Hex());
+  {
+    absl::MutexLock lock(&state->mu);
+    state->on_notification = std::move(on_notification);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    subscriptions_[state->consumer_tag] = state;
+  }
+  io_->Run([this, state,
+            ready = std::move(ready)](transport::Connection* connection) {
+    // A connect since Subscribe() may have declared it already.
+    absl::Status status =
+        state->declared ? absl::OkStatus()
+        : connection == nullptr
+            ? absl::UnavailableError(
+                  "broker unreachable: cannot listen for notifications")
+            : Declare(*connection, options_.rabbit, state->queue, state->filter,
+                      state->consumer_tag);
+    state->declared = status.ok();
+    if (!status.ok()) {
+      absl::MutexLock lock(&mu_);
+      subscriptions_.erase(state->consumer_tag);
+    }
+    absl::MutexLock lock(&state->mu);
+    if (!state->closed) ready(std::move(status));
+  });
+  return std::make_unique<SubscriptionImpl>(this, std::move(state));
+}
+
+void NotificationListener::Unsubscribe(const std::string& consumer_tag) {
+  std::shared_ptr<State> state;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = subscriptions_.find(consumer_tag);
+    if (it == subscriptions_.end()) return;  // never consumed
+    state = std::move(it->second);
+    subscriptions_.erase(it);
+  }
+  io_->Run([state](transport::Connection* connection) {
+    if (connection == nullptr) return;  // the queue goes with the connection
+    if (absl::Status s = connection->CancelConsumer(state->consumer_tag);
+        !s.ok()) {
+      LOG(WARNING) << "notification queue " << state->queue << ": "
+                   << s.message();
+    }
+    // auto_delete removes it with its consumer; in case the cancel raced
+    // with the declare, delete it anyway.
+    (void)connection->DeleteQueue(state->queue);
+  });
+}
+
+}  // namespace amqp::rpc
