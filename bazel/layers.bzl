@@ -43,6 +43,7 @@ LAYERS = {
     "bridge/reverse": [
         "bridge/amqp",
         "bridge/gateway",
+        "bridge/metrics",
         "bridge/oslo",
         "bridge/rpc",
         "bridge/schema",

@@ -275,7 +275,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
 // The oslo servers of --backend (none without backends): one line per
 // backend and method at start-up.
 absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> StartBackends(
-    const config::BridgeConfig& config, const gateway::RouteTable& routes) {
+    const config::BridgeConfig& config, const gateway::RouteTable& routes,
+    metrics::Registry* registry) {
   if (config.backends.empty()) return nullptr;
   absl::StatusOr<std::vector<reverse::BackendSpec>> specs =
       reverse::ParseBackendSpecs(config.backends);
@@ -292,6 +293,7 @@ absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> StartBackends(
   }
   options.rpc_response_timeout = config.rpc_response_timeout;
   options.max_message_bytes = config.max_message_bytes;
+  options.registry = registry;
   if (!config.backend_tls_ca.empty()) {
     absl::StatusOr<std::string> ca =
         ReadPem("backend_tls_ca", config.backend_tls_ca);
@@ -416,14 +418,6 @@ int Run(int argc, char** argv) {
   gateway::ReflectionService reflection(&(*routes)->pool(),
                                         (*routes)->service_names());
 
-  // The reverse direction, on connections of its own.
-  absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> backends =
-      StartBackends(*config, **routes);
-  if (!backends.ok()) {
-    std::cerr << "grpc_amqp_bridge: " << backends.status().message() << "\n";
-    return 2;
-  }
-
   std::unique_ptr<metrics::MetricsServer> metrics_server;
   if (!config->metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> started =
@@ -438,6 +432,14 @@ int Run(int argc, char** argv) {
               << config->metrics_listen.substr(
                      0, config->metrics_listen.rfind(':'))
               << ":" << metrics_server->port() << std::endl;
+  }
+
+  // The reverse direction, on connections of its own.
+  absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> backends =
+      StartBackends(*config, **routes, &registry);
+  if (!backends.ok()) {
+    std::cerr << "grpc_amqp_bridge: " << backends.status().message() << "\n";
+    return 2;
   }
 
   // "listening" comes with a health answer that holds: once the first

@@ -18,7 +18,7 @@
 #      notifications (stream: NOTIFICATIONS, through a bridge of its own)
 #      while an oslo_messaging.Notifier sends some;
 #   6. the reverse direction (docs/reverse.md): a gRPC server of the same API
-#      (examples/python/compute_grpc_backend.py) behind a second bridge with
+#      (examples/python/compute_grpc_backend.py) behind a bridge of its own with
 #      --backend, called by a Python oslo.messaging client
 #      (examples/python/reverse_demo_client.py) on a topic of its own;
 #   7. stops everything it started, by PID (also on failure or Ctrl-C), and

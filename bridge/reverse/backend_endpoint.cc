@@ -82,12 +82,28 @@ BackendEndpoint::BackendEndpoint(const schema::ServiceMap& service,
     auto [it, inserted] = preference.try_emplace(method.oslo_name, rank);
     if (!inserted && it->second <= rank) continue;  // one already calls it
     it->second = rank;
-    methods_[method.oslo_name] = route;
+    methods_[method.oslo_name].route = route;
   }
   for (const schema::MethodMap& method : service.methods) {
     auto it = methods_.find(method.oslo_name);
-    if (it != methods_.end() && it->second->method.method == method.method) {
-      served_.push_back({method.oslo_name, it->second});
+    if (it == methods_.end() ||
+        it->second.route->method.method != method.method) {
+      continue;
+    }
+    served_.push_back({method.oslo_name, it->second.route});
+    if (options_.registry == nullptr) continue;
+    Method& counted = it->second;
+    for (auto [counter, outcome] :
+         {std::pair{&counted.ok, "ok"},
+          std::pair{&counted.backend_error, "backend_error"},
+          std::pair{&counted.bad_arguments, "bad_arguments"}}) {
+      *counter = options_.registry->AddCounter(
+          "grpc_amqp_bridge_reverse_calls_total",
+          "oslo requests served by calling a gRPC backend (--backend), by "
+          "service, oslo method and outcome.",
+          {{"service", service.service->full_name()},
+           {"oslo_method", method.oslo_name},
+           {"outcome", outcome}});
     }
   }
 }
@@ -95,11 +111,13 @@ BackendEndpoint::BackendEndpoint(const schema::ServiceMap& service,
 absl::StatusOr<std::string> BackendEndpoint::Invoke(
     absl::string_view method, CallContext& context,
     const rapidjson::Value& args) {
-  const gateway::Route& route = *methods_.at(method);
+  const Method& served = methods_.at(method);
+  const gateway::Route& route = *served.route;
   std::unique_ptr<google::protobuf::Message> request(
       route.request_prototype->New());
   if (std::optional<std::string> name =
           UnexpectedArgument(args, *request->GetDescriptor())) {
+    Count(served.bad_arguments);
     return Failed(oslo::BuiltinFailure(
         "TypeError", absl::StrCat(method,
                                   "() got an unexpected keyword "
@@ -107,6 +125,7 @@ absl::StatusOr<std::string> BackendEndpoint::Invoke(
                                   *name, "'")));
   }
   if (absl::Status s = transcode::ReadArgs(args, request.get()); !s.ok()) {
+    Count(served.bad_arguments);
     // What a Python endpoint raises for a value it cannot take.
     return Failed(oslo::BuiltinFailure(
         "ValueError",
@@ -145,7 +164,11 @@ absl::StatusOr<std::string> BackendEndpoint::Invoke(
                     done.Notify();
                   });
   done.WaitForNotification();
-  if (!status.ok()) return Failed(FailureFromGrpcStatus(status));
+  if (!status.ok()) {
+    Count(served.backend_error);
+    return Failed(FailureFromGrpcStatus(status));
+  }
+  Count(served.ok);
   if (!context.is_call()) return std::string("null");
 
   std::unique_ptr<google::protobuf::Message> response(

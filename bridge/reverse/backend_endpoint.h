@@ -21,6 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "bridge/gateway/route_table.h"
+#include "bridge/metrics/registry.h"
 #include "bridge/rpc/endpoint.h"
 #include "bridge/schema/service_map.h"
 
@@ -33,6 +34,9 @@ class BackendEndpoint : public rpc::Endpoint {
     std::string server_name;
     // The backend's deadline when the request has no AMQP expiration.
     absl::Duration rpc_response_timeout = absl::Seconds(60);
+    // Where grpc_amqp_bridge_reverse_calls_total{service, oslo_method,
+    // outcome} is counted; null: nowhere.
+    metrics::Registry* registry = nullptr;
   };
 
   // The gRPC method one oslo method calls, and the ones left out.
@@ -70,7 +74,19 @@ class BackendEndpoint : public rpc::Endpoint {
   const std::string version_;
   const Options options_;
   grpc::GenericStub stub_;
-  absl::flat_hash_map<std::string, const gateway::Route*> methods_;
+  // What an oslo method calls, and its outcomes' counters: ok, a failure
+  // from the backend, arguments that fit no request.
+  struct Method {
+    const gateway::Route* route = nullptr;
+    metrics::Counter* ok = nullptr;
+    metrics::Counter* backend_error = nullptr;
+    metrics::Counter* bad_arguments = nullptr;
+  };
+  static void Count(metrics::Counter* counter) {
+    if (counter != nullptr) counter->Add();
+  }
+
+  absl::flat_hash_map<std::string, Method> methods_;
   std::vector<Served> served_;
   std::vector<NotServed> not_served_;
 };

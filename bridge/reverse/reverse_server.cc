@@ -49,7 +49,8 @@ absl::StatusOr<std::unique_ptr<ReverseServer>> ReverseServer::Start(
     auto endpoint = std::make_unique<BackendEndpoint>(
         *map, routes, grpc::CreateChannel(backend.address, credentials),
         BackendEndpoint::Options{options.server_name,
-                                 options.rpc_response_timeout});
+                                 options.rpc_response_timeout,
+                                 options.registry});
     rpc::Dispatcher*& dispatcher = topics[{first->target.exchange, map->topic}];
     if (dispatcher == nullptr) {
       server->dispatchers_.push_back(std::make_unique<rpc::Dispatcher>());

@@ -38,6 +38,8 @@ class ReverseServer {
     // PEM of the CAs for TLS to every backend; "" = plaintext.
     std::string backend_tls_ca_pem;
     uint64_t max_message_bytes = transport::kDefaultMaxMessageBytes;
+    // Counts calls by method and outcome (BackendEndpoint); null: none.
+    metrics::Registry* registry = nullptr;
   };
 
   // Starts consuming for every backend. INVALID_ARGUMENT naming the backend

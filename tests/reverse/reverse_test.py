@@ -11,12 +11,14 @@ bad AMQP input, and both directions in one bridge process.
 import concurrent.futures
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reliability"))
@@ -58,7 +60,8 @@ class ReverseTest(unittest.TestCase):
         cls.backend = rh.Backend(cls.m)
         try:
             cls.bridge = rh.start_bridge(cls.descriptor_set, cls.backend.address,
-                                         cls.server_name, "--rpc_response_timeout=40")
+                                         cls.server_name, "--rpc_response_timeout=40",
+                                         "--metrics_listen=127.0.0.1:0")
         except Exception:
             cls.backend.stop()
             raise
@@ -255,6 +258,35 @@ class ReverseTest(unittest.TestCase):
         with self.assertRaises(oslo_messaging.MessagingTimeout):
             self.client().prepare(timeout=1).call(CONTEXT, "sleep", seconds=3)
         self.assertLess(time.monotonic() - started, 2.5)
+
+    # -- metrics -------------------------------------------------------------------
+
+    def test_metrics_count_calls_by_method_and_outcome(self):
+        port = re.search(r"metrics on [^\s:]+:(\d+)", self.bridge.output()).group(1)
+
+        def count(method, outcome):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as page:
+                text = page.read().decode()
+            line = re.search(
+                r'^grpc_amqp_bridge_reverse_calls_total\{service="%s",oslo_method="%s",'
+                r'outcome="%s"\} (\d+)$' % (re.escape(rh.INVENTORY), method, outcome),
+                text, re.M)
+            self.assertIsNotNone(line, text[-2000:])
+            return int(line.group(1))
+
+        before = {o: count("get_instance", o) for o in ("ok", "backend_error", "bad_arguments")}
+        failed_before = count("fail", "backend_error")
+        client = self.client()
+        client.call(CONTEXT, "get_instance", uuid="m1")
+        client.call(CONTEXT, "get_instance", uuid="m2")
+        with self.assertRaises(TypeError):
+            client.call(CONTEXT, "get_instance", nope=1)
+        with self.assertRaises(oslo_messaging.RemoteError):
+            client.call(CONTEXT, "fail", code="INTERNAL", message="x")
+        self.assertEqual(count("get_instance", "ok") - before["ok"], 2)
+        self.assertEqual(count("get_instance", "bad_arguments") - before["bad_arguments"], 1)
+        self.assertEqual(count("get_instance", "backend_error"), before["backend_error"])
+        self.assertEqual(count("fail", "backend_error") - failed_before, 1)
 
     # -- load, bad input ------------------------------------------------------------
 
