@@ -104,7 +104,8 @@ class Process:
         return self.popen.returncode
 
 
-def make_transport(allowed_remote_exmods=None, url=TRANSPORT_URL, **query):
+def make_transport(allowed_remote_exmods=None, url=None, **query):
+    """An oslo RPC transport to `url`, else to TRANSPORT_URL as it is now."""
     conf = cfg.ConfigOpts()
     conf([])
     # RPCClient reads these, but oslo.messaging registers them on cfg.CONF only.
@@ -112,6 +113,7 @@ def make_transport(allowed_remote_exmods=None, url=TRANSPORT_URL, **query):
                        group="oslo_messaging_metrics")
     # Its (disabled) sender thread would hold up the exit for 10 s.
     conf.set_override("metrics_thread_stop_timeout", 1, group="oslo_messaging_metrics")
+    url = url or TRANSPORT_URL
     if query:
         url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
     return oslo_messaging.get_rpc_transport(
