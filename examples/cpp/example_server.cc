@@ -8,6 +8,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "bridge/amqp/rabbit_options.h"
 #include "bridge/amqp/transport_url.h"
@@ -35,6 +37,14 @@ int RunExampleServer(int argc, char** argv, const char* usage,
                      const std::function<std::unique_ptr<amqp::rpc::Endpoint>(
                          const std::string& server)>& make_endpoint) {
   absl::SetProgramUsageMessage(usage);
+  // --help lists the flags of the program's own file by default; the
+  // example servers' flags are defined here, in a file of another name.
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view path) {
+    return absl::StrContains(path, "examples/");
+  };
+  usage_config.contains_helpshort_flags = usage_config.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage_config);
   absl::ParseCommandLine(argc, argv);
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
