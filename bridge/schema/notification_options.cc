@@ -166,8 +166,11 @@ absl::StatusOr<std::optional<NotificationMap>> ReadNotificationOptions(
                          "\"compute.instance.create.end\" (no wildcards)");
     }
     map.event_type = options.event_type();
+    // Both arms string_view: "info" against a std::string would make the
+    // view point into a temporary std::string.
     const absl::string_view priority =
-        options.priority().empty() ? "info" : options.priority();
+        options.priority().empty() ? absl::string_view("info")
+                                   : absl::string_view(options.priority());
     std::string normal = NormalPriority(priority);
     if (normal.empty()) return UnknownPriority(method, priority);
     map.priorities.push_back(std::move(normal));
