@@ -34,11 +34,13 @@ absl::Status BeginCall(const GatewayEnv& env) {
 }
 
 void EndCall(const GatewayEnv& env, const EndedCall& call) {
-  env.stats->in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (call.code != grpc::StatusCode::OK) {
     env.stats->failed_calls.fetch_add(1, std::memory_order_relaxed);
   }
   if (env.observer != nullptr) env.observer->CallEnded(env, call);
+  // Last, so that a reader who sees no call in flight also sees every ended
+  // call counted (gRPC runs OnDone after the client may have its status).
+  env.stats->in_flight.fetch_sub(1, std::memory_order_release);
 }
 
 absl::Status RequestBytes::Parse(const Route& route,

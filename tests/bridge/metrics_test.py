@@ -111,6 +111,15 @@ class MetricsTest(unittest.TestCase):
             return error.code, dict(error.headers), error.read().decode()
 
     @classmethod
+    def scrape_when_idle(cls):
+        """A scrape once no call is in flight: the bridge counts a call when
+        gRPC is done with it, a moment after its client may have the status,
+        and gives its in-flight slot back last."""
+        harness.wait_until(lambda: value(cls.scrape(), "grpc_amqp_bridge_calls_in_flight") == 0,
+                           10, "no call in flight")
+        return cls.scrape()
+
+    @classmethod
     def scrape(cls):
         status, _, body = cls.fetch()
         assert status == 200, status
@@ -172,7 +181,7 @@ class MetricsTest(unittest.TestCase):
         gather = self.bridge.stream("PingAll", self.m.PingReply)(
             self.m.PingRequest(payload="g"), timeout=10, metadata=[("x-amqp-expect", "1")])
         self.assertEqual(len(list(gather)), 1)
-        after = self.scrape()
+        after = self.scrape_when_idle()
 
         def delta(method, kind):
             old = self.calls_by_code(before, method, kind)
@@ -289,14 +298,23 @@ class MetricsTest(unittest.TestCase):
                 bridge.unary("Ping", self.m.PingReply)(self.m.PingRequest(payload="p"),
                                                        timeout=10)
             self.assertEqual(caught.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
-            samples = scrape()
+            # The rejected call is counted when gRPC is done with it, which
+            # may be a moment after the client has its status.
+            def rejection_counted():
+                samples = scrape()
+                return samples if value(samples, "grpc_amqp_bridge_calls_total",
+                                        method=self.path("Ping"), kind="call",
+                                        code="RESOURCE_EXHAUSTED") else None
+
+            samples = harness.wait_until(rejection_counted, 10, "the rejected call counted")
             self.assertEqual(value(samples, "grpc_amqp_bridge_calls_rejected_total"), 1)
             self.assertEqual(value(samples, "grpc_amqp_bridge_calls_total",
                                    method=self.path("Ping"), kind="call",
                                    code="RESOURCE_EXHAUSTED"), 1)
             snapshot.result()
+            harness.wait_until(lambda: value(scrape(), "grpc_amqp_bridge_calls_in_flight") == 0,
+                               10, "no call in flight")
             samples = scrape()
-            self.assertEqual(value(samples, "grpc_amqp_bridge_calls_in_flight"), 0)
             self.assertEqual(value(samples, "grpc_amqp_bridge_calls_total",
                                    method=self.path("SnapshotInstance"), kind="call",
                                    code="OK"), 1)
