@@ -166,7 +166,7 @@ class MetricsTest(unittest.TestCase):
     def test_counters_and_histograms_move_exactly_with_the_calls(self):
         get, ping = self.path("GetInstance"), self.path("Ping")
         unknown = self.path("Nope", service="no.Such")
-        before = self.scrape()
+        before = self.scrape_when_idle()
         for _ in range(3):
             self.call("GetInstance", self.m.GetInstanceRequest(instance_uuid="vm-1"), "Instance")
         for _ in range(2):
@@ -337,7 +337,7 @@ class MetricsTest(unittest.TestCase):
             ping = self.path("Ping")
             for _ in range(5):
                 self.call("Ping", self.m.PingRequest(payload="p"), "PingReply")
-            expected = value(self.scrape(), "grpc_amqp_bridge_calls_total", method=ping,
+            expected = value(self.scrape_when_idle(), "grpc_amqp_bridge_calls_total", method=ping,
                              kind="call", code="OK")
             self.assertGreaterEqual(expected, 5)
             query = f'sum(grpc_amqp_bridge_calls_total{{method="{ping}",code="OK"}})'
@@ -390,7 +390,15 @@ class MetricsTest(unittest.TestCase):
             ("instance_event", {"instance_uuid": "vm-1", "event": "started", "host": "host9"})],
             url=self.url)
         self.assertEqual([e.instance_uuid for e in received], ["vm-1"])
-        after = self.scrape()
+
+        def streamed_counted():
+            # Counted once handed to gRPC: a moment after the client may read it.
+            samples = self.scrape()
+            sent = "grpc_amqp_bridge_subscribe_messages_total"
+            moved = value(samples, sent, method=watch) > value(before, sent, method=watch)
+            return samples if moved else None
+
+        after = harness.wait_until(streamed_counted, 10, "the streamed cast counted")
         for name, moved in (("grpc_amqp_bridge_subscribe_messages_total", 1),
                             ("grpc_amqp_bridge_subscribe_dropped_total", 1)):
             self.assertEqual(value(after, name, method=watch)
