@@ -16,15 +16,15 @@ LAYERS = {
     # The (amqp.*) options of a service, read from descriptors.
     "bridge/schema": ["proto/amqp"],
     # RabbitMQ over rabbitmq-c: connections, I/O threads, URLs.
-    "bridge/amqp": [],
+    "bridge/transport": [],
     # Protobuf <-> oslo JSON, driven by descriptors (and by the
     # (amqp.object) and (amqp.value) options).
     "bridge/transcode": ["bridge/oslo", "proto/amqp"],
     # oslo RPC client and server on the transport.
-    "bridge/rpc": ["bridge/amqp", "bridge/oslo"],
+    "bridge/rpc": ["bridge/transport", "bridge/oslo"],
     # The bridge's settings: flags and the oslo.config INI file (version
     # caps are parsed with rpc's version rules).
-    "bridge/config": ["bridge/amqp", "bridge/rpc"],
+    "bridge/config": ["bridge/transport", "bridge/rpc"],
     # Observability: Prometheus registry and text format, the /metrics
     # HTTP endpoint, the access log. Knows nothing of calls or oslo.
     "bridge/metrics": [],
@@ -41,7 +41,7 @@ LAYERS = {
     # The reverse direction: oslo callers -> gRPC backends (route table
     # for the services' messages, rpc's server and dispatcher).
     "bridge/reverse": [
-        "bridge/amqp",
+        "bridge/transport",
         "bridge/gateway",
         "bridge/metrics",
         "bridge/oslo",
@@ -51,7 +51,7 @@ LAYERS = {
     ],
     # The binaries: the bridge's main and oslo_rpc.
     "bridge": [
-        "bridge/amqp",
+        "bridge/transport",
         "bridge/config",
         "bridge/gateway",
         "bridge/metrics",
@@ -68,7 +68,7 @@ LAYERS = {
 # Packages that code outside this repository uses directly: the binaries,
 # the runtime a user's typed client or endpoint is written against, and the
 # generated code's support library.
-PUBLIC = ["bridge", "bridge/amqp", "bridge/oslo", "bridge/rpc", "bridge/stubs", "codegen"]
+PUBLIC = ["bridge", "bridge/transport", "bridge/oslo", "bridge/rpc", "bridge/stubs", "codegen"]
 
 # Packages that may use any layer.
 _EVERYWHERE = [

@@ -30,7 +30,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/load_stats.h"
-#include "bridge/amqp/transport_url.h"
+#include "bridge/transport/transport_url.h"
 
 ABSL_FLAG(std::string, role, "client", "server or client");
 ABSL_FLAG(std::string, transport_url, "rabbit://guest:guest@127.0.0.1:5672/",

@@ -23,9 +23,9 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/load_stats.h"
-#include "bridge/amqp/rabbit_options.h"
-#include "bridge/amqp/transport_url.h"
 #include "bridge/rpc/rpc_client.h"
+#include "bridge/transport/rabbit_options.h"
+#include "bridge/transport/transport_url.h"
 #include "examples/compute.amqp.h"
 
 ABSL_FLAG(std::string, transport_url, "rabbit://guest:guest@127.0.0.1:5672/",

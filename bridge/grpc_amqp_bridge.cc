@@ -37,7 +37,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
-#include "bridge/amqp/transport_url.h"
 #include "bridge/config/bridge_config.h"
 #include "bridge/gateway/bridge_metrics.h"
 #include "bridge/gateway/bridge_service.h"
@@ -54,6 +53,7 @@
 #include "bridge/rpc/notification_listener.h"
 #include "bridge/rpc/notifier.h"
 #include "bridge/rpc/rpc_client.h"
+#include "bridge/transport/transport_url.h"
 
 ABSL_FLAG(std::string, config, "",
           "oslo.config-style INI file: [DEFAULT] transport_url, "

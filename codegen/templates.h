@@ -47,14 +47,15 @@ class $Service$Endpoint : public ::amqp::rpc::Endpoint {
   std::string target_version() const override;
   bool HasMethod(absl::string_view oslo_method) const override;
   absl::StatusOr<std::string> Invoke(absl::string_view oslo_method,
-                                     ::amqp::CallContext& context,
+                                     ::amqp::rpc::CallContext& context,
                                      const rapidjson::Value& args) override;
 
 )";
 
-inline constexpr char kEndpointMethod[] = R"(  // oslo $kind$ "$oslo_name$"$also_doc$.
+inline constexpr char kEndpointMethod[] =
+    R"(  // oslo $kind$ "$oslo_name$"$also_doc$.
   virtual ::grpc::Status $Method$(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const $Request$& request,
       $Response$* response);
 )";
@@ -207,7 +208,7 @@ bool $Service$Endpoint::HasMethod(absl::string_view oslo_method) const {
 }
 
 absl::StatusOr<std::string> $Service$Endpoint::Invoke(
-    absl::string_view oslo_method, ::amqp::CallContext& context,
+    absl::string_view oslo_method, ::amqp::rpc::CallContext& context,
     const rapidjson::Value& args) {
   const auto invoke = $Service$Dispatch().Find(oslo_method);
   if (invoke == nullptr) {
@@ -220,7 +221,7 @@ absl::StatusOr<std::string> $Service$Endpoint::Invoke(
 
 inline constexpr char kEndpointDefaultMethod[] = R"(
 ::grpc::Status $Service$Endpoint::$Method$(
-    ::amqp::CallContext&, const $Request$&, $Response$*) {
+    ::amqp::rpc::CallContext&, const $Request$&, $Response$*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "$Service$.$Method$ is not implemented by this server");
 }

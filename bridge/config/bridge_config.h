@@ -47,9 +47,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "bridge/amqp/rabbit_options.h"
-#include "bridge/amqp/transport_url.h"
 #include "bridge/rpc/version.h"
+#include "bridge/transport/rabbit_options.h"
+#include "bridge/transport/transport_url.h"
 
 namespace amqp::config {
 

@@ -109,7 +109,7 @@ BackendEndpoint::BackendEndpoint(const schema::ServiceMap& service,
 }
 
 absl::StatusOr<std::string> BackendEndpoint::Invoke(
-    absl::string_view method, CallContext& context,
+    absl::string_view method, rpc::CallContext& context,
     const rapidjson::Value& args) {
   const Method& served = methods_.at(method);
   const gateway::Route& route = *served.route;
@@ -146,7 +146,7 @@ absl::StatusOr<std::string> BackendEndpoint::Invoke(
   grpc::ByteBuffer request_buffer(&slice, 1);
 
   grpc::ClientContext client;
-  const Arrival& arrival = context.arrival();
+  const rpc::Arrival& arrival = context.arrival();
   const absl::Time start =
       arrival.received == absl::InfinitePast() ? absl::Now() : arrival.received;
   client.set_deadline(absl::ToChronoTime(

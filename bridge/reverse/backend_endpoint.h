@@ -63,7 +63,7 @@ class BackendEndpoint : public rpc::Endpoint {
     return methods_.contains(method);
   }
   absl::StatusOr<std::string> Invoke(absl::string_view method,
-                                     CallContext& context,
+                                     rpc::CallContext& context,
                                      const rapidjson::Value& args) override;
 
   const std::vector<Served>& served() const { return served_; }

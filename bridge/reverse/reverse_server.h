@@ -17,13 +17,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "bridge/amqp/rabbit_options.h"
-#include "bridge/amqp/transport_url.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/reverse/backend_endpoint.h"
 #include "bridge/reverse/backend_spec.h"
 #include "bridge/rpc/dispatcher.h"
 #include "bridge/rpc/rpc_server.h"
+#include "bridge/transport/rabbit_options.h"
+#include "bridge/transport/transport_url.h"
 
 namespace amqp::reverse {
 

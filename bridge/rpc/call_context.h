@@ -13,7 +13,7 @@
 #include "absl/time/time.h"
 #include "bridge/oslo/request.h"
 
-namespace amqp {
+namespace amqp::rpc {
 
 // How a request reached the server, besides its body.
 struct Arrival {
@@ -59,6 +59,6 @@ inline std::optional<absl::string_view> CallContext::GetString(
   return absl::string_view(it->value.GetString(), it->value.GetStringLength());
 }
 
-}  // namespace amqp
+}  // namespace amqp::rpc
 
 #endif  // BRIDGE_RPC_CALL_CONTEXT_H_

@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "bridge/amqp/log_text.h"
 #include "bridge/oslo/ids.h"
+#include "bridge/transport/log_text.h"
 
 namespace amqp::rpc {
 namespace {

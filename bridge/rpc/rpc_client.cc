@@ -6,11 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "bridge/amqp/log_text.h"
 #include "bridge/oslo/failure.h"
 #include "bridge/oslo/ids.h"
 #include "bridge/oslo/json.h"
 #include "bridge/oslo/request.h"
+#include "bridge/transport/log_text.h"
 
 namespace amqp::rpc {
 

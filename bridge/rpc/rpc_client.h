@@ -45,15 +45,15 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "bridge/amqp/io_thread.h"
-#include "bridge/amqp/rabbit_options.h"
-#include "bridge/amqp/transport_url.h"
 #include "bridge/oslo/reply.h"
 #include "bridge/oslo/request.h"
 #include "bridge/rpc/deadline_timer.h"
 #include "bridge/rpc/reply_waiter.h"
 #include "bridge/rpc/target.h"
 #include "bridge/rpc/version.h"
+#include "bridge/transport/io_thread.h"
+#include "bridge/transport/rabbit_options.h"
+#include "bridge/transport/transport_url.h"
 
 namespace amqp::rpc {
 

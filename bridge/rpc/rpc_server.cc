@@ -8,10 +8,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "bridge/amqp/log_text.h"
 #include "bridge/oslo/failure.h"
 #include "bridge/oslo/ids.h"
 #include "bridge/oslo/reply.h"
+#include "bridge/transport/log_text.h"
 
 namespace amqp::rpc {
 namespace {

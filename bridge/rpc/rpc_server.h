@@ -43,14 +43,14 @@
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "bridge/amqp/io_thread.h"
-#include "bridge/amqp/rabbit_options.h"
-#include "bridge/amqp/transport_url.h"
 #include "bridge/oslo/request.h"
 #include "bridge/rpc/deadline_timer.h"
 #include "bridge/rpc/dispatcher.h"
 #include "bridge/rpc/target.h"
 #include "bridge/rpc/worker_pool.h"
+#include "bridge/transport/io_thread.h"
+#include "bridge/transport/rabbit_options.h"
+#include "bridge/transport/transport_url.h"
 
 namespace amqp::rpc {
 

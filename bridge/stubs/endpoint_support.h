@@ -34,11 +34,11 @@ absl::StatusOr<std::string> InvokeErased(
     const std::function<grpc::Status()>& run);
 
 // The parts of a generated endpoint method's type:
-// grpc::Status (Endpoint::*)(CallContext&, const Request&, Response*).
+// grpc::Status (Endpoint::*)(rpc::CallContext&, const Request&, Response*).
 template <typename T>
 struct MethodTraits;
 template <typename E, typename Req, typename Resp>
-struct MethodTraits<grpc::Status (E::*)(CallContext&, const Req&, Resp*)> {
+struct MethodTraits<grpc::Status (E::*)(rpc::CallContext&, const Req&, Resp*)> {
   using Endpoint = E;
   using Request = Req;
   using Response = Resp;
@@ -49,7 +49,7 @@ struct MethodTraits<grpc::Status (E::*)(CallContext&, const Req&, Resp*)> {
 template <auto kMethod, const MethodInfo& kInfo>
 absl::StatusOr<std::string> Invoke(
     typename MethodTraits<decltype(kMethod)>::Endpoint& endpoint,
-    CallContext& context, const rapidjson::Value& args) {
+    rpc::CallContext& context, const rapidjson::Value& args) {
   using Traits = MethodTraits<decltype(kMethod)>;
   typename Traits::Request request;
   typename Traits::Response response;
@@ -62,7 +62,7 @@ absl::StatusOr<std::string> Invoke(
 template <typename Endpoint>
 class DispatchTable {
  public:
-  using Invoker = absl::StatusOr<std::string> (*)(Endpoint&, CallContext&,
+  using Invoker = absl::StatusOr<std::string> (*)(Endpoint&, rpc::CallContext&,
                                                   const rapidjson::Value&);
 
   DispatchTable(

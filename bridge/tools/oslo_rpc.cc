@@ -27,9 +27,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "bridge/amqp/connection.h"
-#include "bridge/amqp/rabbit_options.h"
-#include "bridge/amqp/transport_url.h"
 #include "bridge/oslo/failure.h"
 #include "bridge/oslo/json.h"
 #include "bridge/rpc/dispatcher.h"
@@ -37,6 +34,9 @@
 #include "bridge/rpc/rpc_client.h"
 #include "bridge/rpc/rpc_server.h"
 #include "bridge/tools/topic_queues.h"
+#include "bridge/transport/connection.h"
+#include "bridge/transport/rabbit_options.h"
+#include "bridge/transport/transport_url.h"
 
 // Its own type: --help shows the current value with passwords as "***".
 ABSL_FLAG(amqp::transport::TransportUrlFlag, transport_url, {"rabbit://"},
@@ -189,34 +189,36 @@ int Serve(const Transport& transport) {
   const std::string fail_method = absl::GetFlag(FLAGS_fail_method);
   const std::string none_method = absl::GetFlag(FLAGS_none_method);
   const std::string sleep_method = absl::GetFlag(FLAGS_sleep_method);
-  endpoint.SetFallback([&](CallContext& context, const rapidjson::Value& args)
-                           -> absl::StatusOr<std::string> {
-    if (!sleep_method.empty() && context.method() == sleep_method) {
-      auto seconds = args.FindMember("seconds");
-      if (seconds != args.MemberEnd() && seconds->value.IsNumber()) {
-        absl::SleepFor(absl::Seconds(seconds->value.GetDouble()));
-      }
-    }
-    std::string echo;
-    oslo::PyJsonWriter writer(&echo);
-    writer.StartObject();
-    writer.Key("method");
-    writer.String(context.method());
-    writer.Key("args");
-    args.Accept(writer);
-    writer.Key("context");
-    context.values().Accept(writer);
-    writer.EndObject();
-    LOG(INFO) << (context.is_call() ? "call " : "cast ") << echo;
-    if (!fail_method.empty() && context.method() == fail_method) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "method ", context.method(), " fails on purpose (--fail_method)"));
-    }
-    if (!none_method.empty() && context.method() == none_method) {
-      return std::string("null");
-    }
-    return echo;
-  });
+  endpoint.SetFallback(
+      [&](rpc::CallContext& context,
+          const rapidjson::Value& args) -> absl::StatusOr<std::string> {
+        if (!sleep_method.empty() && context.method() == sleep_method) {
+          auto seconds = args.FindMember("seconds");
+          if (seconds != args.MemberEnd() && seconds->value.IsNumber()) {
+            absl::SleepFor(absl::Seconds(seconds->value.GetDouble()));
+          }
+        }
+        std::string echo;
+        oslo::PyJsonWriter writer(&echo);
+        writer.StartObject();
+        writer.Key("method");
+        writer.String(context.method());
+        writer.Key("args");
+        args.Accept(writer);
+        writer.Key("context");
+        context.values().Accept(writer);
+        writer.EndObject();
+        LOG(INFO) << (context.is_call() ? "call " : "cast ") << echo;
+        if (!fail_method.empty() && context.method() == fail_method) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("method ", context.method(),
+                           " fails on purpose (--fail_method)"));
+        }
+        if (!none_method.empty() && context.method() == none_method) {
+          return std::string("null");
+        }
+        return echo;
+      });
   rpc::Dispatcher dispatcher;
   dispatcher.AddEndpoint(&endpoint);
 

@@ -18,7 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "bridge/amqp/connection.h"
+#include "bridge/transport/connection.h"
 
 namespace amqp::tools {
 

@@ -47,7 +47,7 @@ const grpc::Status InMemoryCompute::Find(const std::string& uuid,
   return grpc::Status::OK;
 }
 
-grpc::Status InMemoryCompute::GetInstance(amqp::CallContext&,
+grpc::Status InMemoryCompute::GetInstance(amqp::rpc::CallContext&,
                                           const GetInstanceRequest& request,
                                           Instance* response) {
   const Instance* instance = nullptr;
@@ -56,7 +56,7 @@ grpc::Status InMemoryCompute::GetInstance(amqp::CallContext&,
   return status;
 }
 
-grpc::Status InMemoryCompute::ListInstances(amqp::CallContext&,
+grpc::Status InMemoryCompute::ListInstances(amqp::rpc::CallContext&,
                                             const ListInstancesRequest& request,
                                             ListInstancesResponse* response) {
   for (const auto& [uuid, instance] : instances_) {
@@ -73,7 +73,7 @@ grpc::Status InMemoryCompute::ListInstances(amqp::CallContext&,
 }
 
 grpc::Status InMemoryCompute::RebootInstance(
-    amqp::CallContext& context, const RebootInstanceRequest& request,
+    amqp::rpc::CallContext& context, const RebootInstanceRequest& request,
     google::protobuf::Empty*) {
   const Instance* instance = nullptr;
   grpc::Status status = Find(request.instance_uuid(), &instance);
@@ -86,7 +86,7 @@ grpc::Status InMemoryCompute::RebootInstance(
 }
 
 grpc::Status InMemoryCompute::GetConsoleOutput(
-    amqp::CallContext&, const GetConsoleOutputRequest& request,
+    amqp::rpc::CallContext&, const GetConsoleOutputRequest& request,
     ConsoleOutput* response) {
   const Instance* instance = nullptr;
   grpc::Status status = Find(request.instance_uuid(), &instance);
@@ -105,7 +105,7 @@ grpc::Status InMemoryCompute::GetConsoleOutput(
 }
 
 grpc::Status InMemoryCompute::GetDiagnostics(
-    amqp::CallContext&, const GetDiagnosticsRequest& request,
+    amqp::rpc::CallContext&, const GetDiagnosticsRequest& request,
     Diagnostics* response) {
   const Instance* instance = nullptr;
   grpc::Status status = Find(request.instance_uuid(), &instance);
@@ -121,7 +121,7 @@ grpc::Status InMemoryCompute::GetDiagnostics(
 }
 
 grpc::Status InMemoryCompute::SnapshotInstance(
-    amqp::CallContext&, const SnapshotInstanceRequest& request,
+    amqp::rpc::CallContext&, const SnapshotInstanceRequest& request,
     Snapshot* response) {
   const Instance* instance = nullptr;
   grpc::Status status = Find(request.instance_uuid(), &instance);
@@ -134,7 +134,7 @@ grpc::Status InMemoryCompute::SnapshotInstance(
 }
 
 grpc::Status InMemoryCompute::GetCallerContext(
-    amqp::CallContext& context, const google::protobuf::Empty&,
+    amqp::rpc::CallContext& context, const google::protobuf::Empty&,
     google::protobuf::Struct* response) {
   absl::Status status =
       amqp::transcode::ReadMessage(context.values(), response, nullptr);
@@ -142,7 +142,7 @@ grpc::Status InMemoryCompute::GetCallerContext(
                       std::string(status.message()));
 }
 
-grpc::Status InMemoryCompute::RefreshCache(amqp::CallContext&,
+grpc::Status InMemoryCompute::RefreshCache(amqp::rpc::CallContext&,
                                            const RefreshCacheRequest& request,
                                            google::protobuf::Empty*) {
   casts_.fetch_add(1);
@@ -150,7 +150,7 @@ grpc::Status InMemoryCompute::RefreshCache(amqp::CallContext&,
   return grpc::Status::OK;
 }
 
-grpc::Status InMemoryCompute::Ping(amqp::CallContext&,
+grpc::Status InMemoryCompute::Ping(amqp::rpc::CallContext&,
                                    const PingRequest& request,
                                    PingReply* response) {
   response->set_host(host_);
@@ -158,7 +158,7 @@ grpc::Status InMemoryCompute::Ping(amqp::CallContext&,
   return grpc::Status::OK;
 }
 
-grpc::Status InMemoryCompute::PingAll(amqp::CallContext&,
+grpc::Status InMemoryCompute::PingAll(amqp::rpc::CallContext&,
                                       const PingRequest& request,
                                       PingReply* response) {
   response->set_host(host_);
@@ -167,7 +167,7 @@ grpc::Status InMemoryCompute::PingAll(amqp::CallContext&,
 }
 
 grpc::Status InMemoryCompute::SetHostEnabled(
-    amqp::CallContext& context, const SetHostEnabledRequest& request,
+    amqp::rpc::CallContext& context, const SetHostEnabledRequest& request,
     HostEnabled* response) {
   LOG(INFO) << "set_host_enabled " << (request.enabled() ? "true" : "false")
             << " '" << request.reason() << "' (request "

@@ -17,37 +17,38 @@ class InMemoryCompute : public ComputeEndpoint {
  public:
   explicit InMemoryCompute(std::string host);
 
-  grpc::Status GetInstance(amqp::CallContext& context,
+  grpc::Status GetInstance(amqp::rpc::CallContext& context,
                            const GetInstanceRequest& request,
                            Instance* response) override;
-  grpc::Status ListInstances(amqp::CallContext& context,
+  grpc::Status ListInstances(amqp::rpc::CallContext& context,
                              const ListInstancesRequest& request,
                              ListInstancesResponse* response) override;
-  grpc::Status RebootInstance(amqp::CallContext& context,
+  grpc::Status RebootInstance(amqp::rpc::CallContext& context,
                               const RebootInstanceRequest& request,
                               google::protobuf::Empty* response) override;
-  grpc::Status GetConsoleOutput(amqp::CallContext& context,
+  grpc::Status GetConsoleOutput(amqp::rpc::CallContext& context,
                                 const GetConsoleOutputRequest& request,
                                 ConsoleOutput* response) override;
-  grpc::Status GetDiagnostics(amqp::CallContext& context,
+  grpc::Status GetDiagnostics(amqp::rpc::CallContext& context,
                               const GetDiagnosticsRequest& request,
                               Diagnostics* response) override;
-  grpc::Status SnapshotInstance(amqp::CallContext& context,
+  grpc::Status SnapshotInstance(amqp::rpc::CallContext& context,
                                 const SnapshotInstanceRequest& request,
                                 Snapshot* response) override;
-  grpc::Status GetCallerContext(amqp::CallContext& context,
+  grpc::Status GetCallerContext(amqp::rpc::CallContext& context,
                                 const google::protobuf::Empty& request,
                                 google::protobuf::Struct* response) override;
-  grpc::Status RefreshCache(amqp::CallContext& context,
+  grpc::Status RefreshCache(amqp::rpc::CallContext& context,
                             const RefreshCacheRequest& request,
                             google::protobuf::Empty* response) override;
-  grpc::Status Ping(amqp::CallContext& context, const PingRequest& request,
+  grpc::Status Ping(amqp::rpc::CallContext& context, const PingRequest& request,
                     PingReply* response) override;
-  grpc::Status PingAll(amqp::CallContext& context, const PingRequest& request,
+  grpc::Status PingAll(amqp::rpc::CallContext& context,
+                       const PingRequest& request,
                        PingReply* response) override;
   // Every way to reach oslo "set_host_enabled" ends here: call, GATHER,
   // cast, fanout cast.
-  grpc::Status SetHostEnabled(amqp::CallContext& context,
+  grpc::Status SetHostEnabled(amqp::rpc::CallContext& context,
                               const SetHostEnabledRequest& request,
                               HostEnabled* response) override;
 

@@ -11,10 +11,10 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
-#include "bridge/amqp/rabbit_options.h"
-#include "bridge/amqp/transport_url.h"
 #include "bridge/rpc/dispatcher.h"
 #include "bridge/rpc/rpc_server.h"
+#include "bridge/transport/rabbit_options.h"
+#include "bridge/transport/transport_url.h"
 
 // Its own type: --help shows the current value with passwords as "***".
 ABSL_FLAG(amqp::transport::TransportUrlFlag, transport_url,

@@ -28,7 +28,7 @@ grpc::Status NovaCompute::Find(const Instance& instance) const {
 }
 
 grpc::Status NovaCompute::GetConsoleOutput(
-    amqp::CallContext&, const GetConsoleOutputRequest& request,
+    amqp::rpc::CallContext&, const GetConsoleOutputRequest& request,
     ConsoleOutput* response) {
   if (grpc::Status status = Find(request.instance()); !status.ok()) {
     return status;
@@ -47,7 +47,7 @@ grpc::Status NovaCompute::GetConsoleOutput(
   return grpc::Status::OK;
 }
 
-grpc::Status NovaCompute::RebootInstance(amqp::CallContext& context,
+grpc::Status NovaCompute::RebootInstance(amqp::rpc::CallContext& context,
                                          const RebootInstanceRequest& request,
                                          google::protobuf::Empty*) {
   reboots_.fetch_add(1);
@@ -59,7 +59,7 @@ grpc::Status NovaCompute::RebootInstance(amqp::CallContext& context,
 }
 
 grpc::Status NovaCompute::GetInstanceDiagnostics(
-    amqp::CallContext&, const GetInstanceDiagnosticsRequest& request,
+    amqp::rpc::CallContext&, const GetInstanceDiagnosticsRequest& request,
     Diagnostics* response) {
   if (grpc::Status status = Find(request.instance()); !status.ok()) {
     return status;
@@ -90,7 +90,7 @@ grpc::Status NovaCompute::GetInstanceDiagnostics(
   return grpc::Status::OK;
 }
 
-grpc::Status NovaCompute::GetHostUptime(amqp::CallContext&,
+grpc::Status NovaCompute::GetHostUptime(amqp::rpc::CallContext&,
                                         const GetHostUptimeRequest&,
                                         HostUptime* response) {
   double seconds = 0;

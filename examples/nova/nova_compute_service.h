@@ -22,16 +22,17 @@ class NovaCompute : public ComputeAPIEndpoint {
   // (any other instance is not found here, as on a real host).
   NovaCompute(std::string host, const std::vector<std::string>& instances);
 
-  grpc::Status GetConsoleOutput(amqp::CallContext& context,
+  grpc::Status GetConsoleOutput(amqp::rpc::CallContext& context,
                                 const GetConsoleOutputRequest& request,
                                 ConsoleOutput* response) override;
-  grpc::Status RebootInstance(amqp::CallContext& context,
+  grpc::Status RebootInstance(amqp::rpc::CallContext& context,
                               const RebootInstanceRequest& request,
                               google::protobuf::Empty* response) override;
   grpc::Status GetInstanceDiagnostics(
-      amqp::CallContext& context, const GetInstanceDiagnosticsRequest& request,
+      amqp::rpc::CallContext& context,
+      const GetInstanceDiagnosticsRequest& request,
       nova::objects::Diagnostics* response) override;
-  grpc::Status GetHostUptime(amqp::CallContext& context,
+  grpc::Status GetHostUptime(amqp::rpc::CallContext& context,
                              const GetHostUptimeRequest& request,
                              HostUptime* response) override;
 

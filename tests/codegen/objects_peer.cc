@@ -18,10 +18,10 @@
 #include "absl/flags/parse.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "bridge/amqp/transport_url.h"
 #include "bridge/rpc/dispatcher.h"
 #include "bridge/rpc/rpc_client.h"
 #include "bridge/rpc/rpc_server.h"
+#include "bridge/transport/transport_url.h"
 #include "tests/codegen/objects_api.amqp.h"
 
 ABSL_FLAG(std::string, transport_url, "rabbit://guest:guest@127.0.0.1:5672/",
@@ -40,7 +40,7 @@ using tests::objects::TagList;
 
 class Endpoint : public ObjectsApiEndpoint {
  public:
-  grpc::Status GetInstance(amqp::CallContext&,
+  grpc::Status GetInstance(amqp::rpc::CallContext&,
                            const tests::objects::GetInstanceRequest& request,
                            Instance* response) override {
     if (request.instance_uuid() == "vm-404") {
@@ -67,7 +67,7 @@ class Endpoint : public ObjectsApiEndpoint {
     return grpc::Status::OK;
   }
 
-  grpc::Status UpdateInstance(amqp::CallContext&,
+  grpc::Status UpdateInstance(amqp::rpc::CallContext&,
                               const UpdateInstanceRequest& request,
                               Instance* response) override {
     *response = request.instance();
@@ -76,7 +76,7 @@ class Endpoint : public ObjectsApiEndpoint {
   }
 
   grpc::Status GetInstanceDiagnostics(
-      amqp::CallContext&,
+      amqp::rpc::CallContext&,
       const tests::objects::GetInstanceDiagnosticsRequest& request,
       Diagnostics* response) override {
     response->set_state(tests::objects::RUNNING);
@@ -96,7 +96,7 @@ class Endpoint : public ObjectsApiEndpoint {
     return grpc::Status::OK;
   }
 
-  grpc::Status CollectTags(amqp::CallContext&,
+  grpc::Status CollectTags(amqp::rpc::CallContext&,
                            const CollectTagsRequest& request,
                            TagList* response) override {
     for (const Instance& instance : request.instances()) {

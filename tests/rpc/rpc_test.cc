@@ -18,7 +18,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "bridge/amqp/connection.h"
 #include "bridge/oslo/failure.h"
 #include "bridge/oslo/json.h"
 #include "bridge/oslo/reply.h"
@@ -28,6 +27,7 @@
 #include "bridge/rpc/rpc_client.h"
 #include "bridge/rpc/rpc_server.h"
 #include "bridge/rpc/version.h"
+#include "bridge/transport/connection.h"
 #include "tests/testing/broker.h"
 
 namespace amqp::rpc {

@@ -7,8 +7,8 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
-#include "bridge/amqp/connection.h"
-#include "bridge/amqp/rabbit_options.h"
+#include "bridge/transport/connection.h"
+#include "bridge/transport/rabbit_options.h"
 
 namespace amqp::testing {
 

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "bridge/amqp/transport_url.h"
+#include "bridge/transport/transport_url.h"
 
 namespace amqp::testing {
 

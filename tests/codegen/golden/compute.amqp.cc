@@ -138,7 +138,7 @@ bool ComputeEndpoint::HasMethod(absl::string_view oslo_method) const {
 }
 
 absl::StatusOr<std::string> ComputeEndpoint::Invoke(
-    absl::string_view oslo_method, ::amqp::CallContext& context,
+    absl::string_view oslo_method, ::amqp::rpc::CallContext& context,
     const rapidjson::Value& args) {
   const auto invoke = ComputeDispatch().Find(oslo_method);
   if (invoke == nullptr) {
@@ -149,67 +149,67 @@ absl::StatusOr<std::string> ComputeEndpoint::Invoke(
 }
 
 ::grpc::Status ComputeEndpoint::GetInstance(
-    ::amqp::CallContext&, const ::examples::compute::GetInstanceRequest&, ::examples::compute::Instance*) {
+    ::amqp::rpc::CallContext&, const ::examples::compute::GetInstanceRequest&, ::examples::compute::Instance*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.GetInstance is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::ListInstances(
-    ::amqp::CallContext&, const ::examples::compute::ListInstancesRequest&, ::examples::compute::ListInstancesResponse*) {
+    ::amqp::rpc::CallContext&, const ::examples::compute::ListInstancesRequest&, ::examples::compute::ListInstancesResponse*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.ListInstances is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::RebootInstance(
-    ::amqp::CallContext&, const ::examples::compute::RebootInstanceRequest&, ::google::protobuf::Empty*) {
+    ::amqp::rpc::CallContext&, const ::examples::compute::RebootInstanceRequest&, ::google::protobuf::Empty*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.RebootInstance is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::GetConsoleOutput(
-    ::amqp::CallContext&, const ::examples::compute::GetConsoleOutputRequest&, ::examples::compute::ConsoleOutput*) {
+    ::amqp::rpc::CallContext&, const ::examples::compute::GetConsoleOutputRequest&, ::examples::compute::ConsoleOutput*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.GetConsoleOutput is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::GetDiagnostics(
-    ::amqp::CallContext&, const ::examples::compute::GetDiagnosticsRequest&, ::examples::compute::Diagnostics*) {
+    ::amqp::rpc::CallContext&, const ::examples::compute::GetDiagnosticsRequest&, ::examples::compute::Diagnostics*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.GetDiagnostics is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::RefreshCache(
-    ::amqp::CallContext&, const ::examples::compute::RefreshCacheRequest&, ::google::protobuf::Empty*) {
+    ::amqp::rpc::CallContext&, const ::examples::compute::RefreshCacheRequest&, ::google::protobuf::Empty*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.RefreshCache is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::SnapshotInstance(
-    ::amqp::CallContext&, const ::examples::compute::SnapshotInstanceRequest&, ::examples::compute::Snapshot*) {
+    ::amqp::rpc::CallContext&, const ::examples::compute::SnapshotInstanceRequest&, ::examples::compute::Snapshot*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.SnapshotInstance is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::GetCallerContext(
-    ::amqp::CallContext&, const ::google::protobuf::Empty&, ::google::protobuf::Struct*) {
+    ::amqp::rpc::CallContext&, const ::google::protobuf::Empty&, ::google::protobuf::Struct*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.GetCallerContext is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::Ping(
-    ::amqp::CallContext&, const ::examples::compute::PingRequest&, ::examples::compute::PingReply*) {
+    ::amqp::rpc::CallContext&, const ::examples::compute::PingRequest&, ::examples::compute::PingReply*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.Ping is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::PingAll(
-    ::amqp::CallContext&, const ::examples::compute::PingRequest&, ::examples::compute::PingReply*) {
+    ::amqp::rpc::CallContext&, const ::examples::compute::PingRequest&, ::examples::compute::PingReply*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.PingAll is not implemented by this server");
 }
 
 ::grpc::Status ComputeEndpoint::SetHostEnabled(
-    ::amqp::CallContext&, const ::examples::compute::SetHostEnabledRequest&, ::examples::compute::HostEnabled*) {
+    ::amqp::rpc::CallContext&, const ::examples::compute::SetHostEnabledRequest&, ::examples::compute::HostEnabled*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Compute.SetHostEnabled is not implemented by this server");
 }

@@ -33,57 +33,57 @@ class ComputeEndpoint : public ::amqp::rpc::Endpoint {
   std::string target_version() const override;
   bool HasMethod(absl::string_view oslo_method) const override;
   absl::StatusOr<std::string> Invoke(absl::string_view oslo_method,
-                                     ::amqp::CallContext& context,
+                                     ::amqp::rpc::CallContext& context,
                                      const rapidjson::Value& args) override;
 
   // oslo call "get_instance".
   virtual ::grpc::Status GetInstance(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::examples::compute::GetInstanceRequest& request,
       ::examples::compute::Instance* response);
   // oslo call "get_instances".
   virtual ::grpc::Status ListInstances(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::examples::compute::ListInstancesRequest& request,
       ::examples::compute::ListInstancesResponse* response);
   // oslo cast "reboot_instance".
   virtual ::grpc::Status RebootInstance(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::examples::compute::RebootInstanceRequest& request,
       ::google::protobuf::Empty* response);
   // oslo call "get_console_output".
   virtual ::grpc::Status GetConsoleOutput(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::examples::compute::GetConsoleOutputRequest& request,
       ::examples::compute::ConsoleOutput* response);
   // oslo call "get_diagnostics".
   virtual ::grpc::Status GetDiagnostics(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::examples::compute::GetDiagnosticsRequest& request,
       ::examples::compute::Diagnostics* response);
   // oslo fanout "refresh_cache".
   virtual ::grpc::Status RefreshCache(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::examples::compute::RefreshCacheRequest& request,
       ::google::protobuf::Empty* response);
   // oslo call "snapshot_instance".
   virtual ::grpc::Status SnapshotInstance(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::examples::compute::SnapshotInstanceRequest& request,
       ::examples::compute::Snapshot* response);
   // oslo call "get_caller_context".
   virtual ::grpc::Status GetCallerContext(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::google::protobuf::Empty& request,
       ::google::protobuf::Struct* response);
   // oslo call "ping".
   virtual ::grpc::Status Ping(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::examples::compute::PingRequest& request,
       ::examples::compute::PingReply* response);
   // oslo gather "ping_all".
   virtual ::grpc::Status PingAll(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::examples::compute::PingRequest& request,
       ::examples::compute::PingReply* response);
   // oslo call "set_host_enabled"; also reached by
@@ -91,7 +91,7 @@ class ComputeEndpoint : public ::amqp::rpc::Endpoint {
   //   SetHostEnabledCast (a cast),
   //   SetHostEnabledFanout (a fanout).
   virtual ::grpc::Status SetHostEnabled(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::examples::compute::SetHostEnabledRequest& request,
       ::examples::compute::HostEnabled* response);
 };

@@ -69,7 +69,7 @@ bool PowerEndpoint::HasMethod(absl::string_view oslo_method) const {
 }
 
 absl::StatusOr<std::string> PowerEndpoint::Invoke(
-    absl::string_view oslo_method, ::amqp::CallContext& context,
+    absl::string_view oslo_method, ::amqp::rpc::CallContext& context,
     const rapidjson::Value& args) {
   const auto invoke = PowerDispatch().Find(oslo_method);
   if (invoke == nullptr) {
@@ -80,13 +80,13 @@ absl::StatusOr<std::string> PowerEndpoint::Invoke(
 }
 
 ::grpc::Status PowerEndpoint::Reboot(
-    ::amqp::CallContext&, const ::codegen::power::RebootRequest&, ::google::protobuf::Empty*) {
+    ::amqp::rpc::CallContext&, const ::codegen::power::RebootRequest&, ::google::protobuf::Empty*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Power.Reboot is not implemented by this server");
 }
 
 ::grpc::Status PowerEndpoint::StatusAll(
-    ::amqp::CallContext&, const ::codegen::power::StatusRequest&, ::codegen::power::Status*) {
+    ::amqp::rpc::CallContext&, const ::codegen::power::StatusRequest&, ::codegen::power::Status*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
                         "Power.StatusAll is not implemented by this server");
 }

@@ -33,20 +33,20 @@ class PowerEndpoint : public ::amqp::rpc::Endpoint {
   std::string target_version() const override;
   bool HasMethod(absl::string_view oslo_method) const override;
   absl::StatusOr<std::string> Invoke(absl::string_view oslo_method,
-                                     ::amqp::CallContext& context,
+                                     ::amqp::rpc::CallContext& context,
                                      const rapidjson::Value& args) override;
 
   // oslo cast "reboot"; also reached by
   //   RebootAll (a fanout).
   virtual ::grpc::Status Reboot(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::codegen::power::RebootRequest& request,
       ::google::protobuf::Empty* response);
   // oslo gather "get_status"; also reached by
   //   GetStatusCast (a cast),
   //   GetStatus (a call).
   virtual ::grpc::Status StatusAll(
-      ::amqp::CallContext& context,
+      ::amqp::rpc::CallContext& context,
       const ::codegen::power::StatusRequest& request,
       ::codegen::power::Status* response);
 };

@@ -14,12 +14,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "bridge/amqp/connection.h"
 #include "bridge/oslo/request.h"
 #include "bridge/rpc/dispatcher.h"
 #include "bridge/rpc/endpoint.h"
 #include "bridge/rpc/rpc_client.h"
 #include "bridge/rpc/rpc_server.h"
+#include "bridge/transport/connection.h"
 #include "tests/testing/broker.h"
 
 namespace amqp::rpc {

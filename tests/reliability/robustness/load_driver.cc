@@ -28,10 +28,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "bridge/amqp/rabbit_options.h"
-#include "bridge/amqp/transport_url.h"
 #include "bridge/oslo/json.h"
 #include "bridge/rpc/rpc_client.h"
+#include "bridge/transport/rabbit_options.h"
+#include "bridge/transport/transport_url.h"
 
 ABSL_FLAG(std::string, transport_url, "rabbit://", "oslo transport_url");
 ABSL_FLAG(std::string, exchange, "openstack", "control exchange");

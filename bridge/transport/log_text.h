@@ -3,8 +3,8 @@
 // so a newline in a message cannot forge a second log line, and long text is
 // cut so one message cannot write megabytes of log.
 
-#ifndef BRIDGE_AMQP_LOG_TEXT_H_
-#define BRIDGE_AMQP_LOG_TEXT_H_
+#ifndef BRIDGE_TRANSPORT_LOG_TEXT_H_
+#define BRIDGE_TRANSPORT_LOG_TEXT_H_
 
 #include <algorithm>
 #include <cstddef>
@@ -35,4 +35,4 @@ inline std::string LogText(absl::string_view text, size_t max_bytes = 512) {
 
 }  // namespace amqp::transport
 
-#endif  // BRIDGE_AMQP_LOG_TEXT_H_
+#endif  // BRIDGE_TRANSPORT_LOG_TEXT_H_

@@ -1,4 +1,4 @@
-#include "bridge/amqp/transport_url.h"
+#include "bridge/transport/transport_url.h"
 
 #include <algorithm>
 #include <cctype>

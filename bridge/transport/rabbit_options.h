@@ -2,8 +2,8 @@
 // and defaults, and the queue arguments oslo derives from them. Options come
 // from defaults, then the transport_url query (as oslo's ConfigOptsProxy does).
 
-#ifndef BRIDGE_AMQP_RABBIT_OPTIONS_H_
-#define BRIDGE_AMQP_RABBIT_OPTIONS_H_
+#ifndef BRIDGE_TRANSPORT_RABBIT_OPTIONS_H_
+#define BRIDGE_TRANSPORT_RABBIT_OPTIONS_H_
 
 #include <cstdint>
 #include <string>
@@ -12,7 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "bridge/amqp/transport_url.h"
+#include "bridge/transport/transport_url.h"
 
 namespace amqp::transport {
 
@@ -82,4 +82,4 @@ std::vector<QueueArgument> TransientQueueArguments(
 
 }  // namespace amqp::transport
 
-#endif  // BRIDGE_AMQP_RABBIT_OPTIONS_H_
+#endif  // BRIDGE_TRANSPORT_RABBIT_OPTIONS_H_

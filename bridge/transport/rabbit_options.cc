@@ -1,4 +1,4 @@
-#include "bridge/amqp/rabbit_options.h"
+#include "bridge/transport/rabbit_options.h"
 
 #include <algorithm>
 #include <array>

@@ -11,8 +11,8 @@
 // polls fd() and calls NextEvent() when input is ready, so one thread can
 // multiplex consuming, confirms and publishes handed over by other threads.
 
-#ifndef BRIDGE_AMQP_CONNECTION_H_
-#define BRIDGE_AMQP_CONNECTION_H_
+#ifndef BRIDGE_TRANSPORT_CONNECTION_H_
+#define BRIDGE_TRANSPORT_CONNECTION_H_
 
 #include <amqp.h>
 
@@ -27,8 +27,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "bridge/amqp/rabbit_options.h"
-#include "bridge/amqp/transport_url.h"
+#include "bridge/transport/rabbit_options.h"
+#include "bridge/transport/transport_url.h"
 
 namespace amqp::transport {
 
@@ -210,4 +210,4 @@ class Connection {
 
 }  // namespace amqp::transport
 
-#endif  // BRIDGE_AMQP_CONNECTION_H_
+#endif  // BRIDGE_TRANSPORT_CONNECTION_H_

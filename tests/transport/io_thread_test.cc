@@ -3,7 +3,7 @@
 // mandatory returns, passive declares, an unreachable broker, and
 // reconnection after the broker closes the connection.
 
-#include "bridge/amqp/io_thread.h"
+#include "bridge/transport/io_thread.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "bridge/amqp/connection.h"
+#include "bridge/transport/connection.h"
 #include "tests/testing/broker.h"
 
 namespace amqp::transport {

@@ -20,8 +20,8 @@
 // block; they may Publish() and Run(), which then queue: the thread runs
 // them before it waits again, with no eventfd wake-up of itself.
 
-#ifndef BRIDGE_AMQP_IO_THREAD_H_
-#define BRIDGE_AMQP_IO_THREAD_H_
+#ifndef BRIDGE_TRANSPORT_IO_THREAD_H_
+#define BRIDGE_TRANSPORT_IO_THREAD_H_
 
 #include <atomic>
 #include <cstdint>
@@ -37,9 +37,9 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "bridge/amqp/connection.h"
-#include "bridge/amqp/rabbit_options.h"
-#include "bridge/amqp/transport_url.h"
+#include "bridge/transport/connection.h"
+#include "bridge/transport/rabbit_options.h"
+#include "bridge/transport/transport_url.h"
 
 namespace amqp::transport {
 
@@ -247,4 +247,4 @@ class IoThread {
 
 }  // namespace amqp::transport
 
-#endif  // BRIDGE_AMQP_IO_THREAD_H_
+#endif  // BRIDGE_TRANSPORT_IO_THREAD_H_

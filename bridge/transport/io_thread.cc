@@ -1,4 +1,4 @@
-#include "bridge/amqp/io_thread.h"
+#include "bridge/transport/io_thread.h"
 
 #include <glog/logging.h>
 #include <poll.h>
@@ -12,7 +12,7 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
-#include "bridge/amqp/log_text.h"
+#include "bridge/transport/log_text.h"
 
 namespace amqp::transport {
 namespace {

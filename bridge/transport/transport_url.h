@@ -7,8 +7,8 @@
 // empty vhost "/". The query carries [oslo_messaging_rabbit] overrides (see
 // rabbit_options.h).
 
-#ifndef BRIDGE_AMQP_TRANSPORT_URL_H_
-#define BRIDGE_AMQP_TRANSPORT_URL_H_
+#ifndef BRIDGE_TRANSPORT_TRANSPORT_URL_H_
+#define BRIDGE_TRANSPORT_TRANSPORT_URL_H_
 
 #include <string>
 #include <utility>
@@ -61,4 +61,4 @@ std::string AbslUnparseFlag(const TransportUrlFlag& flag);
 
 }  // namespace amqp::transport
 
-#endif  // BRIDGE_AMQP_TRANSPORT_URL_H_
+#endif  // BRIDGE_TRANSPORT_TRANSPORT_URL_H_

@@ -1,4 +1,4 @@
-#include "bridge/amqp/connection.h"
+#include "bridge/transport/connection.h"
 
 #include <amqp_framing.h>
 #include <amqp_ssl_socket.h>
