@@ -159,6 +159,37 @@ absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> StartBackends(
 // reverse. A step's error is the message the process exits with.
 class Bridge {
  public:
+  // The steps up to serving, in order; the first error stops them.
+  absl::Status Start() {
+    if (absl::Status s = LoadConfig(); !s.ok()) return s;
+    if (absl::Status s = LoadRoutes(); !s.ok()) return s;
+    ConnectBroker();
+    if (absl::Status s = StartMetrics(); !s.ok()) return s;
+    if (absl::Status s = StartReverse(); !s.ok()) return s;
+    return StartGrpcServer();
+  }
+
+  // Until one of `stop_signals`, blocked in every thread (see main).
+  void Serve(const sigset_t& stop_signals) {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    LOG(INFO) << "signal " << signal_number << ": stopping";
+  }
+
+  void ShutDown() {
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      std::chrono::seconds(2));
+    health_->Attach(nullptr);  // the connection outlives the server
+    LOG(INFO) << "stopped after " << stats_.calls.load() << " calls ("
+              << stats_.failed_calls.load() << " failed, "
+              << stats_.rejected_calls.load() << " over max_inflight, "
+              << notifications_->malformed()
+              << " malformed notifications skipped, "
+              << stats_.unknown_result_keys.load()
+              << " unknown result keys ignored)";
+  }
+
+ private:
   // The settings (flags, --config) and the gRPC TLS files: bad ones stop the
   // bridge before it touches the broker.
   absl::Status LoadConfig() {
@@ -317,27 +348,6 @@ class Bridge {
     return absl::OkStatus();
   }
 
-  // Until one of `stop_signals`, blocked in every thread (see main).
-  void Serve(const sigset_t& stop_signals) {
-    int signal_number = 0;
-    sigwait(&stop_signals, &signal_number);
-    LOG(INFO) << "signal " << signal_number << ": stopping";
-  }
-
-  void ShutDown() {
-    server_->Shutdown(std::chrono::system_clock::now() +
-                      std::chrono::seconds(2));
-    health_->Attach(nullptr);  // the connection outlives the server
-    LOG(INFO) << "stopped after " << stats_.calls.load() << " calls ("
-              << stats_.failed_calls.load() << " failed, "
-              << stats_.rejected_calls.load() << " over max_inflight, "
-              << notifications_->malformed()
-              << " malformed notifications skipped, "
-              << stats_.unknown_result_keys.load()
-              << " unknown result keys ignored)";
-  }
-
- private:
   config::BridgeConfig config_;
   std::shared_ptr<grpc::ServerCredentials> credentials_;
   std::unique_ptr<gateway::RouteTable> routes_;
@@ -362,15 +372,7 @@ class Bridge {
 // Exit status 2 with the first step's error; 0 after a stop signal.
 int Run(const sigset_t& stop_signals) {
   Bridge bridge;
-  absl::Status started = bridge.LoadConfig();
-  if (started.ok()) started = bridge.LoadRoutes();
-  if (started.ok()) {
-    bridge.ConnectBroker();
-    started = bridge.StartMetrics();
-  }
-  if (started.ok()) started = bridge.StartReverse();
-  if (started.ok()) started = bridge.StartGrpcServer();
-  if (!started.ok()) {
+  if (absl::Status started = bridge.Start(); !started.ok()) {
     std::cerr << "grpc_amqp_bridge: " << started.message() << "\n";
     return 2;
   }
