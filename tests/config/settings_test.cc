@@ -132,6 +132,14 @@ TEST_F(GivenFlagsTest, OnlyTheFlagsGivenWithEveryOccurrence) {
           Pair("transport_url", "rabbit://nova:pw-123@r1:5672/nova")));
 }
 
+// --help's "currently:" shows the flag's unparsed value: never a password.
+TEST_F(GivenFlagsTest, ASecretFlagShowsMasked) {
+  const absl::CommandLineFlag* flag =
+      absl::FindCommandLineFlag("transport_url");
+  ASSERT_NE(flag, nullptr);
+  EXPECT_EQ(flag->CurrentValue(), "rabbit://nova:***@r1:5672/nova");
+}
+
 TEST_F(GivenFlagsTest, AFlagGivenOverridesTheFile) {
   const std::string path = WriteTestFile("given_flags.conf", R"([DEFAULT]
 transport_url = rabbit://other:pw@r9:5672/
