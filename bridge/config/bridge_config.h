@@ -27,13 +27,14 @@
 // [DEFAULT] and sections the bridge does not know are shared with other
 // programs, so keys the bridge does not know there are ignored, as oslo
 // ignores them; an unknown key in [grpc_amqp_bridge], [metrics] or
-// [oslo_messaging_rabbit] is an error. Usage from main():
+// [oslo_messaging_rabbit] is an error. Each setting's flag, key, default and
+// help text is a row of the table in settings.h. Usage from main():
 //
-//   ConfigOverrides overrides;  // only the flags the user actually set
-//   if (absl::GetFlagReflectionHandle(FLAGS_listen).IsSpecifiedOnCommandLine())
-//     overrides["listen"] = absl::GetFlag(FLAGS_listen);
+//   AMQP_BRIDGE_SETTINGS(AMQP_BRIDGE_SETTING_FLAG)  // setting_flags.h
+//   ...
+//   ParseCommandLine(argc, argv);  // records the flags the user gave
 //   absl::StatusOr<BridgeConfig> config =
-//       LoadBridgeConfig(absl::GetFlag(FLAGS_config), overrides);
+//       LoadBridgeConfig(absl::GetFlag(FLAGS_config), GivenFlags());
 //   if (!config.ok()) { LOG(ERROR) << config.status(); return 2; }
 //   LOG(INFO) << "starting: " << DescribeConfig(*config);
 
@@ -62,13 +63,15 @@ inline constexpr int64_t kMaxInflightLimit = 10000000;
 inline constexpr int64_t kMaxNotificationBuffer = 1000000;
 inline constexpr absl::Duration kMaxCallMonitorTimeout = absl::Hours(1);
 
+// The settings, filled by LoadBridgeConfig: the defaults come from the table
+// (settings.h), not from this struct.
 struct BridgeConfig {
   // [grpc_amqp_bridge] descriptor_set, --descriptor_set: FileDescriptorSet
   // files (protoc --include_imports --descriptor_set_out). Comma-separated;
   // in the file also repeated keys or continuation lines. At least one.
   std::vector<std::string> descriptor_sets;
   // [grpc_amqp_bridge] listen: the gRPC listening address.
-  std::string listen = "127.0.0.1:50051";
+  std::string listen;
   // [DEFAULT] transport_url. Default (and when empty) "rabbit://", which is
   // guest:guest@localhost:5672/ as in oslo. Log it with Redacted() only.
   transport::TransportUrl transport_url;
@@ -76,17 +79,17 @@ struct BridgeConfig {
   // oslo does), validated together.
   transport::RabbitOptions rabbit;
   // [DEFAULT] control_exchange: the exchange of services without their own.
-  std::string control_exchange = "openstack";
+  std::string control_exchange;
   // [DEFAULT] rpc_response_timeout: the reply wait of calls without a gRPC
   // deadline. Whole seconds as in oslo, or a number with a unit ("1.5s").
-  absl::Duration rpc_response_timeout = absl::Seconds(60);
+  absl::Duration rpc_response_timeout;
   // [grpc_amqp_bridge] gather_window: how long a GATHER stream collects
   // replies (a per-call header may change it). Seconds or with a unit
   // ("500ms"); at most kMaxGatherWindow.
-  absl::Duration gather_window = absl::Seconds(1);
+  absl::Duration gather_window;
   // [grpc_amqp_bridge] fail_fast_no_consumer: answer UNAVAILABLE at once when
   // the target queue has no consumer.
-  bool fail_fast_no_consumer = true;
+  bool fail_fast_no_consumer = false;
   // [grpc_amqp_bridge] error_map: the operator's oslo exception -> gRPC code
   // mapping, passed on unparsed ("" = the design's defaults only).
   std::string error_map;
@@ -95,18 +98,18 @@ struct BridgeConfig {
   bool include_tracebacks = false;
   // [grpc_amqp_bridge] io_threads: AMQP connections / I/O threads, 1 to
   // kMaxIoThreads.
-  int io_threads = 2;
+  int io_threads = 0;
   // [grpc_amqp_bridge] max_message_bytes: AMQP replies (and subscription
   // casts) with a larger body are rejected unread, with one log line; 0 =
   // no limit, at most kMaxMessageBytesLimit (RabbitMQ's own ceiling).
-  uint64_t max_message_bytes = uint64_t{16} << 20;
+  uint64_t max_message_bytes = 0;
   // [grpc_amqp_bridge] max_receive_message_bytes: gRPC requests larger than
   // this fail with RESOURCE_EXHAUSTED (set explicitly on the server; gRPC's
   // own default is also 4 MiB).
-  int max_receive_message_bytes = 4 << 20;
+  int max_receive_message_bytes = 0;
   // [grpc_amqp_bridge] max_inflight: gRPC calls in progress at once; beyond
   // it a call fails at once with RESOURCE_EXHAUSTED. 0 = no limit.
-  int64_t max_inflight = 10000;
+  int64_t max_inflight = 0;
   // [grpc_amqp_bridge] grpc_tls_cert, grpc_tls_key: PEM files of the gRPC
   // server's certificate chain and private key. Both set: the gRPC port
   // serves TLS only; neither: plaintext.
@@ -118,11 +121,11 @@ struct BridgeConfig {
   std::string grpc_tls_client_ca;
   // [grpc_amqp_bridge] publisher_id: the publisher id of notifications sent
   // by `notify` methods whose call sets no x-amqp-publisher-id.
-  std::string publisher_id = "grpc_amqp_bridge";
+  std::string publisher_id;
   // [grpc_amqp_bridge] notification_buffer: notifications a NOTIFICATIONS
   // stream holds for a slow reader; one more ends the stream with
   // RESOURCE_EXHAUSTED. 1 to kMaxNotificationBuffer.
-  int64_t notification_buffer = 1000;
+  int64_t notification_buffer = 0;
   // [metrics] listen, --metrics_listen: HOST:PORT where /metrics is served
   // in the Prometheus text format; "" = off.
   std::string metrics_listen;
@@ -137,7 +140,7 @@ struct BridgeConfig {
   // [grpc_amqp_bridge] call_monitor_timeout: oslo's call_monitor_timeout
   // for calls whose client sent no x-amqp-call-monitor-ms; "0" (the default)
   // = off. Seconds or with a unit, at most kMaxCallMonitorTimeout.
-  absl::Duration call_monitor_timeout = absl::ZeroDuration();
+  absl::Duration call_monitor_timeout;
   // The reverse direction (docs/reverse.md): [backends] <package.Service> =
   // <host:port> lines, --backend=<package.Service>=<host:port> (repeatable;
   // the flags replace the file's list), as "<service>=<address>" entries.
@@ -153,19 +156,12 @@ struct BridgeConfig {
 };
 
 // Flag name -> value text, for the flags the user set on the command line
-// only (a flag left at its default must not hide the file's value). Names are
-// the keys of [DEFAULT] and [grpc_amqp_bridge] above (transport_url,
-// control_exchange, rpc_response_timeout, listen, descriptor_set,
-// gather_window, fail_fast_no_consumer, error_map, include_tracebacks,
-// io_threads, max_message_bytes, max_receive_message_bytes, max_inflight,
-// grpc_tls_cert, grpc_tls_key, grpc_tls_client_ca, publisher_id,
-// notification_buffer, call_monitor_timeout, access_log, server_name,
-// backend_tls_ca), metrics_listen ([metrics] listen), version_cap
-// ("topic=X.Y[,topic=X.Y...]", the repeated flags joined) and backend
-// ("S=host:port[,S=host:port...]");
-// values are parsed like the file's. --descriptor_set replaces
-// the file's list. [oslo_messaging_rabbit] options have no flags: put them in
-// the transport_url query instead.
+// only (a flag left at its default must not hide the file's value):
+// GivenFlags() (setting_flags.h) gives them. Names are the table's flags
+// (settings.h); values are parsed like the file's; a repeatable flag's
+// occurrences are joined with commas. A list's flag (--descriptor_set,
+// --backend) replaces the file's list. [oslo_messaging_rabbit] options have
+// no flags: put them in the transport_url query instead.
 using ConfigOverrides = std::map<std::string, std::string>;
 
 // Defaults, then the file at `config_path` (none when empty), then

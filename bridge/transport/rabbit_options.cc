@@ -90,18 +90,30 @@ absl::Status ParseBool(absl::string_view name, absl::string_view value,
   return BadValue(name, value, "a boolean");
 }
 
-}  // namespace
-
-absl::Status SetRabbitOption(absl::string_view name, absl::string_view value,
-                             RabbitOptions* options) {
-  if (std::find(kNotApplicable.begin(), kNotApplicable.end(), name) !=
-      kNotApplicable.end()) {
-    return absl::OkStatus();
-  }
+// The option called `name`; nullptr when there is none.
+const Option* FindOption(absl::string_view name) {
   const Option* option =
       std::find_if(std::begin(kOptions), std::end(kOptions),
                    [&](const Option& o) { return o.name == name; });
-  if (option == std::end(kOptions)) {
+  return option == std::end(kOptions) ? nullptr : option;
+}
+
+bool IsNotApplicable(absl::string_view name) {
+  return std::find(kNotApplicable.begin(), kNotApplicable.end(), name) !=
+         kNotApplicable.end();
+}
+
+}  // namespace
+
+bool IsRabbitOption(absl::string_view name) {
+  return IsNotApplicable(name) || FindOption(name) != nullptr;
+}
+
+absl::Status SetRabbitOption(absl::string_view name, absl::string_view value,
+                             RabbitOptions* options) {
+  if (IsNotApplicable(name)) return absl::OkStatus();
+  const Option* option = FindOption(name);
+  if (option == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown [oslo_messaging_rabbit] option '", name, "'"));
   }

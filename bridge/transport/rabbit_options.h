@@ -53,6 +53,10 @@ struct RabbitOptions {
 absl::Status SetRabbitOption(absl::string_view name, absl::string_view value,
                              RabbitOptions* options);
 
+// Whether `name` is an [oslo_messaging_rabbit] option SetRabbitOption takes
+// (including those it accepts without effect).
+bool IsRabbitOption(absl::string_view name);
+
 // Applies every query option of `url`, then validates the result.
 absl::Status ApplyUrlQuery(const TransportUrl& url, RabbitOptions* options);
 

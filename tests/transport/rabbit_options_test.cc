@@ -82,6 +82,15 @@ TEST(RabbitOptionsTest, OptionsOfThePythonRuntimeAreAccepted) {
   EXPECT_TRUE(SetRabbitOption("kombu_reconnect_delay", "2", &options).ok());
 }
 
+// What the INI reader asks to tell an unknown key from a bad value.
+TEST(RabbitOptionsTest, IsRabbitOptionKnowsEveryOptionSetTakes) {
+  EXPECT_TRUE(IsRabbitOption("ssl"));
+  EXPECT_TRUE(IsRabbitOption("heartbeat_timeout_threshold"));
+  EXPECT_TRUE(IsRabbitOption("heartbeat_in_pthread"));  // accepted, no effect
+  EXPECT_FALSE(IsRabbitOption("no_such_option"));
+  EXPECT_FALSE(IsRabbitOption("transport_url"));
+}
+
 TEST(RabbitOptionsTest, BadOptionsAreClearErrors) {
   struct Case {
     const char* name;
