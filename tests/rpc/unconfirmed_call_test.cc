@@ -227,11 +227,8 @@ TEST_F(UnconfirmedCallTest, ReplyToAVanishedReplyQueueIsDroppedWithoutHarm) {
   RpcServer s2(options, &dispatcher_);
   ASSERT_TRUE(s2.WaitReady(absl::Seconds(10)));
   // A caller that is gone: its reply queue does not exist.
-  const transport::TransportUrl url = testing::BrokerUrl();
   absl::StatusOr<std::unique_ptr<transport::Connection>> raw =
-      transport::Connection::Open(url.hosts[0], url.vhost,
-                                  transport::RabbitOptions(),
-                                  transport::Connection::Options());
+      testing::RawConnection();
   ASSERT_TRUE(raw.ok()) << raw.status();
   const std::string reply_q = testing::UniqueName("vanished_reply_q");
   oslo::OutgoingRequest request;
