@@ -26,7 +26,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/marshalling.h"
 #include "absl/strings/string_view.h"
-#include "bridge/amqp/transport_url.h"
+#include "bridge/transport/transport_url.h"
 #include "bridge/config/bridge_config.h"
 #include "bridge/config/settings.h"
 

@@ -11,7 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "bridge/amqp/transport_url.h"
+#include "bridge/transport/transport_url.h"
 
 namespace amqp::config {
 namespace {

@@ -113,15 +113,6 @@ class RpcTest : public ::testing::Test {
     return rpc_server;
   }
 
-  // A plain connection to the broker, to publish what no client would.
-  static absl::StatusOr<std::unique_ptr<transport::Connection>>
-  RawConnection() {
-    const transport::TransportUrl url = testing::BrokerUrl();
-    return transport::Connection::Open(url.hosts[0], url.vhost,
-                                       transport::RabbitOptions(),
-                                       transport::Connection::Options());
-  }
-
   std::string topic_;
   FunctionEndpoint endpoint_{"1.2"};
   FunctionEndpoint admin_{"2.0", "admin"};
@@ -537,7 +528,8 @@ TEST_F(RpcTest, WithoutWorkerThreadsMethodsRunOneAtATimeOnTheIoThread) {
 }
 
 TEST_F(RpcTest, MalformedMessagesAreDroppedAndServingGoesOn) {
-  absl::StatusOr<std::unique_ptr<transport::Connection>> raw = RawConnection();
+  absl::StatusOr<std::unique_ptr<transport::Connection>> raw =
+      testing::RawConnection();
   ASSERT_TRUE(raw.ok()) << raw.status();
   const std::vector<std::string> bodies = {
       "this is not json",
@@ -565,7 +557,8 @@ TEST_F(RpcTest, MalformedMessagesAreDroppedAndServingGoesOn) {
 TEST_F(RpcTest, ReplyIsRetriedUntilItsReplyQueueExists) {
   // A caller whose reply queue appears only after the server answered (as
   // after a broker restart): the returned reply is published again.
-  absl::StatusOr<std::unique_ptr<transport::Connection>> raw = RawConnection();
+  absl::StatusOr<std::unique_ptr<transport::Connection>> raw =
+      testing::RawConnection();
   ASSERT_TRUE(raw.ok()) << raw.status();
   const std::string reply_q = testing::UniqueName("late_reply_q");
   oslo::OutgoingRequest request;

@@ -22,6 +22,13 @@ std::string UniqueName(const std::string& prefix) {
                       absl::Hex(absl::Uniform<uint64_t>(*bits)));
 }
 
+absl::StatusOr<std::unique_ptr<transport::Connection>> RawConnection() {
+  const transport::TransportUrl url = BrokerUrl();
+  return transport::Connection::Open(url.hosts[0], url.vhost,
+                                     transport::RabbitOptions(),
+                                     transport::Connection::Options());
+}
+
 void RequireBroker() {
   transport::Connection::Options options;
   options.connect_timeout = absl::Seconds(3);

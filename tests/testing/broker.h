@@ -5,8 +5,11 @@
 #ifndef TESTS_TESTING_BROKER_H_
 #define TESTS_TESTING_BROKER_H_
 
+#include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
+#include "bridge/transport/connection.h"
 #include "bridge/transport/transport_url.h"
 
 namespace amqp::testing {
@@ -17,6 +20,10 @@ transport::TransportUrl BrokerUrl();
 
 // A name no other test run uses, e.g. for topics and queues.
 std::string UniqueName(const std::string& prefix);
+
+// A plain connection to that broker with default options, for a test to
+// publish and consume what no client or server of the runtime would.
+absl::StatusOr<std::unique_ptr<transport::Connection>> RawConnection();
 
 // Call from SetUp() or main: aborts the test binary with "this test needs
 // RabbitMQ..." when an AMQP login as guest fails within a few seconds.
