@@ -1050,6 +1050,21 @@ def target_lines(goals):
     return "\n".join(lines) + "\n"
 
 
+def scaling_model(rows, cores=16):
+    """docs/scaling.md's model: calls/s that `cores` cores give each role of
+    bridge -> C++ (64 B), from its CPU per call at 64 in flight, and the
+    whole chain on one host of that many cores. None without the CPU."""
+    cpu = (rows.get(("bridge -> C++", 64)) or {}).get("cpu_us_per_call") or {}
+    if not all(cpu.get(role) for role in ("bridge", "server", "broker")):
+        return None
+    per_role = {role: round(cores * 1e6 / cpu[role]) for role in CPU_ROLES if cpu.get(role)}
+    chain = ("bridge", "server", "broker")
+    return {"cores": cores, "cpu_us_per_call": {r: cpu[r] for r in per_role},
+            "calls_per_s": per_role,
+            "one_host_without_client": round(cores * 1e6 / sum(cpu[r] for r in chain)),
+            "limit": min(chain, key=lambda r: per_role[r])}
+
+
 def picture(rows, path, title):
     """bench/results/latest.svg: throughput against calls in flight for every
     row, and the latency distribution of the sequential runs (64 B)."""
@@ -1062,7 +1077,7 @@ def picture(rows, path, title):
     except ImportError:
         log("python3-matplotlib is missing (tools/setup.sh installs it): no picture")
         return False
-    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 8.5))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"] + ["#000000", "#7f7f00"]
     for i, row in enumerate(ROWS):
         color = colors[i % len(colors)]
@@ -1083,11 +1098,11 @@ def picture(rows, path, title):
              title="Throughput (median of the rounds); dashed: 4 KiB")
     left.set_xticks(IN_FLIGHT, [str(n) for n in IN_FLIGHT])
     left.grid(True, which="both", alpha=0.3)
-    left.legend(fontsize=7, loc="lower right")
+    left.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.1), ncol=2)
     right.set(xscale="log", xlabel="latency, ms (log)", ylabel="fraction of calls",
               title="Sequential calls, 64 B: latency distribution")
     right.grid(True, which="both", alpha=0.3)
-    right.legend(fontsize=7, loc="lower right")
+    right.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.1), ncol=2)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path + ".tmp", format="svg", metadata={"Date": None})
@@ -1129,6 +1144,15 @@ def report(bench, settings, info, started):
                   f"{growth['rss_last_quarter_mb']} MB (growth {growth['growth_mb']} MB; "
                   f"{growth['rss_min_mb']}-{growth['rss_max_mb']} MB throughout) at "
                   f"{growth['throughput']:,.0f} calls/s.\n")
+    model = scaling_model(rows)
+    if model:
+        md.append(f"At {model['cores']} cores (docs/scaling.md: bridge -> C++ 64 B, "
+                  f"{model['cores']} cores divided by each role's CPU per call): "
+                  + ", ".join(f"{role} {model['calls_per_s'][role]:,} calls/s"
+                              for role in model["calls_per_s"])
+                  + f"; bridge, server and broker sharing one such host "
+                  f"{model['one_host_without_client']:,} calls/s. The first limit: the "
+                  f"{model['limit']}.\n")
     micro = median_of([rc.get("micro_ns") for rc in bench.round_checks])
     if micro:
         md.append("Microbenchmarks (CPU ns per operation, median of the rounds):\n\n"
@@ -1147,7 +1171,7 @@ def report(bench, settings, info, started):
             "rows_per_round": [[r[k] for k in sorted(r, key=lambda k: (ROWS.index(k[0]), k[1]))]
                                for r in bench.rounds],
             "micro_ns_per_round": [rc.get("micro_ns") for rc in bench.round_checks],
-            "checks": checks, "targets": goals}
+            "checks": checks, "targets": goals, "scaling_model": model}
     return text, data, rows
 
 
