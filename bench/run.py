@@ -16,7 +16,9 @@ From one run on one broker it measures eight rows, each with a 64-byte and a
 
 and with a 64-byte payload only:
 
-  two bridges    two h2load processes -> two grpc_amqp_bridge -> C++ server
+  one bridge, 2 h2load / two bridges, 2 h2load
+                 two h2load processes (32 + 32 in flight) -> one grpc_amqp_bridge,
+                 or one h2load -> each of two bridges -> the same C++ server
   GATHER x2      h2load PingAll (x-amqp-expect: 2) -> bridge -> 2 C++ servers
   SUBSCRIBE      oslo_load fanout casts -> bridge -> a WatchEvents stream
                  (bench/subscribe_load.py)
@@ -60,11 +62,13 @@ IN_FLIGHT = (1, 16, 64)
 PING_ALL_PATH = "/examples.compute.Compute/PingAll"
 REVERSE_PYTHON = "oslo python -> bridge -> C++ gRPC"
 REVERSE_RUNTIME = "runtime -> bridge -> C++ gRPC"
-TWO_BRIDGES = "two bridges -> C++"
+ONE_BRIDGE_SPLIT = "one bridge, 2 h2load -> C++"
+TWO_BRIDGES = "two bridges, 2 h2load -> C++"
 GATHER = "GATHER x2 (messages/s)"
 SUBSCRIBE = "SUBSCRIBE (events/s)"
 ROWS = ("floor", "oslo python", "runtime", "bridge -> C++", "bridge -> python",
-        "direct gRPC", REVERSE_PYTHON, REVERSE_RUNTIME, TWO_BRIDGES, GATHER, SUBSCRIBE)
+        "direct gRPC", REVERSE_PYTHON, REVERSE_RUNTIME, ONE_BRIDGE_SPLIT, TWO_BRIDGES, GATHER,
+        SUBSCRIBE)
 # Phases run in every round, and those run once after the rounds.
 ROUND_PHASES = ("floor", "cpp", "python", "direct", "reverse", "subscribe", "micro")
 ONCE_PHASES = ("memory", "objects")
@@ -392,7 +396,9 @@ class Bench:
         return self.rounds[-1].setdefault((row, size), {"row": row, "payload_bytes": size})
 
     def meter(self, **pids):
-        return CpuMeter(dict(pids, broker=self.broker))
+        """CPU per call of `pids` and of the broker (broker=None: a row
+        without one, whose column would show only others' traffic)."""
+        return CpuMeter(dict({"broker": self.broker}, **pids))
 
     # Rows measured by their own load generators (floor, runtime, python).
     def generator_row(self, row, size, argv, seq_calls, pids=None):
@@ -543,33 +549,40 @@ class Bench:
             server.stop()
 
     def two_bridges(self, api, server):
-        """Two bridges on the same broker and server, each loaded by its own
-        h2load with half of the calls in flight (64 B)."""
+        """Two h2load processes, each with half of the calls in flight (64 B),
+        both against one bridge, then one against each of two bridges on the
+        same broker and server, alternately at each point."""
         bridges = [self.start_bridge(api, f"bridge-two-{i}") for i in range(2)]
         try:
-            h2s = [H2load(port, self.workdir) for _, port in bridges]
             for _, port in bridges:
                 check_ping(port, 64)
-            point = self.point(TWO_BRIDGES, 64)
+            ports = [port for _, port in bridges]
+            arrangements = ((ONE_BRIDGE_SPLIT, bridges[:1], [ports[0], ports[0]]),
+                            (TWO_BRIDGES, bridges, ports))
             for in_flight in IN_FLIGHT[1:]:
-                log(f"{TWO_BRIDGES}, 64 B: {in_flight} in flight ({in_flight // 2} each)")
-                self._parallel(h2s, in_flight // 2, self.s.warmup)
-                meter = self.meter(server=server.pid) if in_flight == 64 else None
-                bridge_cpu = [cpu_seconds(bridge.pid) for bridge, _ in bridges]
-                results = self._parallel(h2s, in_flight // 2, self.s.seconds)
-                calls = sum(r["succeeded"] for r in results)
-                point[f"throughput_{in_flight}"] = round(sum(r["throughput"] for r in results), 1)
-                if meter:
-                    cpu = meter.per_call_us(calls)
-                    cpu["bridge"] = round(sum(cpu_seconds(bridge.pid) - before for (bridge, _),
-                                              before in zip(bridges, bridge_cpu))
-                                          / max(1, calls) * 1e6, 1)
-                    point["cpu_us_per_call"] = cpu
-            point["bridge_peak_rss_mb"] = max(round(status_kb(b.pid, "VmHWM") / 1024, 1)
-                                              for b, _ in bridges)
+                for row, used, row_ports in arrangements:
+                    log(f"{row}, 64 B: {in_flight} in flight ({in_flight // 2} each)")
+                    self._split_point(row, used, [H2load(p, self.workdir) for p in row_ports],
+                                      in_flight, server)
         finally:
             for i, (bridge, _) in enumerate(bridges):
                 self.stop_bridge(bridge, f"{TWO_BRIDGES} {i}")
+
+    def _split_point(self, row, bridges, h2s, in_flight, server):
+        point = self.point(row, 64)
+        self._parallel(h2s, in_flight // 2, self.s.warmup)
+        meter = self.meter(server=server.pid) if in_flight == 64 else None
+        bridge_cpu = [cpu_seconds(bridge.pid) for bridge, _ in bridges]
+        results = self._parallel(h2s, in_flight // 2, self.s.seconds)
+        calls = sum(r["succeeded"] for r in results)
+        point[f"throughput_{in_flight}"] = round(sum(r["throughput"] for r in results), 1)
+        if meter:
+            cpu = meter.per_call_us(calls)
+            cpu["bridge"] = round(sum(cpu_seconds(bridge.pid) - before for (bridge, _), before
+                                      in zip(bridges, bridge_cpu)) / max(1, calls) * 1e6, 1)
+            point["cpu_us_per_call"] = cpu
+        point["bridge_peak_rss_mb"] = max(round(status_kb(b.pid, "VmHWM") / 1024, 1)
+                                          for b, _ in bridges)
 
     @staticmethod
     def _parallel(h2s, in_flight, seconds):
@@ -634,7 +647,7 @@ class Bench:
             for size in SIZES:
                 check_ping(port, size)
                 self.h2load_row("direct gRPC", size, H2load(port, self.workdir),
-                                {"server": server.pid})
+                                {"server": server.pid, "broker": None})
         finally:
             server.stop()
 
@@ -795,7 +808,7 @@ class Bench:
                 "rss_last_quarter_mb": round(last / 1024, 1),
                 "rss_min_mb": round(min(samples) / 1024, 1),
                 "rss_max_mb": round(max(samples) / 1024, 1),
-                "growth_mb": round((last - first) / 1024, 1),
+                "growth_mb": round((last - first) / 1024, 1) + 0.0,  # no -0.0
                 "rss_samples_mb": [round(s / 1024, 1) for s in samples]}
         finally:
             self.stop_bridge(bridge, "rss growth")
@@ -888,6 +901,8 @@ def median_of(values):
     values = [v for v in values if v is not None]
     if not values:
         return None
+    if all(v == values[0] for v in values):
+        return values[0]
     if isinstance(values[0], dict):
         return {k: median_of([v.get(k) for v in values]) for k in values[0]}
     if isinstance(values[0], list):
@@ -991,10 +1006,10 @@ def round_targets(rows, micro):
         if best(row) and best(base):
             out.append((f"{row} (best) >= {limit} x {base} (best)", best(row) / best(base),
                         limit, "min", f"{best(row):,.0f} vs {best(base):,.0f} calls/s"))
-    two64 = get(TWO_BRIDGES, "throughput_64")
-    if two64 and bridge64:
-        out.append(("two bridges @64 / one bridge @64 (same broker; reported)", two64 / bridge64,
-                    None, "min", f"{two64:,.0f} vs {bridge64:,.0f} calls/s"))
+    two64, one64 = get(TWO_BRIDGES, "throughput_64"), get(ONE_BRIDGE_SPLIT, "throughput_64")
+    if two64 and one64:
+        out.append(("two bridges @64 / one bridge @64 (same two h2load, same broker; reported)",
+                    two64 / one64, None, "min", f"{two64:,.0f} vs {one64:,.0f} calls/s"))
     return out
 
 
