@@ -232,6 +232,7 @@ int Client() {
     amqp_envelope_t envelope;
     if (!Receive(conn, absl::Seconds(10), &envelope)) Die("no reply in 10 s");
     --outstanding;
+    stats.Ended();
     const absl::Time now = absl::Now();
     if (now >= measure_from && now < measure_until) stats.Count();
     Ack(conn, envelope.delivery_tag);

@@ -1,9 +1,15 @@
 // oslo_load: the runtime row of the benchmarks. The generated C++ oslo
 // client (ComputeClient::Ping on the runtime's RpcClient) calls the example
 // compute server, sequentially or with a fixed number of calls in flight.
+// In publish mode it is the SUBSCRIBE row's caster instead: `in_flight`
+// threads publish InstanceEvents (fanout casts of "instance_event") whose
+// instance_uuid is the time of the cast in Unix nanoseconds, for
+// bench/subscribe_load.py to time their receipt.
 //
 //   oslo_load --topic=bench_compute --mode=latency --calls=2000
 //   oslo_load --topic=bench_compute --mode=throughput --in_flight=64
+//   oslo_load --topic=bench_compute --mode=publish --in_flight=4 --seconds=2
+//   oslo_load --topic=bench_compute --mode=publish --publish_interval=2ms
 //
 // Prints one JSON line (see load_stats.h); replies whose payload differs
 // from the request's count as errors.
@@ -14,10 +20,13 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -32,10 +41,14 @@ ABSL_FLAG(std::string, transport_url, "rabbit://guest:guest@127.0.0.1:5672/",
           "broker");
 ABSL_FLAG(std::string, topic, "compute", "the compute servers' topic");
 ABSL_FLAG(std::string, mode, "latency",
-          "latency (sequential calls) or throughput (closed loop)");
+          "latency (sequential calls), throughput (closed loop) or publish "
+          "(WatchEvents events for `seconds` from `in_flight` threads)");
 ABSL_FLAG(int, calls, 2000, "latency mode: calls measured");
-ABSL_FLAG(int, in_flight, 1, "throughput mode: calls kept in flight");
+ABSL_FLAG(int, in_flight, 1,
+          "throughput mode: calls kept in flight; publish mode: threads");
 ABSL_FLAG(double, seconds, 5, "throughput mode: measured time");
+ABSL_FLAG(absl::Duration, publish_interval, absl::ZeroDuration(),
+          "publish mode: each thread's pause after each event (0: none)");
 ABSL_FLAG(double, warmup_seconds, 0.5, "time run before measuring");
 ABSL_FLAG(int, payload_bytes, 64, "PingRequest.payload size");
 ABSL_FLAG(int, io_threads, 2, "the RpcClient's broker connections");
@@ -44,6 +57,7 @@ namespace amqp::bench {
 namespace {
 
 using examples::compute::ComputeClient;
+using examples::compute::InstanceEvent;
 using examples::compute::PingReply;
 using examples::compute::PingRequest;
 
@@ -70,6 +84,7 @@ class ClosedLoop {
           const bool ok = reply.ok() && reply->payload() == request_.payload();
           {
             absl::MutexLock lock(&mu_);
+            stats_.Ended();
             if (now >= from_ && now < until_) {
               if (ok) {
                 stats_.Count();
@@ -96,6 +111,36 @@ class ClosedLoop {
   absl::Notification done_;
 };
 
+// Publishes events from `threads` threads until `until`, each one once the
+// broker confirmed the last (and `interval` passed).
+void Publish(const ComputeClient& client, int threads, absl::Duration interval,
+             absl::Time until) {
+  absl::Mutex mu;
+  LoadStats stats;
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> publishers;
+  for (int i = 0; i < threads; ++i) {
+    publishers.emplace_back([&] {
+      InstanceEvent event;
+      event.set_event("bench");
+      while (absl::Now() < until) {
+        event.set_instance_uuid(absl::StrCat(absl::ToUnixNanos(absl::Now())));
+        const absl::Status published = client.PublishWatchEvents(event);
+        absl::MutexLock lock(&mu);
+        stats.Ended();
+        if (published.ok()) {
+          stats.Count();
+        } else {
+          stats.Error();
+        }
+        if (interval > absl::ZeroDuration()) absl::SleepFor(interval);
+      }
+    });
+  }
+  for (std::thread& publisher : publishers) publisher.join();
+  stats.Print("publish", absl::Now() - start);
+}
+
 int Run() {
   absl::StatusOr<transport::TransportUrl> url =
       transport::ParseTransportUrl(absl::GetFlag(FLAGS_transport_url));
@@ -121,6 +166,12 @@ int Run() {
   request.set_payload(std::string(absl::GetFlag(FLAGS_payload_bytes), 'x'));
 
   const absl::Time start = absl::Now();
+  if (absl::GetFlag(FLAGS_mode) == "publish") {
+    Publish(client, absl::GetFlag(FLAGS_in_flight),
+            absl::GetFlag(FLAGS_publish_interval),
+            start + absl::Seconds(absl::GetFlag(FLAGS_seconds)));
+    return 0;
+  }
   const absl::Time from =
       start + absl::Seconds(absl::GetFlag(FLAGS_warmup_seconds));
   if (absl::GetFlag(FLAGS_mode) == "latency") {

@@ -35,6 +35,11 @@ def percentile(sorted_values, p):
     return sorted_values[rank - 1]
 
 
+# As kQuantiles in bench/load_stats.h: the latency distribution's points.
+QUANTILES = (0.001, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99,
+             0.999)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transport_url", default="rabbit://guest:guest@127.0.0.1:5672/")
@@ -49,7 +54,7 @@ def main():
 
     transport, client = make_client(args.transport_url, args.topic)
     payload = "x" * args.payload_bytes
-    result = {"mode": args.mode, "calls": 0, "errors": 0}
+    result = {"mode": args.mode, "calls": 0, "errors": 0, "all_calls": 0}
     try:
         start = time.monotonic()
         measure_from = start + args.warmup_seconds
@@ -71,7 +76,9 @@ def main():
                           throughput=round(len(latencies) / elapsed, 1),
                           p50_us=round(percentile(latencies, 0.50), 1),
                           p99_us=round(percentile(latencies, 0.99), 1),
-                          mean_us=round(sum(latencies) / len(latencies), 1))
+                          mean_us=round(sum(latencies) / len(latencies), 1),
+                          quantiles_us=[round(percentile(latencies, q), 1)
+                                        for q in QUANTILES])
         else:
             measure_until = measure_from + args.seconds
             lock = threading.Lock()
@@ -80,6 +87,8 @@ def main():
                 while True:
                     reply = client.call({}, "ping", payload=payload)
                     now = time.monotonic()
+                    with lock:
+                        result["all_calls"] += 1
                     if measure_from <= now < measure_until:
                         with lock:
                             if reply.get("payload") == payload:

@@ -25,6 +25,8 @@ readonly PACKAGES=(
   python3-nova python3-oslo.versionedobjects
   # Benchmarks: h2load as an independent gRPC load generator.
   nghttp2-client
+  # bench/run.py draws bench/results/latest.svg (throughput, latency CDF).
+  python3-matplotlib
   # tools/dep_graph.sh: the package picture in docs/architecture.md.
   graphviz
   # Fuzzing (fuzz/, --config=fuzz): clang with libFuzzer and its sanitizer
