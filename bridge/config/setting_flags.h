@@ -26,9 +26,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/marshalling.h"
 #include "absl/strings/string_view.h"
-#include "bridge/transport/transport_url.h"
 #include "bridge/config/bridge_config.h"
 #include "bridge/config/settings.h"
+#include "bridge/transport/transport_url.h"
 
 namespace amqp::config {
 

@@ -16,13 +16,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "bridge/transport/connection.h"
 #include "bridge/oslo/json.h"
 #include "bridge/oslo/request.h"
 #include "bridge/rpc/dispatcher.h"
 #include "bridge/rpc/endpoint.h"
 #include "bridge/rpc/rpc_client.h"
 #include "bridge/rpc/rpc_server.h"
+#include "bridge/transport/connection.h"
 #include "tests/testing/broker.h"
 #include "tests/testing/tcp_proxy.h"
 
