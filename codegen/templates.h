@@ -52,7 +52,8 @@ class $Service$Endpoint : public ::amqp::rpc::Endpoint {
 
 )";
 
-inline constexpr char kEndpointMethod[] = R"(  // oslo $kind$ "$oslo_name$"$also_doc$.
+inline constexpr char kEndpointMethod[] =
+    R"(  // oslo $kind$ "$oslo_name$"$also_doc$.
   virtual ::grpc::Status $Method$(
       ::amqp::CallContext& context,
       const $Request$& request,
