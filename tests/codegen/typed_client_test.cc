@@ -162,8 +162,8 @@ TEST_F(TypedClientTest, VersionCapSendsTheFallbackOrRefuses) {
 
 TEST_F(TypedClientTest, PrepareSetsTheCallMonitor) {
   const ComputeClient monitored =
-      Client().Prepare("", std::nullopt, std::nullopt, 4);
-  EXPECT_EQ(monitored.spec().call_monitor_timeout, 4.0);
+      Client().Prepare("", std::nullopt, std::nullopt, absl::Seconds(4));
+  EXPECT_EQ(monitored.spec().call_monitor_timeout, absl::Seconds(4));
   // oslo hands `_timeout` to the endpoint as ctxt["client_timeout"].
   absl::StatusOr<google::protobuf::Struct> context =
       monitored.GetCallerContext(google::protobuf::Empty());
