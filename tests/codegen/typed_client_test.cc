@@ -170,6 +170,14 @@ TEST_F(TypedClientTest, PrepareSetsTheCallMonitor) {
   ASSERT_TRUE(context.ok()) << context.status();
   ASSERT_TRUE(context->fields().contains("client_timeout"));
   EXPECT_EQ(context->fields().at("client_timeout").number_value(), 4);
+  // Zero turns the monitor off again: no `_timeout`, a null client_timeout.
+  context =
+      monitored.Prepare("", std::nullopt, std::nullopt, absl::ZeroDuration())
+          .GetCallerContext(google::protobuf::Empty());
+  ASSERT_TRUE(context.ok()) << context.status();
+  ASSERT_TRUE(context->fields().contains("client_timeout"));
+  EXPECT_EQ(context->fields().at("client_timeout").kind_case(),
+            google::protobuf::Value::kNullValue);
 }
 
 TEST_F(TypedClientTest, CastsReachTheServer) {
