@@ -4,6 +4,7 @@
 #include <google/protobuf/io/printer.h>
 #include <google/protobuf/io/zero_copy_stream.h>
 
+#include <iterator>
 #include <map>
 #include <memory>
 #include <vector>
@@ -79,8 +80,62 @@ Vars ServiceVars(const ServiceMap& map) {
   return vars;
 }
 
-Vars MethodVars(const ServiceMap& service, const MethodMap& method) {
-  Vars vars = ServiceVars(service);
+// What a method of each kind adds to the generated files: its traits (the
+// k* below), its <Service>Client method's declaration (header) and
+// definition (source; null if none).
+struct KindTemplates {
+  MethodKind kind;
+  unsigned traits;
+  const char* client_declaration;
+  const char* client_definition;
+
+  bool Has(unsigned trait) const { return (traits & trait) != 0; }
+};
+// <Service>Endpoint serves it (kEndpointMethod, kDispatchEntry,
+// kEndpointDefaultMethod); subscriptions only receive casts that another
+// party sends, notifications go to listeners.
+constexpr unsigned kServedByEndpoint = 1;
+// Its MethodInfo is fanout (a fanout cast, or the cast a subscriber gets).
+constexpr unsigned kFanout = 2;
+// Its client sends through an rpc::Notifier (kNotify*Include).
+constexpr unsigned kUsesNotifier = 4;
+
+// The one table from method kind to what is printed for it, in the order of
+// MethodKind.
+namespace t = templates;
+constexpr KindTemplates kKindTemplates[] = {
+    {MethodKind::kCall, kServedByEndpoint, t::kClientCall,
+     t::kClientCallDefinition},
+    {MethodKind::kCast, kServedByEndpoint, t::kClientCast,
+     t::kClientCastDefinition},
+    {MethodKind::kFanoutCast, kServedByEndpoint | kFanout, t::kClientCast,
+     t::kClientCastDefinition},
+    {MethodKind::kGather, kServedByEndpoint, t::kClientGatherNote, nullptr},
+    {MethodKind::kSubscribe, kFanout, t::kClientPublish,
+     t::kClientPublishDefinition},
+    {MethodKind::kNotify, kUsesNotifier, t::kClientNotify,
+     t::kClientNotifyDefinition},
+    {MethodKind::kNotifications, 0, t::kClientNotificationsNote, nullptr},
+};
+
+constexpr bool OneRowPerKindInOrder() {
+  constexpr size_t kKinds = static_cast<size_t>(MethodKind::kNotifications) + 1;
+  if (std::size(kKindTemplates) != kKinds) return false;
+  for (size_t i = 0; i < kKinds; ++i) {
+    if (kKindTemplates[i].kind != static_cast<MethodKind>(i)) return false;
+  }
+  return true;
+}
+static_assert(OneRowPerKindInOrder(),
+              "kKindTemplates needs one row per MethodKind, in its order");
+
+const KindTemplates& TemplatesOf(MethodKind kind) {
+  return kKindTemplates[static_cast<size_t>(kind)];
+}
+
+Vars MethodVars(const ServiceMap& service, const Vars& service_vars,
+                const MethodMap& method, const KindTemplates& kind_templates) {
+  Vars vars = service_vars;
   vars["Method"] = method.method->name();
   vars["oslo_name"] = method.oslo_name;
   vars["kind"] = std::string(schema::MethodKindName(method.kind));
@@ -90,10 +145,7 @@ Vars MethodVars(const ServiceMap& service, const MethodMap& method) {
       method.version == service.version ? "" : method.version;
   vars["server_field"] = method.server_field ? method.server_field->name() : "";
   vars["result_field"] = method.result_field ? method.result_field->name() : "";
-  vars["fanout"] = method.kind == MethodKind::kFanoutCast ||
-                           method.kind == MethodKind::kSubscribe
-                       ? "true"
-                       : "false";
+  vars["fanout"] = kind_templates.Has(kFanout) ? "true" : "false";
   vars["fallback_init"] = method.fallback_version.empty()
                               ? ""
                               : absl::StrCat(",\n    /*fallback_version=*/\"",
@@ -116,67 +168,91 @@ Vars MethodVars(const ServiceMap& service, const MethodMap& method) {
   return vars;
 }
 
-// Endpoints serve calls, casts and gather requests; subscriptions only
-// receive casts that another party sends, notifications go to listeners.
-bool ServedByEndpoint(const MethodMap& method) {
-  return method.kind != MethodKind::kSubscribe &&
-         method.kind != MethodKind::kNotify &&
-         method.kind != MethodKind::kNotifications;
-}
-
-bool HasNotify(const std::vector<ServiceMap>& maps) {
-  for (const ServiceMap& map : maps) {
-    for (const MethodMap& method : map.methods) {
-      if (method.kind == MethodKind::kNotify) return true;
-    }
-  }
-  return false;
-}
+// A method with what is printed for it, worked out once for both files.
+struct MethodPlan {
+  const MethodMap* method;
+  KindTemplates kind_templates;
+  Vars vars;
+};
 
 // The endpoint's methods: one per oslo method, however many gRPC methods
 // reach it (a server method is one thing; call, cast or fanout is the
 // client's choice), named after its call or GATHER if it has one, else after
 // the first. Each comes with the other gRPC methods that reach it.
 struct Handler {
-  const MethodMap* method;
-  std::vector<const MethodMap*> also;
+  const MethodPlan* method;
+  std::vector<const MethodPlan*> also;
 };
 
-std::vector<Handler> EndpointHandlers(const ServiceMap& map) {
+std::vector<Handler> EndpointHandlers(const std::vector<MethodPlan>& methods) {
   std::vector<Handler> handlers;
   absl::flat_hash_map<std::string, size_t> by_oslo_name;
-  for (const MethodMap& method : map.methods) {
-    if (!ServedByEndpoint(method)) continue;
+  for (const MethodPlan& plan : methods) {
+    if (!plan.kind_templates.Has(kServedByEndpoint)) continue;
     auto [it, inserted] =
-        by_oslo_name.emplace(method.oslo_name, handlers.size());
+        by_oslo_name.emplace(plan.method->oslo_name, handlers.size());
     if (inserted) {
-      handlers.push_back({&method, {}});
+      handlers.push_back({&plan, {}});
       continue;
     }
     Handler& handler = handlers[it->second];
-    if (schema::ReturnsResult(method.kind) &&
-        !schema::ReturnsResult(handler.method->kind)) {
+    if (schema::ReturnsResult(plan.method->kind) &&
+        !schema::ReturnsResult(handler.method->method->kind)) {
       handler.also.push_back(handler.method);
-      handler.method = &method;
+      handler.method = &plan;
     } else {
-      handler.also.push_back(&method);
+      handler.also.push_back(&plan);
     }
   }
   return handlers;
 }
 
-Vars HandlerVars(const ServiceMap& service, const Handler& handler) {
-  Vars vars = MethodVars(service, *handler.method);
+// The handler's method's vars plus also_doc, naming the other methods.
+Vars HandlerVars(const Handler& handler) {
+  Vars vars = handler.method->vars;
   std::vector<std::string> also;
-  for (const MethodMap* method : handler.also) {
-    also.push_back(absl::StrCat(method->method->name(), " (a ",
-                                schema::MethodKindName(method->kind), ")"));
+  for (const MethodPlan* plan : handler.also) {
+    also.push_back(absl::StrCat(plan->method->method->name(), " (a ",
+                                schema::MethodKindName(plan->method->kind),
+                                ")"));
   }
   vars["also_doc"] = also.empty()
                          ? ""
                          : absl::StrCat("; also reached by\n  //   ",
                                         absl::StrJoin(also, ",\n  //   "));
   return vars;
+}
+
+// A service with the vars of each of its methods and endpoint handlers.
+struct ServicePlan {
+  Vars vars;
+  std::vector<MethodPlan> methods;  // in .proto order
+  std::vector<Vars> handlers;       // the endpoint's methods
+};
+
+ServicePlan PlanService(const ServiceMap& map) {
+  ServicePlan plan;
+  plan.vars = ServiceVars(map);
+  plan.methods.reserve(map.methods.size());
+  for (const MethodMap& method : map.methods) {
+    const KindTemplates& kind_templates = TemplatesOf(method.kind);
+    plan.methods.push_back(
+        {&method, kind_templates,
+         MethodVars(map, plan.vars, method, kind_templates)});
+  }
+  for (const Handler& handler : EndpointHandlers(plan.methods)) {
+    plan.handlers.push_back(HandlerVars(handler));
+  }
+  return plan;
+}
+
+bool UsesNotifier(const std::vector<ServicePlan>& services) {
+  for (const ServicePlan& service : services) {
+    for (const MethodPlan& method : service.methods) {
+      if (method.kind_templates.Has(kUsesNotifier)) return true;
+    }
+  }
+  return false;
 }
 
 void OpenNamespace(Printer& printer, const FileDescriptor& file) {
@@ -196,45 +272,24 @@ void CloseNamespace(Printer& printer, const FileDescriptor& file) {
 }
 
 void WriteHeader(const FileDescriptor& file,
-                 const std::vector<ServiceMap>& maps, Printer& printer) {
+                 const std::vector<ServicePlan>& services, Printer& printer) {
   const Vars file_vars = {
       {"proto", file.name()},
       {"guard", HeaderGuard(file.name())},
       {"pb_header", absl::StrCat(StripProto(file.name()), ".pb.h")}};
   printer.Print(file_vars, templates::kHeaderTop);
-  if (HasNotify(maps)) printer.Print(templates::kNotifyHeaderInclude);
+  if (UsesNotifier(services)) printer.Print(templates::kNotifyHeaderInclude);
   OpenNamespace(printer, file);
-  for (const ServiceMap& map : maps) {
-    printer.Print(ServiceVars(map), templates::kEndpointClassTop);
-    for (const Handler& handler : EndpointHandlers(map)) {
-      printer.Print(HandlerVars(map, handler), templates::kEndpointMethod);
+  for (const ServicePlan& service : services) {
+    printer.Print(service.vars, templates::kEndpointClassTop);
+    for (const Vars& handler : service.handlers) {
+      printer.Print(handler, templates::kEndpointMethod);
     }
     printer.Print(templates::kClassBottom);
 
-    printer.Print(ServiceVars(map), templates::kClientClassTop);
-    for (const MethodMap& method : map.methods) {
-      const Vars vars = MethodVars(map, method);
-      switch (method.kind) {
-        case MethodKind::kCall:
-          printer.Print(vars, templates::kClientCall);
-          break;
-        case MethodKind::kCast:
-        case MethodKind::kFanoutCast:
-          printer.Print(vars, templates::kClientCast);
-          break;
-        case MethodKind::kSubscribe:
-          printer.Print(vars, templates::kClientPublish);
-          break;
-        case MethodKind::kGather:
-          printer.Print(vars, templates::kClientGatherNote);
-          break;
-        case MethodKind::kNotify:
-          printer.Print(vars, templates::kClientNotify);
-          break;
-        case MethodKind::kNotifications:
-          printer.Print(vars, templates::kClientNotificationsNote);
-          break;
-      }
+    printer.Print(service.vars, templates::kClientClassTop);
+    for (const MethodPlan& method : service.methods) {
+      printer.Print(method.vars, method.kind_templates.client_declaration);
     }
     printer.Print(templates::kClientClassBottom);
   }
@@ -243,58 +298,52 @@ void WriteHeader(const FileDescriptor& file,
 }
 
 void WriteSource(const FileDescriptor& file,
-                 const std::vector<ServiceMap>& maps, Printer& printer) {
+                 const std::vector<ServicePlan>& services, Printer& printer) {
   printer.Print(
       {{"proto", file.name()},
        {"amqp_header", absl::StrCat(StripProto(file.name()), ".amqp.h")}},
       templates::kSourceTop);
-  if (HasNotify(maps)) printer.Print(templates::kNotifySourceInclude);
+  if (UsesNotifier(services)) printer.Print(templates::kNotifySourceInclude);
   OpenNamespace(printer, file);
   printer.Print("namespace {\n\n");
-  for (const ServiceMap& map : maps) {
-    for (const MethodMap& method : map.methods) {
-      printer.Print(MethodVars(map, method), templates::kMethodInfo);
+  for (const ServicePlan& service : services) {
+    for (const MethodPlan& method : service.methods) {
+      printer.Print(method.vars, templates::kMethodInfo);
     }
-    printer.Print(ServiceVars(map), templates::kDispatchTableTop);
-    for (const Handler& handler : EndpointHandlers(map)) {
-      printer.Print(MethodVars(map, *handler.method),
-                    templates::kDispatchEntry);
+    printer.Print(service.vars, templates::kDispatchTableTop);
+    for (const Vars& handler : service.handlers) {
+      printer.Print(handler, templates::kDispatchEntry);
     }
     printer.Print(templates::kDispatchTableBottom);
   }
   printer.Print("\n}  // namespace\n");
 
-  for (const ServiceMap& map : maps) {
-    printer.Print(ServiceVars(map), templates::kEndpointDefinitions);
-    for (const Handler& handler : EndpointHandlers(map)) {
-      printer.Print(MethodVars(map, *handler.method),
-                    templates::kEndpointDefaultMethod);
+  for (const ServicePlan& service : services) {
+    printer.Print(service.vars, templates::kEndpointDefinitions);
+    for (const Vars& handler : service.handlers) {
+      printer.Print(handler, templates::kEndpointDefaultMethod);
     }
-    printer.Print(ServiceVars(map), templates::kClientDefaultSpec);
-    for (const MethodMap& method : map.methods) {
-      const Vars vars = MethodVars(map, method);
-      switch (method.kind) {
-        case MethodKind::kCall:
-          printer.Print(vars, templates::kClientCallDefinition);
-          break;
-        case MethodKind::kCast:
-        case MethodKind::kFanoutCast:
-          printer.Print(vars, templates::kClientCastDefinition);
-          break;
-        case MethodKind::kSubscribe:
-          printer.Print(vars, templates::kClientPublishDefinition);
-          break;
-        case MethodKind::kNotify:
-          printer.Print(vars, templates::kClientNotifyDefinition);
-          break;
-        case MethodKind::kGather:
-        case MethodKind::kNotifications:
-          break;
+    printer.Print(service.vars, templates::kClientDefaultSpec);
+    for (const MethodPlan& method : service.methods) {
+      if (method.kind_templates.client_definition != nullptr) {
+        printer.Print(method.vars, method.kind_templates.client_definition);
       }
     }
   }
   printer.Print("\n");
   CloseNamespace(printer, file);
+}
+
+using Writer = void (*)(const FileDescriptor&, const std::vector<ServicePlan>&,
+                        Printer&);
+
+// Writes one generated file with `write`; takes `out`.
+void WriteFile(const FileDescriptor& file,
+               const std::vector<ServicePlan>& services, Writer write,
+               google::protobuf::io::ZeroCopyOutputStream* out) {
+  std::unique_ptr<google::protobuf::io::ZeroCopyOutputStream> owned(out);
+  Printer printer(owned.get(), '$');
+  write(file, services, printer);
 }
 
 }  // namespace
@@ -320,21 +369,14 @@ bool AmqpGenerator::Generate(
     }
     maps.push_back(*std::move(map));
   }
+  std::vector<ServicePlan> services;
+  services.reserve(maps.size());
+  for (const ServiceMap& map : maps) services.push_back(PlanService(map));
   // A .proto without services still gets (empty) files, so that build rules
   // can always name them.
   const std::string base = StripProto(file->name());
-  {
-    std::unique_ptr<google::protobuf::io::ZeroCopyOutputStream> out(
-        context->Open(base + ".amqp.h"));
-    Printer printer(out.get(), '$');
-    WriteHeader(*file, maps, printer);
-  }
-  {
-    std::unique_ptr<google::protobuf::io::ZeroCopyOutputStream> out(
-        context->Open(base + ".amqp.cc"));
-    Printer printer(out.get(), '$');
-    WriteSource(*file, maps, printer);
-  }
+  WriteFile(*file, services, WriteHeader, context->Open(base + ".amqp.h"));
+  WriteFile(*file, services, WriteSource, context->Open(base + ".amqp.cc"));
   return true;
 }
 

@@ -122,7 +122,7 @@ rpc::CallSpec RequestSpec(const GatewayEnv& env, const Route& route,
       metadata.call_monitor.value_or(env.call_monitor_timeout);
   if (route.method.kind == schema::MethodKind::kCall &&
       monitor > absl::ZeroDuration()) {
-    spec.call_monitor_timeout = absl::ToDoubleSeconds(monitor);
+    spec.call_monitor_timeout = monitor;
   }
   return spec;
 }

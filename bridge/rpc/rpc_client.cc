@@ -14,14 +14,14 @@
 
 namespace amqp::rpc {
 
-CallSpec CallSpec::Prepare(absl::string_view server,
-                           std::optional<std::string> version,
-                           std::optional<absl::Duration> timeout,
-                           std::optional<std::string> namespace_,
-                           std::optional<double> call_monitor_timeout) const {
+CallSpec CallSpec::Prepare(
+    absl::string_view server, std::optional<std::string> version,
+    std::optional<absl::Duration> timeout,
+    std::optional<std::string> namespace_,
+    std::optional<absl::Duration> call_monitor_timeout) const {
   CallSpec copy = *this;
   if (call_monitor_timeout.has_value()) {
-    copy.call_monitor_timeout = call_monitor_timeout;
+    copy.call_monitor_timeout = *call_monitor_timeout;
   }
   if (!server.empty()) copy.target.server = std::string(server);
   if (version.has_value()) copy.target.version = std::move(version);
@@ -462,7 +462,11 @@ RpcClient::CallId RpcClient::CallAsync(const CallSpec& spec,
       RequestFields(spec, *version, method, args_json, context, unique_id);
   request.msg_id = msg_id;
   request.reply_q = reply_queue_;
-  request.call_monitor_timeout = spec.call_monitor_timeout;
+  const bool monitored = spec.call_monitor_timeout > absl::ZeroDuration();
+  if (monitored) {
+    request.call_monitor_timeout =
+        absl::ToDoubleSeconds(spec.call_monitor_timeout);
+  }
   transport::OutgoingMessage message =
       RequestMessage(spec, oslo::EncodeRequest(request));
   // The broker drops the request if nobody took it before the caller gives up.
@@ -481,8 +485,8 @@ RpcClient::CallId RpcClient::CallAsync(const CallSpec& spec,
             "no reply to '", method, "' on '", key, "' within ",
             absl::FormatDuration(timeout), " (oslo MessagingTimeout)")));
       }));
-  if (spec.call_monitor_timeout.has_value() && *spec.call_monitor_timeout > 0) {
-    const absl::Duration monitor = absl::Seconds(*spec.call_monitor_timeout);
+  if (monitored) {
+    const absl::Duration monitor = spec.call_monitor_timeout;
     call->WatchHeartbeats(
         monitor,
         absl::DeadlineExceededError(absl::StrCat(

@@ -62,12 +62,12 @@ namespace amqp::rpc {
 struct CallSpec {
   Target target;
   absl::Duration timeout = absl::Seconds(60);  // rpc_response_timeout
-  // oslo's call_monitor_timeout, in seconds: sent as `_timeout`, so the
-  // server sends a heartbeat every int(_timeout)/2 s while it works, and a
-  // call fails with DEADLINE_EXCEEDED when neither a heartbeat nor the reply
-  // came for that long (each heartbeat restarts the wait), however far the
-  // overall `timeout` is.
-  std::optional<double> call_monitor_timeout;
+  // oslo's call_monitor_timeout (zero: off): sent as `_timeout` in seconds,
+  // so the server sends a heartbeat every int(_timeout)/2 s while it works,
+  // and a call fails with DEADLINE_EXCEEDED when neither a heartbeat nor the
+  // reply came for that long (each heartbeat restarts the wait), however far
+  // the overall `timeout` is.
+  absl::Duration call_monitor_timeout = absl::ZeroDuration();
   // Sent instead of target.version when a version cap forbids that one
   // (RpcClient::Options::version_caps).
   std::optional<std::string> fallback_version;
@@ -80,7 +80,7 @@ struct CallSpec {
       std::optional<std::string> version = std::nullopt,
       std::optional<absl::Duration> timeout = std::nullopt,
       std::optional<std::string> namespace_ = std::nullopt,
-      std::optional<double> call_monitor_timeout = std::nullopt) const;
+      std::optional<absl::Duration> call_monitor_timeout = std::nullopt) const;
 };
 
 class RpcClient {

@@ -161,7 +161,7 @@ int RunClient(const std::string& command, const Transport& transport,
   spec.timeout = timeout;
   if (const double monitor = absl::GetFlag(FLAGS_call_monitor_timeout);
       monitor > 0) {
-    spec.call_monitor_timeout = monitor;
+    spec.call_monitor_timeout = absl::Seconds(monitor);
   }
 
   rpc::RpcClient client({transport.url, transport.rabbit, 1, "oslo_rpc"});

@@ -162,14 +162,22 @@ TEST_F(TypedClientTest, VersionCapSendsTheFallbackOrRefuses) {
 
 TEST_F(TypedClientTest, PrepareSetsTheCallMonitor) {
   const ComputeClient monitored =
-      Client().Prepare("", std::nullopt, std::nullopt, 4);
-  EXPECT_EQ(monitored.spec().call_monitor_timeout, 4.0);
+      Client().Prepare("", std::nullopt, std::nullopt, absl::Seconds(4));
+  EXPECT_EQ(monitored.spec().call_monitor_timeout, absl::Seconds(4));
   // oslo hands `_timeout` to the endpoint as ctxt["client_timeout"].
   absl::StatusOr<google::protobuf::Struct> context =
       monitored.GetCallerContext(google::protobuf::Empty());
   ASSERT_TRUE(context.ok()) << context.status();
   ASSERT_TRUE(context->fields().contains("client_timeout"));
   EXPECT_EQ(context->fields().at("client_timeout").number_value(), 4);
+  // Zero turns the monitor off again: no `_timeout`, a null client_timeout.
+  context =
+      monitored.Prepare("", std::nullopt, std::nullopt, absl::ZeroDuration())
+          .GetCallerContext(google::protobuf::Empty());
+  ASSERT_TRUE(context.ok()) << context.status();
+  ASSERT_TRUE(context->fields().contains("client_timeout"));
+  EXPECT_EQ(context->fields().at("client_timeout").kind_case(),
+            google::protobuf::Value::kNullValue);
 }
 
 TEST_F(TypedClientTest, CastsReachTheServer) {

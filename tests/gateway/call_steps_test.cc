@@ -228,22 +228,22 @@ TEST(RequestSpecTest, CallMonitorFromTheHeaderElseTheBridgeDefault) {
   CallMetadata metadata;
   EXPECT_EQ(RequestSpec(env, console, metadata, request.wire(), deadline)
                 .call_monitor_timeout,
-            std::nullopt);
+            absl::ZeroDuration());
   env.call_monitor_timeout = absl::Seconds(30);
   EXPECT_EQ(RequestSpec(env, console, metadata, request.wire(), deadline)
                 .call_monitor_timeout,
-            30.0);
+            absl::Seconds(30));
   metadata.call_monitor = absl::Milliseconds(2500);
   EXPECT_EQ(RequestSpec(env, console, metadata, request.wire(), deadline)
                 .call_monitor_timeout,
-            2.5);
+            absl::Milliseconds(2500));
   // Casts wait for no reply: no monitor.
   const Route& fanout = RouteOf("/examples.compute.Compute/RefreshCache");
   RequestBytes empty;
   ASSERT_TRUE(empty.Parse(fanout, Buffer({})).ok());
   EXPECT_EQ(RequestSpec(env, fanout, metadata, empty.wire(), deadline)
                 .call_monitor_timeout,
-            std::nullopt);
+            absl::ZeroDuration());
 }
 
 // ResponseBytes() counts what it ignores in the environment's stats.

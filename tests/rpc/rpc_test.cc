@@ -190,8 +190,9 @@ TEST_F(RpcTest, SlowCallTimesOutAndTheClientKeepsWorking) {
 TEST_F(RpcTest, HeartbeatsKeepASlowCallAliveUnderTheCallMonitor) {
   // _timeout 2: the C++ server heartbeats every second, so a 3 s method
   // outlives the 2 s monitor.
-  CallSpec monitored = spec_.Prepare("", std::nullopt, absl::Seconds(20),
-                                     std::nullopt, /*call_monitor_timeout=*/2);
+  CallSpec monitored =
+      spec_.Prepare("", std::nullopt, absl::Seconds(20), std::nullopt,
+                    /*call_monitor_timeout=*/absl::Seconds(2));
   absl::StatusOr<std::string> r =
       client_->Call(monitored, "sleep", R"({"ms": 3000})");
   ASSERT_TRUE(r.ok()) << r.status();
@@ -201,8 +202,9 @@ TEST_F(RpcTest, HeartbeatsKeepASlowCallAliveUnderTheCallMonitor) {
 TEST_F(RpcTest, CallMonitorFailsLongBeforeTheTimeoutWithoutHeartbeats) {
   // _timeout 1: int(1)/2 = 0, so (as in oslo) the server sends no
   // heartbeat and the 1 s monitor expires, far before the 20 s timeout.
-  CallSpec monitored = spec_.Prepare("", std::nullopt, absl::Seconds(20),
-                                     std::nullopt, /*call_monitor_timeout=*/1);
+  CallSpec monitored =
+      spec_.Prepare("", std::nullopt, absl::Seconds(20), std::nullopt,
+                    /*call_monitor_timeout=*/absl::Seconds(1));
   const absl::Time start = absl::Now();
   absl::StatusOr<std::string> r =
       client_->Call(monitored, "sleep", R"({"ms": 2500})");

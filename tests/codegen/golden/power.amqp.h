@@ -66,12 +66,12 @@ class PowerClient {
       : rpc_(rpc), spec_(std::move(spec)) {}
 
   // A copy aimed at one server, another version, another timeout or
-  // call-monitor timeout (seconds), like oslo's RPCClient.prepare().
+  // call-monitor timeout (zero: off), like oslo's RPCClient.prepare().
   PowerClient Prepare(
       absl::string_view server,
       std::optional<std::string> version = std::nullopt,
       std::optional<absl::Duration> timeout = std::nullopt,
-      std::optional<double> call_monitor_timeout = std::nullopt) const {
+      std::optional<absl::Duration> call_monitor_timeout = std::nullopt) const {
     return PowerClient(
         rpc_, spec_.Prepare(server, std::move(version), timeout, std::nullopt,
                             call_monitor_timeout));
