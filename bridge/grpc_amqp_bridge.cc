@@ -44,6 +44,7 @@
 #include "bridge/gateway/broker_health.h"
 #include "bridge/gateway/call_observer.h"
 #include "bridge/gateway/error_mapping.h"
+#include "bridge/gateway/oslo_client.h"
 #include "bridge/gateway/reflection_service.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/gateway/unary_call.h"
@@ -399,7 +400,8 @@ int Run(int argc, char** argv) {
       });
   gateway::GatewayEnv env;
   env.routes = routes->get();
-  env.rpc = &rpc;
+  gateway::RpcClientAdapter oslo_client(&rpc);
+  env.rpc = &oslo_client;
   env.errors = &*errors;
   env.rpc_response_timeout = config->rpc_response_timeout;
   env.gather_window = config->gather_window;

@@ -1,5 +1,5 @@
 // What every call through the bridge shares, built once at start-up: the
-// route table, the RPC client, the error mapping, the timeouts, and the
+// route table, the oslo RPC client, the error mapping, the timeouts, and the
 // counters the bridge reports.
 
 #ifndef BRIDGE_GATEWAY_GATEWAY_ENV_H_
@@ -11,10 +11,10 @@
 
 #include "absl/time/time.h"
 #include "bridge/gateway/error_mapping.h"
+#include "bridge/gateway/oslo_client.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/rpc/notification_listener.h"
 #include "bridge/rpc/notifier.h"
-#include "bridge/rpc/rpc_client.h"
 
 namespace amqp::gateway {
 
@@ -34,7 +34,7 @@ struct GatewayStats {
 
 struct GatewayEnv {
   const RouteTable* routes = nullptr;
-  rpc::RpcClient* rpc = nullptr;
+  OsloClient* rpc = nullptr;  // an RpcClientAdapter, or a test's fake
   const ErrorMapper* errors = nullptr;
   // The reply wait of calls whose client set no deadline (oslo's key).
   absl::Duration rpc_response_timeout = absl::Seconds(60);
