@@ -18,12 +18,31 @@ absl::string_view FieldName(const google::protobuf::FieldDescriptor* field) {
   return field == nullptr ? absl::string_view() : field->name();
 }
 
-// What transcoding a result (or a cast) into a response noticed.
-void CountStats(const GatewayEnv& env, const transcode::ResultStats& stats) {
+// The response bytes `write` (a transcode::Read*ToWire into the route's
+// response type) writes; the unknown keys it met are counted, for results
+// and casts alike. When they do not fit: `code`, "<what> does not fit
+// <type>: <why>".
+template <typename Write>
+absl::StatusOr<grpc::ByteBuffer> WriteResponse(const GatewayEnv& env,
+                                               const Route& route,
+                                               absl::StatusCode code,
+                                               absl::string_view what,
+                                               const Write& write) {
+  const google::protobuf::Descriptor& type =
+      *route.response_prototype->GetDescriptor();
+  std::string bytes;
+  transcode::ResultStats stats;
+  const absl::Status status = write(type, &bytes, &stats);
   if (stats.unknown_keys > 0) {
     env.stats->unknown_result_keys.fetch_add(stats.unknown_keys,
                                              std::memory_order_relaxed);
   }
+  if (!status.ok()) {
+    return absl::Status(
+        code, absl::StrCat(what, " does not fit ", type.full_name(), ": ",
+                           status.message()));
+  }
+  return ToByteBuffer(bytes);
 }
 
 }  // namespace
@@ -177,38 +196,27 @@ rpc::CallSpec RequestSpec(const GatewayEnv& env, const Route& route,
 absl::StatusOr<grpc::ByteBuffer> ResponseBytes(const GatewayEnv& env,
                                                const Route& route,
                                                const oslo::Reply& reply) {
-  const google::protobuf::Descriptor& type =
-      *route.response_prototype->GetDescriptor();
-  std::string bytes;
-  transcode::ResultStats stats;
-  absl::Status status = transcode::ReadResultToWire(
-      reply.result(), FieldName(route.method.result_field), type, &bytes,
-      &stats);
-  CountStats(env, stats);
-  if (!status.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "the result of '", route.method.oslo_name, "' does not fit ",
-        type.full_name(), ": ", status.message()));
-  }
-  return ToByteBuffer(bytes);
+  return WriteResponse(
+      env, route, absl::StatusCode::kInternal,
+      absl::StrCat("the result of '", route.method.oslo_name, "'"),
+      [&](const google::protobuf::Descriptor& type, std::string* out,
+          transcode::ResultStats* stats) {
+        return transcode::ReadResultToWire(reply.result(),
+                                           FieldName(route.method.result_field),
+                                           type, out, stats);
+      });
 }
 
 absl::StatusOr<grpc::ByteBuffer> CastBytes(const GatewayEnv& env,
                                            const Route& route,
                                            const oslo::Request& cast) {
-  const google::protobuf::Descriptor& type =
-      *route.response_prototype->GetDescriptor();
-  std::string bytes;
-  transcode::ResultStats stats;
-  absl::Status status =
-      transcode::ReadMessageToWire(cast.args(), type, &bytes, &stats);
-  CountStats(env, stats);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a '", cast.method(), "' cast whose arguments do not fit ",
-                     type.full_name(), ": ", status.message()));
-  }
-  return ToByteBuffer(bytes);
+  return WriteResponse(env, route, absl::StatusCode::kInvalidArgument,
+                       absl::StrCat("the '", cast.method(), "' cast"),
+                       [&](const google::protobuf::Descriptor& type,
+                           std::string* out, transcode::ResultStats* stats) {
+                         return transcode::ReadMessageToWire(cast.args(), type,
+                                                             out, stats);
+                       });
 }
 
 grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {

@@ -129,7 +129,8 @@ absl::StatusOr<grpc::ByteBuffer> ResponseBytes(const GatewayEnv& env,
 
 // The response bytes for a cast a SUBSCRIBE stream received: its arguments
 // as the response message, their unknown keys counted as a result's are
-// (env.stats). INVALID_ARGUMENT when they do not fit.
+// (env.stats). INVALID_ARGUMENT "the 'm' cast does not fit T: ..." when
+// they do not.
 absl::StatusOr<grpc::ByteBuffer> CastBytes(const GatewayEnv& env,
                                            const Route& route,
                                            const oslo::Request& cast);

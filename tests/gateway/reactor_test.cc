@@ -298,6 +298,16 @@ std::pair<std::string, std::string> ErrorInfoOf(const grpc::Status& status) {
   return {info.reason(), info.domain()};
 }
 
+// A status the bridge raised itself: `code`, and an ErrorInfo with `reason`
+// in the bridge's domain.
+void ExpectBridgeError(const grpc::Status& status, grpc::StatusCode code,
+                       absl::string_view reason) {
+  EXPECT_EQ(status.error_code(), code) << status.error_message();
+  EXPECT_EQ(
+      ErrorInfoOf(status),
+      std::make_pair(std::string(reason), std::string(kBridgeErrorDomain)));
+}
+
 std::string HeaderOf(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
     absl::string_view key) {
@@ -321,6 +331,8 @@ struct AsyncCall {
     return status;
   }
 };
+using PingStream =
+    std::unique_ptr<grpc::ClientReader<examples::compute::PingReply>>;
 using GetInstanceCall = AsyncCall<examples::compute::GetInstanceRequest,
                                   examples::compute::Instance>;
 
@@ -377,6 +389,27 @@ class ReactorTest : public ::testing::Test {
                                   raw->done.Notify();
                                 });
     return call;
+  }
+
+  // The status a GetInstance call ends with when the RPC layer answers it
+  // with `reply`.
+  grpc::Status GetInstanceAnswered(absl::StatusOr<oslo::Reply> reply) {
+    const size_t n = fake_.size();
+    std::unique_ptr<GetInstanceCall> call = GetInstance("vm-1");
+    if (fake_.WaitFor(n) == nullptr) {
+      return grpc::Status(grpc::StatusCode::INTERNAL, "no request came");
+    }
+    fake_.Reply(n, std::move(reply));
+    return call->Wait();
+  }
+
+  // Serves, and starts a PingAll stream whose gather the fake has as its
+  // request 0.
+  PingStream StartPingAll(grpc::ClientContext* context) {
+    Start();
+    PingStream stream = stub_->PingAll(context, {});
+    EXPECT_NE(fake_.WaitFor(0), nullptr);
+    return stream;
   }
 
   // Waits until every call's OnDone ran (it runs after the client has the
@@ -445,15 +478,11 @@ TEST_F(ReactorTest, TheDeadlineReachesTheRpcLayerAsTheCallTimeout) {
 
 TEST_F(ReactorTest, TheRpcLayersTimeoutIsDeadlineExceeded) {
   Start();
-  std::unique_ptr<GetInstanceCall> call = GetInstance("vm-1");
-  ASSERT_NE(fake_.WaitFor(0), nullptr);
-  fake_.Reply(0, absl::DeadlineExceededError("no reply to get_instance"));
-  const grpc::Status status = call->Wait();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  const grpc::Status status = GetInstanceAnswered(
+      absl::DeadlineExceededError("no reply to get_instance"));
+  ExpectBridgeError(status, grpc::StatusCode::DEADLINE_EXCEEDED,
+                    "DEADLINE_EXCEEDED");
   EXPECT_EQ(status.error_message(), "no reply to get_instance");
-  EXPECT_EQ(ErrorInfoOf(status),
-            std::make_pair(std::string("DEADLINE_EXCEEDED"),
-                           std::string(kBridgeErrorDomain)));
 }
 
 TEST_F(ReactorTest, AReplyAfterTheDeadlineIsDeadlineExceeded) {
@@ -496,12 +525,9 @@ TEST_F(ReactorTest, AClientCancellingCancelsThePendingCall) {
 
 TEST_F(ReactorTest, AnOsloFailureIsItsCodeWithTheExceptionClass) {
   Start();
-  std::unique_ptr<GetInstanceCall> call = GetInstance("vm-404");
-  ASSERT_NE(fake_.WaitFor(0), nullptr);
-  fake_.Reply(0, oslo::FailureToStatus(oslo::ServiceFailure(
-                     "nova.exception", "InstanceNotFound",
-                     "Instance vm-404 could not be found.")));
-  const grpc::Status status = call->Wait();
+  const grpc::Status status = GetInstanceAnswered(oslo::FailureToStatus(
+      oslo::ServiceFailure("nova.exception", "InstanceNotFound",
+                           "Instance vm-404 could not be found.")));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(), "Instance vm-404 could not be found.");
   EXPECT_EQ(ErrorInfoOf(status), std::make_pair(std::string("InstanceNotFound"),
@@ -510,14 +536,9 @@ TEST_F(ReactorTest, AnOsloFailureIsItsCodeWithTheExceptionClass) {
 
 TEST_F(ReactorTest, NoServerIsUnavailable) {
   Start();
-  std::unique_ptr<GetInstanceCall> call = GetInstance("vm-1");
-  ASSERT_NE(fake_.WaitFor(0), nullptr);
-  fake_.Reply(0, absl::UnavailableError("no queue is bound to compute"));
-  const grpc::Status status = call->Wait();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(ErrorInfoOf(status),
-            std::make_pair(std::string("UNAVAILABLE"),
-                           std::string(kBridgeErrorDomain)));
+  const grpc::Status status = GetInstanceAnswered(
+      absl::UnavailableError("no queue is bound to compute"));
+  ExpectBridgeError(status, grpc::StatusCode::UNAVAILABLE, "UNAVAILABLE");
 }
 
 TEST_F(ReactorTest, AVersionCapIsFailedPreconditionVersionCapped) {
@@ -543,10 +564,8 @@ TEST_F(ReactorTest, AVersionCapIsFailedPreconditionVersionCapped) {
   EXPECT_EQ(sent->spec.fallback_version, "5.0");
   fake_.Reply(0, capped);
   const grpc::Status status = call.Wait();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(ErrorInfoOf(status),
-            std::make_pair(std::string(rpc::kVersionCappedReason),
-                           std::string(kBridgeErrorDomain)));
+  ExpectBridgeError(status, grpc::StatusCode::FAILED_PRECONDITION,
+                    rpc::kVersionCappedReason);
 }
 
 TEST_F(ReactorTest, ACastGoesToTheServerFieldsHostAndEndsWhenPublished) {
@@ -590,8 +609,7 @@ TEST_F(ReactorTest, ACallOverMaxInflightIsResourceExhausted) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(status.error_message(), HasSubstr("--max_inflight"));
   grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<examples::compute::PingReply>> stream =
-      stub_->PingAll(&context, examples::compute::PingRequest());
+  PingStream stream = stub_->PingAll(&context, {});
   examples::compute::PingReply reply;
   EXPECT_FALSE(stream->Read(&reply));
   EXPECT_EQ(stream->Finish().error_code(),
@@ -618,8 +636,7 @@ TEST_F(ReactorTest, AGatherStreamsRepliesAsTheyComeUntilTheWindowEnds) {
   context.AddMetadata("x-request-id", "req-gather-1");
   examples::compute::PingRequest request;
   request.set_payload("hi");
-  std::unique_ptr<grpc::ClientReader<examples::compute::PingReply>> stream =
-      stub_->PingAll(&context, request);
+  PingStream stream = stub_->PingAll(&context, request);
   const FakeOsloClient::Request* sent = fake_.WaitFor(0);
   ASSERT_NE(sent, nullptr);
   EXPECT_EQ(sent->kind, FakeOsloClient::Kind::kGather);
@@ -657,8 +674,7 @@ TEST_F(ReactorTest, AGatherWindowEndsBeforeTheDeadline) {
   Start();
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-  std::unique_ptr<grpc::ClientReader<examples::compute::PingReply>> stream =
-      stub_->PingAll(&context, examples::compute::PingRequest());
+  PingStream stream = stub_->PingAll(&context, {});
   const FakeOsloClient::Request* sent = fake_.WaitFor(0);
   ASSERT_NE(sent, nullptr);
   // What is left of the 2 s, less a margin of at most 200 ms.
@@ -674,27 +690,16 @@ TEST_F(ReactorTest, AGatherWindowEndsBeforeTheDeadline) {
 }
 
 TEST_F(ReactorTest, AGatherThatReachedNoServerIsUnavailable) {
-  Start();
   grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<examples::compute::PingReply>> stream =
-      stub_->PingAll(&context, examples::compute::PingRequest());
-  ASSERT_NE(fake_.WaitFor(0), nullptr);
+  PingStream stream = StartPingAll(&context);
   fake_.GatherEnd(0, absl::UnavailableError("no server of compute"), {});
-  examples::compute::PingReply reply;
-  EXPECT_FALSE(stream->Read(&reply));
-  const grpc::Status status = stream->Finish();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(ErrorInfoOf(status),
-            std::make_pair(std::string("UNAVAILABLE"),
-                           std::string(kBridgeErrorDomain)));
+  ExpectBridgeError(stream->Finish(), grpc::StatusCode::UNAVAILABLE,
+                    "UNAVAILABLE");
 }
 
 TEST_F(ReactorTest, CancellingAGatherCancelsItInTheRpcLayer) {
-  Start();
   grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<examples::compute::PingReply>> stream =
-      stub_->PingAll(&context, examples::compute::PingRequest());
-  ASSERT_NE(fake_.WaitFor(0), nullptr);
+  PingStream stream = StartPingAll(&context);
   context.TryCancel();
   EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
   EXPECT_TRUE(fake_.WaitCancelled(0));
