@@ -20,13 +20,13 @@ absl::string_view FieldName(const google::protobuf::FieldDescriptor* field) {
 
 // The response bytes `write` (a transcode::Read*ToWire into the route's
 // response type) writes; the unknown keys it met are counted, for results
-// and casts alike. When they do not fit: `code`, "<what> does not fit
-// <type>: <why>".
-template <typename Write>
+// and casts alike. When they do not fit: `code`, "<what()> does not fit
+// <type>: <why>" (`what` runs only then: no work on the call path).
+template <typename What, typename Write>
 absl::StatusOr<grpc::ByteBuffer> WriteResponse(const GatewayEnv& env,
                                                const Route& route,
                                                absl::StatusCode code,
-                                               absl::string_view what,
+                                               const What& what,
                                                const Write& write) {
   const google::protobuf::Descriptor& type =
       *route.response_prototype->GetDescriptor();
@@ -39,7 +39,7 @@ absl::StatusOr<grpc::ByteBuffer> WriteResponse(const GatewayEnv& env,
   }
   if (!status.ok()) {
     return absl::Status(
-        code, absl::StrCat(what, " does not fit ", type.full_name(), ": ",
+        code, absl::StrCat(what(), " does not fit ", type.full_name(), ": ",
                            status.message()));
   }
   return ToByteBuffer(bytes);
@@ -198,7 +198,9 @@ absl::StatusOr<grpc::ByteBuffer> ResponseBytes(const GatewayEnv& env,
                                                const oslo::Reply& reply) {
   return WriteResponse(
       env, route, absl::StatusCode::kInternal,
-      absl::StrCat("the result of '", route.method.oslo_name, "'"),
+      [&] {
+        return absl::StrCat("the result of '", route.method.oslo_name, "'");
+      },
       [&](const google::protobuf::Descriptor& type, std::string* out,
           transcode::ResultStats* stats) {
         return transcode::ReadResultToWire(reply.result(),
@@ -210,13 +212,13 @@ absl::StatusOr<grpc::ByteBuffer> ResponseBytes(const GatewayEnv& env,
 absl::StatusOr<grpc::ByteBuffer> CastBytes(const GatewayEnv& env,
                                            const Route& route,
                                            const oslo::Request& cast) {
-  return WriteResponse(env, route, absl::StatusCode::kInvalidArgument,
-                       absl::StrCat("the '", cast.method(), "' cast"),
-                       [&](const google::protobuf::Descriptor& type,
-                           std::string* out, transcode::ResultStats* stats) {
-                         return transcode::ReadMessageToWire(cast.args(), type,
-                                                             out, stats);
-                       });
+  return WriteResponse(
+      env, route, absl::StatusCode::kInvalidArgument,
+      [&] { return absl::StrCat("the '", cast.method(), "' cast"); },
+      [&](const google::protobuf::Descriptor& type, std::string* out,
+          transcode::ResultStats* stats) {
+        return transcode::ReadMessageToWire(cast.args(), type, out, stats);
+      });
 }
 
 grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
