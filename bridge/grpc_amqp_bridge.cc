@@ -400,7 +400,7 @@ int Run(int argc, char** argv) {
       });
   gateway::GatewayEnv env;
   env.routes = routes->get();
-  gateway::RpcClientAdapter oslo_client(&rpc);
+  gateway::RpcClientAdapter oslo_client(&rpc, &notifier, &notifications);
   env.rpc = &oslo_client;
   env.errors = &*errors;
   env.rpc_response_timeout = config->rpc_response_timeout;
@@ -409,8 +409,6 @@ int Run(int argc, char** argv) {
   env.stats = &stats;
   env.observer = &observer;
   env.max_inflight = config->max_inflight;
-  env.notifier = &notifier;
-  env.notifications = &notifications;
   env.publisher_id = config->publisher_id;
   env.notification_buffer = static_cast<size_t>(config->notification_buffer);
   // Unary methods on gRPC's unary callback path; streams, and the methods

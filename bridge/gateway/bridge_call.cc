@@ -222,7 +222,7 @@ void BridgeCall::FinishWhenFlushed(const absl::Status& status) {
 void BridgeCall::OnCancel() {
   std::string id;
   std::unique_ptr<OsloClient::Subscription> subscription;
-  std::unique_ptr<rpc::NotificationListener::Subscription> notifications;
+  std::unique_ptr<OsloClient::NotificationSubscription> notifications;
   {
     absl::MutexLock lock(&mu_);
     cancelled_ = true;

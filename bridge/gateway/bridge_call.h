@@ -29,7 +29,6 @@
 #include "bridge/gateway/gateway_env.h"
 #include "bridge/gateway/oslo_client.h"
 #include "bridge/gateway/route_table.h"
-#include "bridge/rpc/notification_listener.h"
 
 namespace amqp::gateway {
 
@@ -93,7 +92,7 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
   // The RPC client's id of the call or gather in flight, for cancellation.
   std::string call_id_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<OsloClient::Subscription> subscription_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<rpc::NotificationListener::Subscription> notifications_
+  std::unique_ptr<OsloClient::NotificationSubscription> notifications_
       ABSL_GUARDED_BY(mu_);
 };
 

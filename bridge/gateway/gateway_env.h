@@ -13,8 +13,6 @@
 #include "bridge/gateway/error_mapping.h"
 #include "bridge/gateway/oslo_client.h"
 #include "bridge/gateway/route_table.h"
-#include "bridge/rpc/notification_listener.h"
-#include "bridge/rpc/notifier.h"
 
 namespace amqp::gateway {
 
@@ -48,12 +46,10 @@ struct GatewayEnv {
   const CallObserver* observer = nullptr;
   // Calls in progress at most; beyond it RESOURCE_EXHAUSTED at once. 0: none.
   int64_t max_inflight = 0;
-  // Notifications: `notify` methods send with `notifier` (publisher id
-  // x-amqp-publisher-id, else `publisher_id`); NOTIFICATIONS streams
-  // receive through `notifications`, each holding at most
-  // `notification_buffer` messages for a slow reader.
-  rpc::Notifier* notifier = nullptr;
-  rpc::NotificationListener* notifications = nullptr;
+  // Notifications (sent and received through `rpc`): `notify` methods send
+  // with the publisher id x-amqp-publisher-id, else `publisher_id`;
+  // NOTIFICATIONS streams hold at most `notification_buffer` messages each
+  // for a slow reader.
   std::string publisher_id;
   size_t notification_buffer = 1000;
 };

@@ -36,4 +36,18 @@ std::unique_ptr<OsloClient::Subscription> RpcClientAdapter::Subscribe(
   return rpc_->Subscribe(target, std::move(on_cast), std::move(ready));
 }
 
+void RpcClientAdapter::NotifyAsync(
+    absl::string_view exchange, absl::string_view topic,
+    const oslo::OutgoingNotification& notification, NotificationSent sent) {
+  notifier_->NotifyAsync(exchange, topic, notification, std::move(sent));
+}
+
+std::unique_ptr<OsloClient::NotificationSubscription>
+RpcClientAdapter::SubscribeNotifications(
+    const NotificationFilter& filter, NotificationReceived on_notification,
+    std::function<void(absl::Status)> ready) {
+  return notifications_->Subscribe(filter, std::move(on_notification),
+                                   std::move(ready));
+}
+
 }  // namespace amqp::gateway

@@ -3,9 +3,10 @@
 // what reaches the RPC layer (method, arguments, context, target, the
 // deadline as the call timeout, the GATHER window), and what the client
 // sees for each outcome the RPC layer can report (a reply, an oslo failure,
-// UNAVAILABLE, a version cap, a timeout, a cancellation), the GATHER and
-// SUBSCRIBE streams, and max_inflight. The live tests
-// (tests/bridge/bridge_test.py and others) run the same paths over RabbitMQ.
+// UNAVAILABLE, a version cap, a timeout, a cancellation), the GATHER,
+// SUBSCRIBE and NOTIFICATIONS streams, `notify` methods, and max_inflight. The
+// live tests (tests/bridge/bridge_test.py and others) run the same paths over
+// RabbitMQ.
 
 #include <grpcpp/grpcpp.h>
 
@@ -14,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -30,6 +32,7 @@
 #include "bridge/gateway/route_table.h"
 #include "bridge/gateway/unary_call.h"
 #include "bridge/oslo/failure.h"
+#include "bridge/oslo/notification.h"
 #include "bridge/oslo/reply.h"
 #include "bridge/oslo/request.h"
 #include "bridge/rpc/version.h"
@@ -39,6 +42,9 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "tests/gateway/reactor_test.grpc.pb.h"
+#include "tests/gateway/reactor_test.pb.h"
+#include "tests/gateway/test_routes.h"
 
 namespace amqp::gateway {
 namespace {
@@ -116,6 +122,7 @@ class FakeOsloClient : public OsloClient {
       absl::MutexLock lock(&fake_->subscriptions_mu_);
       --fake_->live_subscriptions_;
       fake_->on_cast_ = nullptr;
+      fake_->on_notification_ = nullptr;
       fake_->ready_ = nullptr;
     }
 
@@ -123,16 +130,68 @@ class FakeOsloClient : public OsloClient {
     FakeOsloClient* const fake_;
   };
 
+  class FakeNotificationSubscription : public NotificationSubscription {
+   public:
+    explicit FakeNotificationSubscription(FakeOsloClient* fake)
+        : subscription_(fake) {}
+    int64_t malformed() const override { return 0; }
+
+   private:
+    FakeSubscription subscription_;
+  };
+
   std::unique_ptr<Subscription> Subscribe(
       const rpc::Target& target, CastReceived on_cast,
       std::function<void(absl::Status)> ready) override {
     absl::MutexLock lock(&subscriptions_mu_);
-    ++live_subscriptions_;
-    ++subscriptions_;
     subscribed_target_ = target;
     on_cast_ = std::move(on_cast);
-    ready_ = std::move(ready);
-    return std::make_unique<FakeSubscription>(this);
+    return Subscribed<FakeSubscription>(std::move(ready));
+  }
+
+  // A notification sent: what the notifier got; `sent` runs at once with
+  // notify_result().
+  struct Notified {
+    std::string exchange, topic, event_type, priority, publisher_id, payload;
+  };
+  void NotifyAsync(absl::string_view exchange, absl::string_view topic,
+                   const oslo::OutgoingNotification& notification,
+                   NotificationSent sent) override {
+    absl::Status result;
+    {
+      absl::MutexLock lock(&mu_);
+      notified_.push_back({std::string(exchange), std::string(topic),
+                           std::string(notification.event_type),
+                           std::string(notification.priority),
+                           std::string(notification.publisher_id),
+                           std::string(notification.payload_json)});
+      result = notify_result_;
+    }
+    sent(result);
+  }
+  std::vector<Notified> notified() {
+    absl::MutexLock lock(&mu_);
+    return notified_;
+  }
+  void set_notify_result(absl::Status result) {
+    absl::MutexLock lock(&mu_);
+    notify_result_ = std::move(result);
+  }
+
+  std::unique_ptr<NotificationSubscription> SubscribeNotifications(
+      const NotificationFilter& filter, NotificationReceived on_notification,
+      std::function<void(absl::Status)> ready) override {
+    absl::MutexLock lock(&subscriptions_mu_);
+    notification_filter_ = filter;
+    on_notification_ = std::move(on_notification);
+    return Subscribed<FakeNotificationSubscription>(std::move(ready));
+  }
+  NotificationFilter notification_filter() {
+    absl::MutexLock lock(&subscriptions_mu_);
+    return notification_filter_;
+  }
+  bool Deliver(const oslo::Notification& notification) {
+    return RunSubscriber(on_notification_, notification);
   }
 
   // The test's side. The request `n` (0-based, in arrival order) once it
@@ -194,17 +253,9 @@ class FakeOsloClient : public OsloClient {
   }
   // As the real subscription does, under its lock.
   bool Ready(const absl::Status& status) {
-    absl::MutexLock lock(&subscriptions_mu_);
-    if (!ready_) return false;
-    ready_(status);
-    return true;
+    return RunSubscriber(ready_, status);
   }
-  bool Cast(const oslo::Request& cast) {
-    absl::MutexLock lock(&subscriptions_mu_);
-    if (!on_cast_) return false;
-    on_cast_(cast);
-    return true;
-  }
+  bool Cast(const oslo::Request& cast) { return RunSubscriber(on_cast_, cast); }
   // True once no subscription lives (false after kWait).
   bool WaitUnsubscribed() {
     absl::MutexLock lock(&subscriptions_mu_);
@@ -217,6 +268,25 @@ class FakeOsloClient : public OsloClient {
   }
 
  private:
+  // Counts a new subscription, whose `ready` the test runs.
+  template <typename Fake>
+  std::unique_ptr<Fake> Subscribed(std::function<void(absl::Status)> ready)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(subscriptions_mu_) {
+    ++live_subscriptions_;
+    ++subscriptions_;
+    ready_ = std::move(ready);
+    return std::make_unique<Fake>(this);
+  }
+  // Runs a subscription's callback as the real ones do, under its lock;
+  // false when the subscription is gone.
+  template <typename Callback, typename Arg>
+  bool RunSubscriber(const Callback& callback, const Arg& arg) {
+    absl::MutexLock lock(&subscriptions_mu_);
+    if (!callback) return false;
+    callback(arg);
+    return true;
+  }
+
   static Request Make(Kind kind, const rpc::CallSpec& spec,
                       absl::string_view method, absl::string_view args_json,
                       const rapidjson::Value* context) {
@@ -244,28 +314,26 @@ class FakeOsloClient : public OsloClient {
 
   absl::Mutex mu_;
   std::deque<Request> requests_ ABSL_GUARDED_BY(mu_);  // stable addresses
+  std::vector<Notified> notified_ ABSL_GUARDED_BY(mu_);
+  absl::Status notify_result_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex subscriptions_mu_;
   int subscriptions_ ABSL_GUARDED_BY(subscriptions_mu_) = 0;
   int live_subscriptions_ ABSL_GUARDED_BY(subscriptions_mu_) = 0;
   rpc::Target subscribed_target_ ABSL_GUARDED_BY(subscriptions_mu_);
   CastReceived on_cast_ ABSL_GUARDED_BY(subscriptions_mu_);
+  NotificationFilter notification_filter_ ABSL_GUARDED_BY(subscriptions_mu_);
+  NotificationReceived on_notification_ ABSL_GUARDED_BY(subscriptions_mu_);
   std::function<void(absl::Status)> ready_ ABSL_GUARDED_BY(subscriptions_mu_);
 };
 
 // Runfiles path; see BUILD.
 constexpr char kComputeSet[] =
     "proto/examples/compute_proto_codegen.descriptor_set.pb";
+constexpr char kEventsSet[] =
+    "tests/gateway/reactor_test_proto_codegen.descriptor_set.pb";
 
-const RouteTable& Routes() {
-  static const RouteTable* const routes = [] {
-    absl::StatusOr<std::unique_ptr<RouteTable>> loaded =
-        RouteTable::Load({kComputeSet}, "openstack");
-    EXPECT_TRUE(loaded.ok()) << loaded.status();
-    return loaded.ok() ? loaded->release() : nullptr;
-  }();
-  return *routes;
-}
+const RouteTable& Routes() { return TestRoutes({kComputeSet, kEventsSet}); }
 
 const ErrorMapper& Errors() {
   static const ErrorMapper* const errors =
@@ -333,6 +401,8 @@ struct AsyncCall {
 };
 using PingStream =
     std::unique_ptr<grpc::ClientReader<examples::compute::PingReply>>;
+using WatchStream =
+    std::unique_ptr<grpc::ClientReader<examples::compute::InstanceEvent>>;
 using GetInstanceCall = AsyncCall<examples::compute::GetInstanceRequest,
                                   examples::compute::Instance>;
 
@@ -359,8 +429,10 @@ class ReactorTest : public ::testing::Test {
     builder.RegisterCallbackGenericService(generic_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    stub_ = Compute::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+    stub_ = Compute::NewStub(channel);
+    events_ = gw::reactor::Events::NewStub(channel);
   }
 
   void TearDown() override {
@@ -412,6 +484,14 @@ class ReactorTest : public ::testing::Test {
     return stream;
   }
 
+  // Serves, and starts a WatchEvents stream the fake has subscribed.
+  WatchStream StartWatchEvents(grpc::ClientContext* context) {
+    Start();
+    WatchStream stream = stub_->WatchEvents(context, {});
+    EXPECT_TRUE(fake_.WaitSubscribed());
+    return stream;
+  }
+
   // Waits until every call's OnDone ran (it runs after the client has the
   // status).
   bool WaitNoneInFlight() {
@@ -429,6 +509,7 @@ class ReactorTest : public ::testing::Test {
   std::unique_ptr<BridgeService> generic_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Compute::Stub> stub_;
+  std::unique_ptr<gw::reactor::Events::Stub> events_;
 };
 
 // Unary calls --------------------------------------------------------------
@@ -710,12 +791,9 @@ TEST_F(ReactorTest, CancellingAGatherCancelsItInTheRpcLayer) {
 // SUBSCRIBE ------------------------------------------------------------------
 
 TEST_F(ReactorTest, ASubscriptionStreamsItsMethodsCastsAndCountsUnknownKeys) {
-  Start();
   grpc::ClientContext context;
   context.AddMetadata("x-request-id", "req-watch-1");
-  std::unique_ptr<grpc::ClientReader<examples::compute::InstanceEvent>> stream =
-      stub_->WatchEvents(&context, examples::compute::WatchEventsRequest());
-  ASSERT_TRUE(fake_.WaitSubscribed());
+  WatchStream stream = StartWatchEvents(&context);
   EXPECT_EQ(fake_.subscribed_target().topic, "compute");
   ASSERT_TRUE(fake_.Ready(absl::OkStatus()));
   stream->WaitForInitialMetadata();
@@ -742,16 +820,77 @@ TEST_F(ReactorTest, ASubscriptionStreamsItsMethodsCastsAndCountsUnknownKeys) {
 }
 
 TEST_F(ReactorTest, ASubscriptionWithoutABrokerIsUnavailable) {
-  Start();
   grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<examples::compute::InstanceEvent>> stream =
-      stub_->WatchEvents(&context, examples::compute::WatchEventsRequest());
-  ASSERT_TRUE(fake_.WaitSubscribed());
+  WatchStream stream = StartWatchEvents(&context);
   ASSERT_TRUE(fake_.Ready(absl::UnavailableError("no broker")));
   examples::compute::InstanceEvent event;
   EXPECT_FALSE(stream->Read(&event));
   EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(WaitNoneInFlight());
+}
+
+// Notifications ----------------------------------------------------------
+
+TEST_F(ReactorTest, ANotifyMethodSendsItsNotificationAndEndsWhenConfirmed) {
+  env_.publisher_id = "grpc-amqp-bridge.test";
+  Start();
+  grpc::ClientContext context;
+  gw::reactor::Created created;
+  created.set_instance_id("vm-1");
+  created.set_memory_mb(512);
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(events_->InstanceCreated(&context, created, &empty).ok());
+  grpc::ClientContext refused;
+  refused.AddMetadata("x-amqp-publisher-id", "api.host1");
+  fake_.set_notify_result(absl::UnavailableError("nobody listens"));
+  ExpectBridgeError(events_->InstanceCreated(&refused, created, &empty),
+                    grpc::StatusCode::UNAVAILABLE, "UNAVAILABLE");
+  const std::vector<FakeOsloClient::Notified> notified = fake_.notified();
+  ASSERT_EQ(notified.size(), 2u);
+  EXPECT_EQ(notified[0].exchange, "openstack");
+  EXPECT_EQ(notified[0].topic, "notifications");
+  EXPECT_EQ(notified[0].event_type, "compute.instance.create.end");
+  EXPECT_EQ(notified[0].priority, "INFO");
+  EXPECT_EQ(notified[0].publisher_id, "grpc-amqp-bridge.test");
+  EXPECT_EQ(notified[0].payload,
+            R"({"instance_id": "vm-1", "memory_mb": 512})");
+  EXPECT_EQ(notified[1].publisher_id, "api.host1");
+  EXPECT_EQ(fake_.size(), 0u);  // no RPC
+}
+
+TEST_F(ReactorTest, ANotificationsStreamSendsEachMatchingNotification) {
+  Start();
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<gw::reactor::Event>> stream =
+      events_->WatchCreated(&context, google::protobuf::Empty());
+  ASSERT_TRUE(fake_.WaitSubscribed());
+  const OsloClient::NotificationFilter filter = fake_.notification_filter();
+  EXPECT_EQ(filter.exchange, "openstack");
+  EXPECT_EQ(filter.event_type, "compute.instance.create.*");
+  EXPECT_THAT(filter.routing_keys, ::testing::Contains("notifications.info"));
+  ASSERT_TRUE(fake_.Ready(absl::OkStatus()));
+  stream->WaitForInitialMetadata();
+  EXPECT_FALSE(
+      HeaderOf(context.GetServerInitialMetadata(), kResponseRequestIdHeader)
+          .empty());
+  absl::StatusOr<oslo::Notification> notification =
+      oslo::Notification::Decode(oslo::EncodeNotification(
+          {.publisher_id = "compute.host1",
+           .event_type = "compute.instance.create.end",
+           .payload_json = R"({"instance_id": "vm-1", "memory_mb": 512})"}));
+  ASSERT_TRUE(notification.ok()) << notification.status();
+  ASSERT_TRUE(fake_.Deliver(*notification));
+  gw::reactor::Event event;
+  ASSERT_TRUE(stream->Read(&event));
+  EXPECT_EQ(event.event_type(), "compute.instance.create.end");
+  EXPECT_EQ(event.publisher_id(), "compute.host1");
+  EXPECT_EQ(event.priority(), "INFO");
+  EXPECT_EQ(event.payload().instance_id(), "vm-1");
+  EXPECT_EQ(event.payload().memory_mb(), 512);
+  EXPECT_EQ(stats_.notifications_streamed.load(), 1);
+  context.TryCancel();
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(fake_.WaitUnsubscribed());
 }
 
 }  // namespace
