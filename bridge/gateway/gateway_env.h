@@ -1,6 +1,6 @@
 // What every call through the bridge shares, built once at start-up: the
-// route table, the oslo RPC client, the error mapping, the timeouts, and the
-// counters the bridge reports.
+// route table, the oslo.messaging client, the error mapping, the timeouts, and
+// the counters the bridge reports.
 
 #ifndef BRIDGE_GATEWAY_GATEWAY_ENV_H_
 #define BRIDGE_GATEWAY_GATEWAY_ENV_H_

@@ -4,10 +4,9 @@
 // the notifier sending a notification, of the notification listener a
 // subscription. The bridge gives them an RpcClientAdapter around its
 // rpc::RpcClient, rpc::Notifier and rpc::NotificationListener; the
-// reactors' unit tests
-// (tests/gateway/reactor_test.cc) give them a fake, so deadlines,
-// cancellation, error mapping, GATHER windows and max_inflight are tested
-// without a broker.
+// reactors' unit tests (tests/gateway/reactor_test.cc) give them a fake, so
+// deadlines, cancellation, error mapping, GATHER windows and max_inflight
+// are tested without a broker.
 //
 // Why an interface here and an adapter, not a base class in bridge/rpc that
 // RpcClient implements: the interface belongs to its user (it names what the
