@@ -40,6 +40,7 @@
 #include "bridge/gateway/broker_health.h"
 #include "bridge/gateway/call_observer.h"
 #include "bridge/gateway/error_mapping.h"
+#include "bridge/gateway/oslo_client.h"
 #include "bridge/gateway/reflection_service.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/gateway/unary_call.h"
@@ -306,7 +307,9 @@ class Bridge {
   // not answer, kFirstConnectWait passed (NOT_SERVING).
   absl::Status StartGrpcServer() {
     env_.routes = routes_.get();
-    env_.rpc = rpc_.get();
+    oslo_client_ = std::make_unique<gateway::RpcClientAdapter>(
+        rpc_.get(), notifier_.get(), notifications_.get());
+    env_.rpc = oslo_client_.get();
     env_.errors = errors_.get();
     env_.rpc_response_timeout = config_.rpc_response_timeout;
     env_.gather_window = config_.gather_window;
@@ -314,8 +317,6 @@ class Bridge {
     env_.stats = &stats_;
     env_.observer = observer_.get();
     env_.max_inflight = config_.max_inflight;
-    env_.notifier = notifier_.get();
-    env_.notifications = notifications_.get();
     env_.publisher_id = config_.publisher_id;
     env_.notification_buffer = static_cast<size_t>(config_.notification_buffer);
     // Unary methods on gRPC's unary callback path; streams, and the methods
@@ -356,6 +357,7 @@ class Bridge {
   std::unique_ptr<rpc::RpcClient> rpc_;
   std::unique_ptr<rpc::Notifier> notifier_;
   std::unique_ptr<rpc::NotificationListener> notifications_;
+  std::unique_ptr<gateway::RpcClientAdapter> oslo_client_;
   std::unique_ptr<metrics::AccessLog> access_log_;
   gateway::GatewayStats stats_;
   metrics::Registry registry_;

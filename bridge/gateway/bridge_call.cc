@@ -7,8 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "bridge/gateway/call_steps.h"
-#include "bridge/transcode/transcode.h"
-#include "bridge/transcode/wire_transcode.h"
 
 namespace amqp::gateway {
 namespace {
@@ -52,25 +50,13 @@ BridgeCall::BridgeCall(const GatewayEnv& env,
 }
 
 void BridgeCall::OnReadDone(bool ok) {
-  if (!ok) {
-    FinishWhenFlushed(
-        absl::InvalidArgumentError("the client sent no request message"));
-    return;
-  }
-  if (absl::Status parsed = request_.Parse(*route_, request_bytes_);
-      !parsed.ok()) {
-    FinishWhenFlushed(parsed);
-    return;
-  }
+  absl::Status prepared =
+      request_.Prepare(*route_, ok ? &request_bytes_ : nullptr, context_);
   request_bytes_.Clear();  // request_ holds what it needs
-  absl::StatusOr<CallMetadata> metadata =
-      ParseCallMetadata(context_->client_metadata());
-  if (!metadata.ok()) {
-    FinishWhenFlushed(metadata.status());
+  if (!prepared.ok()) {
+    FinishWhenFlushed(prepared);
     return;
   }
-  metadata_ = *std::move(metadata);
-  context_->AddInitialMetadata("x-openstack-request-id", metadata_->request_id);
   if (route_->method.kind == MethodKind::kSubscribe) {
     StartSubscribe();
     return;
@@ -84,30 +70,22 @@ void BridgeCall::OnReadDone(bool ok) {
     FinishWhenFlushed(absl::InternalError("not a streaming method"));
     return;
   }
-  absl::StatusOr<std::string> args = request_.TakeArguments();
-  if (!args.ok()) {
-    FinishWhenFlushed(args.status());
-    return;
-  }
-  StartGather(*args);
+  StartGather();
 }
 
 absl::Time BridgeCall::Deadline() const {
   return CallDeadline(*context_, started_, env_);
 }
 
-rpc::CallSpec BridgeCall::Spec(absl::Time deadline) const {
-  return RequestSpec(env_, *route_, *metadata_, request_.wire(), deadline);
-}
-
-void BridgeCall::StartGather(const std::string& args) {
+void BridgeCall::StartGather() {
   const absl::Time deadline = Deadline();
   const absl::Duration remaining = deadline - absl::Now();
-  rpc::RpcClient::GatherOptions options;
-  options.window = metadata_->gather_window.value_or(env_.gather_window);
+  OsloClient::GatherOptions options;
+  options.window =
+      request_.metadata()->gather_window.value_or(env_.gather_window);
   options.window =
       std::min(options.window, remaining - GatherMargin(remaining));
-  options.expect = metadata_->expect.value_or(0);
+  options.expect = request_.metadata()->expect.value_or(0);
   if (options.window <= absl::ZeroDuration()) {
     FinishWhenFlushed(absl::DeadlineExceededError(
         "the deadline leaves no time to gather replies"));
@@ -117,8 +95,8 @@ void BridgeCall::StartGather(const std::string& args) {
   // the gather's callbacks, which never run concurrently.
   auto unfit = std::make_shared<int>(0);
   std::string id = env_.rpc->GatherAsync(
-      Spec(deadline), route_->method.oslo_name, args, &metadata_->context,
-      options,
+      request_.Spec(env_, deadline), route_->method.oslo_name, request_.args(),
+      request_.context(), options,
       [this, unfit](absl::StatusOr<oslo::Reply> reply) {
         if (!reply.ok()) return;  // counted in the trailers
         absl::StatusOr<grpc::ByteBuffer> response = Response(*reply);
@@ -130,8 +108,7 @@ void BridgeCall::StartGather(const std::string& args) {
         }
         Send(*std::move(response));
       },
-      [this, unfit](absl::Status status,
-                    rpc::RpcClient::GatherSummary summary) {
+      [this, unfit](absl::Status status, OsloClient::GatherSummary summary) {
         context_->AddTrailingMetadata("x-amqp-replies",
                                       absl::StrCat(summary.replies));
         context_->AddTrailingMetadata("x-amqp-failures",
@@ -152,33 +129,22 @@ void BridgeCall::StartGather(const std::string& args) {
 }
 
 void BridgeCall::StartSubscribe() {
-  std::unique_ptr<rpc::RpcClient::Subscription> subscription =
-      env_.rpc->Subscribe(
-          route_->target,
-          [this](const oslo::Request& cast) {
-            if (cast.method() != route_->method.oslo_name) return;
-            const google::protobuf::Descriptor& type =
-                *route_->response_prototype->GetDescriptor();
-            std::string event;
-            transcode::ResultStats stats;
-            absl::Status status =
-                transcode::ReadMessageToWire(cast.args(), type, &event, &stats);
-            if (!status.ok()) {
-              LOG_EVERY_N(WARNING, 100)
-                  << context_->method() << ": skipping a '" << cast.method()
-                  << "' cast whose arguments do not fit " << type.full_name()
-                  << ": " << status.message();
-              if (env_.observer != nullptr) {
-                env_.observer->SubscribeMessage(*route_, /*sent=*/false);
-              }
-              return;
-            }
-            Send(ToByteBuffer(event));
-            if (env_.observer != nullptr) {
-              env_.observer->SubscribeMessage(*route_, /*sent=*/true);
-            }
-          },
-          [this](absl::Status ready) { Subscribed(ready); });
+  std::unique_ptr<OsloClient::Subscription> subscription = env_.rpc->Subscribe(
+      route_->target,
+      [this](const oslo::Request& cast) {
+        if (cast.method() != route_->method.oslo_name) return;
+        absl::StatusOr<grpc::ByteBuffer> event = CastBytes(env_, *route_, cast);
+        if (!event.ok()) {
+          LOG_EVERY_N(WARNING, 100) << context_->method() << ": skipping "
+                                    << event.status().message();
+        } else {
+          Send(*std::move(event));
+        }
+        if (env_.observer != nullptr) {
+          env_.observer->SubscribeMessage(*route_, /*sent=*/event.ok());
+        }
+      },
+      [this](absl::Status ready) { Subscribed(ready); });
   Keep(std::move(subscription), &subscription_);
 }
 
@@ -255,8 +221,8 @@ void BridgeCall::FinishWhenFlushed(const absl::Status& status) {
 
 void BridgeCall::OnCancel() {
   std::string id;
-  std::unique_ptr<rpc::RpcClient::Subscription> subscription;
-  std::unique_ptr<rpc::NotificationListener::Subscription> notifications;
+  std::unique_ptr<OsloClient::Subscription> subscription;
+  std::unique_ptr<OsloClient::NotificationSubscription> notifications;
   {
     absl::MutexLock lock(&mu_);
     cancelled_ = true;
@@ -278,7 +244,7 @@ void BridgeCall::OnDone() {
                    .started = started_,
                    .code = finish_.value_or(grpc::Status::OK).error_code(),
                    .context = context_,
-                   .metadata = metadata_.has_value() ? &*metadata_ : nullptr,
+                   .metadata = request_.metadata(),
                    .request = request_.parsed()});
   }
   delete this;

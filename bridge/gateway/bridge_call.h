@@ -1,6 +1,6 @@
 // One server-streaming gRPC call through the bridge, or one the bridge
 // refuses, as a callback-API reactor: reads the request, turns it into an
-// oslo gather or subscription on the shared RpcClient, and streams what
+// oslo gather or subscription on the gateway's OsloClient, and streams what
 // comes back (unary methods take UnaryCall's shorter path). No thread
 // waits for the broker: every step is a callback. The reactor deletes itself
 // when gRPC is done with the call.
@@ -25,12 +25,10 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "bridge/gateway/call_metadata.h"
 #include "bridge/gateway/call_steps.h"
 #include "bridge/gateway/gateway_env.h"
+#include "bridge/gateway/oslo_client.h"
 #include "bridge/gateway/route_table.h"
-#include "bridge/rpc/notification_listener.h"
-#include "bridge/rpc/rpc_client.h"
 
 namespace amqp::gateway {
 
@@ -48,11 +46,7 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
  private:
   // The deadline of the reply wait: the client's, else rpc_response_timeout.
   absl::Time Deadline() const;
-  // Where the request goes: the route's target with the server picked by
-  // x-amqp-server or the server_field.
-  rpc::CallSpec Spec(absl::Time deadline) const;
-
-  void StartGather(const std::string& args);
+  void StartGather();
   void StartSubscribe();
   // NOTIFICATIONS (bridge_call_notifications.cc).
   void StartNotifications();
@@ -87,8 +81,7 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
   const Route* route_ = nullptr;
   const absl::Time started_ = absl::Now();
   grpc::ByteBuffer request_bytes_;  // what StartRead() fills
-  RequestBytes request_;
-  std::optional<CallMetadata> metadata_;
+  CallRequest request_;
 
   absl::Mutex mu_;
   std::deque<grpc::ByteBuffer> writes_ ABSL_GUARDED_BY(mu_);
@@ -98,9 +91,8 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   // The RPC client's id of the call or gather in flight, for cancellation.
   std::string call_id_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<rpc::RpcClient::Subscription> subscription_
-      ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<rpc::NotificationListener::Subscription> notifications_
+  std::unique_ptr<OsloClient::Subscription> subscription_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<OsloClient::NotificationSubscription> notifications_
       ABSL_GUARDED_BY(mu_);
 };
 

@@ -14,7 +14,7 @@ namespace amqp::gateway {
 
 void BridgeCall::StartNotifications() {
   const schema::NotificationMap& map = *route_->method.notification;
-  rpc::NotificationListener::Filter filter;
+  OsloClient::NotificationFilter filter;
   filter.exchange = route_->target.exchange;
   filter.routing_keys = map.RoutingKeys();
   filter.event_type = map.event_type;
@@ -23,8 +23,8 @@ void BridgeCall::StartNotifications() {
   // flight), what still arrives is dropped before any work. Only the
   // listener's callbacks, which never run concurrently, touch it.
   auto overflowed = std::make_shared<bool>(false);
-  std::unique_ptr<rpc::NotificationListener::Subscription> subscription =
-      env_.notifications->Subscribe(
+  std::unique_ptr<OsloClient::NotificationSubscription> subscription =
+      env_.rpc->SubscribeNotifications(
           filter,
           [this, limit, overflowed](const oslo::Notification& notification) {
             if (*overflowed) return;

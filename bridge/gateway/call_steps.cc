@@ -18,6 +18,33 @@ absl::string_view FieldName(const google::protobuf::FieldDescriptor* field) {
   return field == nullptr ? absl::string_view() : field->name();
 }
 
+// The response bytes `write` (a transcode::Read*ToWire into the route's
+// response type) writes; the unknown keys it met are counted, for results
+// and casts alike. When they do not fit: `code`, "<what()> does not fit
+// <type>: <why>" (`what` runs only then: no work on the call path).
+template <typename What, typename Write>
+absl::StatusOr<grpc::ByteBuffer> WriteResponse(const GatewayEnv& env,
+                                               const Route& route,
+                                               absl::StatusCode code,
+                                               const What& what,
+                                               const Write& write) {
+  const google::protobuf::Descriptor& type =
+      *route.response_prototype->GetDescriptor();
+  std::string bytes;
+  transcode::ResultStats stats;
+  const absl::Status status = write(type, &bytes, &stats);
+  if (stats.unknown_keys > 0) {
+    env.stats->unknown_result_keys.fetch_add(stats.unknown_keys,
+                                             std::memory_order_relaxed);
+  }
+  if (!status.ok()) {
+    return absl::Status(
+        code, absl::StrCat(what(), " does not fit ", type.full_name(), ": ",
+                           status.message()));
+  }
+  return ToByteBuffer(bytes);
+}
+
 }  // namespace
 
 absl::Status BeginCall(const GatewayEnv& env) {
@@ -91,6 +118,45 @@ absl::Status RequestBytes::Parse(const Route& route,
   return absl::OkStatus();
 }
 
+absl::Status CallRequest::Prepare(const Route& route,
+                                  const grpc::ByteBuffer* bytes,
+                                  grpc::ServerContextBase* context) {
+  route_ = &route;
+  // gRPC hands a raw method an empty (invalid) buffer when no message came;
+  // an empty message is a valid buffer of no bytes.
+  if (bytes == nullptr || !bytes->Valid()) {
+    return absl::InvalidArgumentError("the client sent no request message");
+  }
+  if (absl::Status parsed = bytes_.Parse(route, *bytes); !parsed.ok()) {
+    return parsed;
+  }
+  absl::StatusOr<CallMetadata> metadata =
+      ParseCallMetadata(context->client_metadata());
+  if (!metadata.ok()) return metadata.status();
+  metadata_ = *std::move(metadata);
+  context->AddInitialMetadata(kResponseRequestIdHeader, metadata_->request_id);
+  switch (route.method.kind) {
+    case schema::MethodKind::kSubscribe:
+    case schema::MethodKind::kNotifications:
+      return absl::OkStatus();  // they send no arguments
+    case schema::MethodKind::kCall:
+    case schema::MethodKind::kCast:
+    case schema::MethodKind::kFanoutCast:
+    case schema::MethodKind::kNotify:
+    case schema::MethodKind::kGather:
+      break;
+  }
+  absl::StatusOr<std::string> args = bytes_.TakeArguments();
+  if (!args.ok()) return args.status();
+  args_ = *std::move(args);
+  return absl::OkStatus();
+}
+
+rpc::CallSpec CallRequest::Spec(const GatewayEnv& env,
+                                absl::Time deadline) const {
+  return RequestSpec(env, *route_, *metadata_, bytes_.wire(), deadline);
+}
+
 absl::Time CallDeadline(const grpc::ServerContextBase& context,
                         absl::Time started, const GatewayEnv& env) {
   const auto deadline = context.deadline();
@@ -130,23 +196,29 @@ rpc::CallSpec RequestSpec(const GatewayEnv& env, const Route& route,
 absl::StatusOr<grpc::ByteBuffer> ResponseBytes(const GatewayEnv& env,
                                                const Route& route,
                                                const oslo::Reply& reply) {
-  const google::protobuf::Descriptor& type =
-      *route.response_prototype->GetDescriptor();
-  std::string bytes;
-  transcode::ResultStats stats;
-  absl::Status status = transcode::ReadResultToWire(
-      reply.result(), FieldName(route.method.result_field), type, &bytes,
-      &stats);
-  if (stats.unknown_keys > 0) {
-    env.stats->unknown_result_keys.fetch_add(stats.unknown_keys,
-                                             std::memory_order_relaxed);
-  }
-  if (!status.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "the result of '", route.method.oslo_name, "' does not fit ",
-        type.full_name(), ": ", status.message()));
-  }
-  return ToByteBuffer(bytes);
+  return WriteResponse(
+      env, route, absl::StatusCode::kInternal,
+      [&] {
+        return absl::StrCat("the result of '", route.method.oslo_name, "'");
+      },
+      [&](const google::protobuf::Descriptor& type, std::string* out,
+          transcode::ResultStats* stats) {
+        return transcode::ReadResultToWire(reply.result(),
+                                           FieldName(route.method.result_field),
+                                           type, out, stats);
+      });
+}
+
+absl::StatusOr<grpc::ByteBuffer> CastBytes(const GatewayEnv& env,
+                                           const Route& route,
+                                           const oslo::Request& cast) {
+  return WriteResponse(
+      env, route, absl::StatusCode::kInvalidArgument,
+      [&] { return absl::StrCat("the '", cast.method(), "' cast"); },
+      [&](const google::protobuf::Descriptor& type, std::string* out,
+          transcode::ResultStats* stats) {
+        return transcode::ReadMessageToWire(cast.args(), type, out, stats);
+      });
 }
 
 grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {

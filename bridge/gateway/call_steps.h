@@ -22,6 +22,7 @@
 #include "bridge/gateway/gateway_env.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/oslo/reply.h"
+#include "bridge/oslo/request.h"
 #include "bridge/rpc/rpc_client.h"
 #include "bridge/transcode/wire_request.h"
 
@@ -69,6 +70,43 @@ class RequestBytes {
   absl::StatusOr<std::string> args_;
 };
 
+// A call's request prepared for the oslo side in ONE place, for every kind
+// and both reactors (UnaryCall, BridgeCall): the bytes checked against the
+// route's request type, the metadata read into the oslo context and request
+// id (which the client gets back under kResponseRequestIdHeader), the
+// arguments taken for the kinds that send them, and the spec of where it goes
+// until when (RequestSpec). Stays where it is, as RequestBytes.
+class CallRequest {
+ public:
+  // Prepares the request of a `route` call from `bytes` (null: the client
+  // sent no request message, INVALID_ARGUMENT) and the call's metadata;
+  // adds the request id to the call's initial metadata. Once per call; on an
+  // error the call ends with it.
+  absl::Status Prepare(const Route& route, const grpc::ByteBuffer* bytes,
+                       grpc::ServerContextBase* context);
+
+  // Null until Prepare() got that far.
+  const CallMetadata* metadata() const {
+    return metadata_.has_value() ? &*metadata_ : nullptr;
+  }
+  const transcode::WireRequest* parsed() const { return bytes_.parsed(); }
+  // The rest only after Prepare() succeeded.
+  // The oslo context: the members of the `_context_*` keys.
+  const rapidjson::Value* context() const { return &metadata_->context; }
+  // The oslo arguments (JSON text); empty for kinds that send none
+  // (SUBSCRIBE, NOTIFICATIONS).
+  const std::string& args() const { return args_; }
+  // Target, version (or its fallback under a cap), call monitor and the
+  // reply wait until `deadline` (the call timeout the RPC layer gets).
+  rpc::CallSpec Spec(const GatewayEnv& env, absl::Time deadline) const;
+
+ private:
+  const Route* route_ = nullptr;
+  RequestBytes bytes_;
+  std::optional<CallMetadata> metadata_;
+  std::string args_;
+};
+
 // When the reply wait ends: the client's deadline, else started +
 // rpc_response_timeout.
 absl::Time CallDeadline(const grpc::ServerContextBase& context,
@@ -88,6 +126,14 @@ rpc::CallSpec RequestSpec(const GatewayEnv& env, const Route& route,
 absl::StatusOr<grpc::ByteBuffer> ResponseBytes(const GatewayEnv& env,
                                                const Route& route,
                                                const oslo::Reply& reply);
+
+// The response bytes for a cast a SUBSCRIBE stream received: its arguments
+// as the response message, their unknown keys counted as a result's are
+// (env.stats). INVALID_ARGUMENT "the 'm' cast does not fit T: ..." when
+// they do not.
+absl::StatusOr<grpc::ByteBuffer> CastBytes(const GatewayEnv& env,
+                                           const Route& route,
+                                           const oslo::Request& cast);
 
 // `bytes` as a message for gRPC to send.
 grpc::ByteBuffer ToByteBuffer(const std::string& bytes);

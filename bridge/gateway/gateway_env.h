@@ -1,6 +1,6 @@
 // What every call through the bridge shares, built once at start-up: the
-// route table, the RPC client, the error mapping, the timeouts, and the
-// counters the bridge reports.
+// route table, the oslo.messaging client, the error mapping, the timeouts, and
+// the counters the bridge reports.
 
 #ifndef BRIDGE_GATEWAY_GATEWAY_ENV_H_
 #define BRIDGE_GATEWAY_GATEWAY_ENV_H_
@@ -11,10 +11,8 @@
 
 #include "absl/time/time.h"
 #include "bridge/gateway/error_mapping.h"
+#include "bridge/gateway/oslo_client.h"
 #include "bridge/gateway/route_table.h"
-#include "bridge/rpc/notification_listener.h"
-#include "bridge/rpc/notifier.h"
-#include "bridge/rpc/rpc_client.h"
 
 namespace amqp::gateway {
 
@@ -34,7 +32,7 @@ struct GatewayStats {
 
 struct GatewayEnv {
   const RouteTable* routes = nullptr;
-  rpc::RpcClient* rpc = nullptr;
+  OsloClient* rpc = nullptr;  // an RpcClientAdapter, or a test's fake
   const ErrorMapper* errors = nullptr;
   // The reply wait of calls whose client set no deadline (oslo's key).
   absl::Duration rpc_response_timeout = absl::Seconds(60);
@@ -48,12 +46,10 @@ struct GatewayEnv {
   const CallObserver* observer = nullptr;
   // Calls in progress at most; beyond it RESOURCE_EXHAUSTED at once. 0: none.
   int64_t max_inflight = 0;
-  // Notifications: `notify` methods send with `notifier` (publisher id
-  // x-amqp-publisher-id, else `publisher_id`); NOTIFICATIONS streams
-  // receive through `notifications`, each holding at most
-  // `notification_buffer` messages for a slow reader.
-  rpc::Notifier* notifier = nullptr;
-  rpc::NotificationListener* notifications = nullptr;
+  // Notifications (sent and received through `rpc`): `notify` methods send
+  // with the publisher id x-amqp-publisher-id, else `publisher_id`;
+  // NOTIFICATIONS streams hold at most `notification_buffer` messages each
+  // for a slow reader.
   std::string publisher_id;
   size_t notification_buffer = 1000;
 };

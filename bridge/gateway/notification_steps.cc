@@ -40,8 +40,8 @@ void SendNotification(const GatewayEnv& env, const Route& route,
   notification.priority = priority;
   notification.payload_json = payload_json;
   notification.context = &metadata.context;
-  env.notifier->NotifyAsync(route.target.exchange, map.topic, notification,
-                            std::move(sent));
+  env.rpc->NotifyAsync(route.target.exchange, map.topic, notification,
+                       std::move(sent));
 }
 
 absl::StatusOr<std::string> NotificationResponse(

@@ -13,9 +13,9 @@
 #include "absl/strings/string_view.h"
 #include "bridge/gateway/call_metadata.h"
 #include "bridge/gateway/gateway_env.h"
+#include "bridge/gateway/oslo_client.h"
 #include "bridge/gateway/route_table.h"
 #include "bridge/oslo/notification.h"
-#include "bridge/rpc/notifier.h"
 
 namespace amqp::gateway {
 
@@ -27,7 +27,8 @@ namespace amqp::gateway {
 // or there is no broker.
 void SendNotification(const GatewayEnv& env, const Route& route,
                       const CallMetadata& metadata,
-                      absl::string_view payload_json, rpc::Notifier::Sent sent);
+                      absl::string_view payload_json,
+                      OsloClient::NotificationSent sent);
 
 // The wire bytes of a `type` message filled from `notification`: its fields
 // named event_type, publisher_id, priority, timestamp (a string as oslo

@@ -27,39 +27,21 @@ UnaryCall::UnaryCall(const GatewayEnv& env, const Route& route,
 }
 
 void UnaryCall::Start(const grpc::ByteBuffer& request) {
-  // gRPC hands a raw method an empty (invalid) buffer when no message came;
-  // an empty message is a valid buffer of no bytes.
-  if (!request.Valid()) {
-    Complete(absl::InvalidArgumentError("the client sent no request message"));
-    return;
-  }
-  if (absl::Status parsed = request_.Parse(route_, request); !parsed.ok()) {
-    Complete(parsed);
-    return;
-  }
-  absl::StatusOr<CallMetadata> metadata =
-      ParseCallMetadata(context_->client_metadata());
-  if (!metadata.ok()) {
-    Complete(metadata.status());
-    return;
-  }
-  metadata_ = *std::move(metadata);
-  context_->AddInitialMetadata(kResponseRequestIdHeader, metadata_->request_id);
-  absl::StatusOr<std::string> args = request_.TakeArguments();
-  if (!args.ok()) {
-    Complete(args.status());
+  if (absl::Status prepared = request_.Prepare(route_, &request, context_);
+      !prepared.ok()) {
+    Complete(prepared);
     return;
   }
   switch (route_.method.kind) {
     case MethodKind::kCall:
-      StartCall(*args);
+      StartCall();
       return;
     case MethodKind::kCast:
     case MethodKind::kFanoutCast:
-      StartCast(*args);
+      StartCast();
       return;
     case MethodKind::kNotify:
-      SendNotification(env_, route_, *metadata_, *args,
+      SendNotification(env_, route_, *request_.metadata(), request_.args(),
                        [this](absl::Status sent) { Published(sent); });
       return;
     case MethodKind::kGather:
@@ -70,7 +52,7 @@ void UnaryCall::Start(const grpc::ByteBuffer& request) {
   Complete(absl::InternalError("not a unary method"));
 }
 
-void UnaryCall::StartCall(const std::string& args) {
+void UnaryCall::StartCall() {
   const absl::Time deadline = CallDeadline(*context_, started_, env_);
   if (deadline <= absl::Now()) {
     Complete(absl::DeadlineExceededError(
@@ -78,9 +60,8 @@ void UnaryCall::StartCall(const std::string& args) {
     return;
   }
   std::string id = env_.rpc->CallAsync(
-      RequestSpec(env_, route_, *metadata_, request_.wire(), deadline),
-      route_.method.oslo_name, args, &metadata_->context,
-      [this, deadline](absl::StatusOr<oslo::Reply> reply) {
+      request_.Spec(env_, deadline), route_.method.oslo_name, request_.args(),
+      request_.context(), [this, deadline](absl::StatusOr<oslo::Reply> reply) {
         if (!reply.ok()) {
           Complete(reply.status());
           return;
@@ -106,11 +87,11 @@ void UnaryCall::StartCall(const std::string& args) {
   call_id_ = std::move(id);
 }
 
-void UnaryCall::StartCast(const std::string& args) {
-  env_.rpc->CastAsync(RequestSpec(env_, route_, *metadata_, request_.wire(),
-                                  CallDeadline(*context_, started_, env_)),
-                      route_.method.oslo_name, args, &metadata_->context,
-                      [this](absl::Status published) { Published(published); });
+void UnaryCall::StartCast() {
+  env_.rpc->CastAsync(
+      request_.Spec(env_, CallDeadline(*context_, started_, env_)),
+      route_.method.oslo_name, request_.args(), request_.context(),
+      [this](absl::Status published) { Published(published); });
 }
 
 void UnaryCall::Published(const absl::Status& published) {
@@ -146,7 +127,7 @@ void UnaryCall::OnDone() {
                  .started = started_,
                  .code = status_.error_code(),
                  .context = context_,
-                 .metadata = metadata_.has_value() ? &*metadata_ : nullptr,
+                 .metadata = request_.metadata(),
                  .request = request_.parsed()});
   delete this;
 }

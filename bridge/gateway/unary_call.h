@@ -8,7 +8,7 @@
 //   builder.RegisterService(&unary);       // gRPC tries it first...
 //   builder.RegisterCallbackGenericService(&generic);  // ...then this.
 //
-// A call becomes an oslo call, cast or fanout cast on the shared RpcClient,
+// A call becomes an oslo call, cast or fanout cast on the gateway's OsloClient,
 // with BridgeCall's rules (call_steps.h) and errors.
 
 #ifndef BRIDGE_GATEWAY_UNARY_CALL_H_
@@ -25,7 +25,6 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "bridge/gateway/call_metadata.h"
 #include "bridge/gateway/call_steps.h"
 #include "bridge/gateway/gateway_env.h"
 #include "bridge/gateway/route_table.h"
@@ -51,8 +50,8 @@ class UnaryCall : public grpc::ServerUnaryReactor {
 
  private:
   void Start(const grpc::ByteBuffer& request);
-  void StartCall(const std::string& args);
-  void StartCast(const std::string& args);
+  void StartCall();
+  void StartCast();
   // A cast or notification was published: OK (empty response) or why not.
   void Published(const absl::Status& published);
   // Finishes the call, once: with `response` when OK.
@@ -64,8 +63,7 @@ class UnaryCall : public grpc::ServerUnaryReactor {
   grpc::CallbackServerContext* const context_;
   grpc::ByteBuffer* const response_;
   const absl::Time started_ = absl::Now();
-  RequestBytes request_;
-  std::optional<CallMetadata> metadata_;
+  CallRequest request_;
 
   // The RPC client's id of the call in flight, for cancellation. Set
   // before gRPC has the reactor, so before OnCancel can run.

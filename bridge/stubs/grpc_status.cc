@@ -60,11 +60,6 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
                       status.error_message());
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
-
 grpc::Status ServiceException(
     grpc::StatusCode code, const std::string& message, absl::string_view module,
     absl::string_view class_name,

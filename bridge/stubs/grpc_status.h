@@ -22,8 +22,9 @@ namespace amqp::stubs {
 // The same code and message as an absl::Status (the runtime's currency).
 // With an ErrorInfo in the details, the status carries the oslo failure
 // class = reason, module = domain, kwargs = metadata (oslo::FailureToStatus).
+// Only this way: gRPC clients of the bridge get theirs from
+// gateway::ErrorMapper.
 absl::Status FromGrpcStatus(const grpc::Status& status);
-grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // A status that reaches oslo callers as the exception `module`.`class_name`
 // constructed with (message, **kwargs): details = google.rpc.Status with one

@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/gateway/call_steps_test.pb.h"
+#include "tests/gateway/test_routes.h"
 
 namespace amqp::gateway {
 namespace {
@@ -33,15 +34,7 @@ constexpr char kComputeSet[] =
 constexpr char kStepsSet[] =
     "tests/gateway/call_steps_test_proto_codegen.descriptor_set.pb";
 
-const RouteTable& Routes() {
-  static const RouteTable* const routes = [] {
-    absl::StatusOr<std::unique_ptr<RouteTable>> loaded =
-        RouteTable::Load({kComputeSet, kStepsSet}, "openstack");
-    EXPECT_TRUE(loaded.ok()) << loaded.status();
-    return loaded.ok() ? loaded->release() : nullptr;
-  }();
-  return *routes;
-}
+const RouteTable& Routes() { return TestRoutes({kComputeSet, kStepsSet}); }
 
 const Route& RouteOf(absl::string_view path) {
   const Route* route = Routes().Find(path);
