@@ -69,75 +69,70 @@ struct Outcome {
   }
 };
 
-TEST(PendingCallTest, FinishesOnceWithTheReply) {
-  ReplyWaiter waiter;
-  DeadlineTimer timer;
-  Outcome outcome;
-  auto call = std::make_shared<PendingCall>(waiter, timer, std::string(kMsgId),
-                                            outcome.Done());
-  waiter.Register(kMsgId, call);
-  call->set_timer(timer.Schedule(absl::Now() + absl::Seconds(30), [call] {
+class PendingCallTest : public ::testing::Test {
+ protected:
+  // A call registered with the waiter, as RpcClient::CallAsync starts one.
+  std::shared_ptr<PendingCall> Start() {
+    auto call = std::make_shared<PendingCall>(
+        waiter_, timer_, std::string(kMsgId), outcome_.Done());
+    waiter_.Register(kMsgId, call);
+    return call;
+  }
+
+  ReplyWaiter waiter_;
+  DeadlineTimer timer_;
+  Outcome outcome_;
+};
+
+TEST_F(PendingCallTest, FinishesOnceWithTheReply) {
+  std::shared_ptr<PendingCall> call = Start();
+  call->set_timer(timer_.Schedule(absl::Now() + absl::Seconds(30), [call] {
     call->Fail(absl::DeadlineExceededError("late"));
   }));
-  EXPECT_TRUE(Deliver(waiter, R"({"x": 1})"));
+  EXPECT_TRUE(Deliver(waiter_, R"({"x": 1})"));
   call->Fail(absl::CancelledError("too late to matter"));
-  EXPECT_FALSE(Deliver(waiter, "2"));  // unregistered: nobody waits
-  absl::MutexLock lock(&outcome.mu);
-  EXPECT_EQ(outcome.calls, 1);
-  ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
-  EXPECT_EQ(*outcome.result, R"({"x": 1})");
+  EXPECT_FALSE(Deliver(waiter_, "2"));  // unregistered: nobody waits
+  absl::MutexLock lock(&outcome_.mu);
+  EXPECT_EQ(outcome_.calls, 1);
+  ASSERT_TRUE(outcome_.result.ok()) << outcome_.result.status();
+  EXPECT_EQ(*outcome_.result, R"({"x": 1})");
 }
 
-TEST(PendingCallTest, KeepsAPreNewtonResultSentBeforeTheEnding) {
-  ReplyWaiter waiter;
-  DeadlineTimer timer;
-  Outcome outcome;
-  auto call = std::make_shared<PendingCall>(waiter, timer, std::string(kMsgId),
-                                            outcome.Done());
-  waiter.Register(kMsgId, call);
-  EXPECT_TRUE(Deliver(waiter, R"("early")", /*ending=*/false));
-  EXPECT_TRUE(Deliver(waiter, "null"));
-  absl::MutexLock lock(&outcome.mu);
-  ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
-  EXPECT_EQ(*outcome.result, R"("early")");
+TEST_F(PendingCallTest, KeepsAPreNewtonResultSentBeforeTheEnding) {
+  std::shared_ptr<PendingCall> call = Start();
+  EXPECT_TRUE(Deliver(waiter_, R"("early")", /*ending=*/false));
+  EXPECT_TRUE(Deliver(waiter_, "null"));
+  absl::MutexLock lock(&outcome_.mu);
+  ASSERT_TRUE(outcome_.result.ok()) << outcome_.result.status();
+  EXPECT_EQ(*outcome_.result, R"("early")");
 }
 
-TEST(PendingCallTest, FailureReplyArrivesAsItsStatus) {
-  ReplyWaiter waiter;
-  DeadlineTimer timer;
-  Outcome outcome;
-  auto call = std::make_shared<PendingCall>(waiter, timer, std::string(kMsgId),
-                                            outcome.Done());
-  waiter.Register(kMsgId, call);
+TEST_F(PendingCallTest, FailureReplyArrivesAsItsStatus) {
+  std::shared_ptr<PendingCall> call = Start();
   const oslo::Failure failure = oslo::BuiltinFailure("ValueError", "bad id");
-  EXPECT_TRUE(Deliver(waiter, "null", /*ending=*/true, &failure));
-  absl::MutexLock lock(&outcome.mu);
-  EXPECT_FALSE(outcome.result.ok());
-  EXPECT_NE(outcome.result.status().message().find("bad id"),
+  EXPECT_TRUE(Deliver(waiter_, "null", /*ending=*/true, &failure));
+  absl::MutexLock lock(&outcome_.mu);
+  EXPECT_FALSE(outcome_.result.ok());
+  EXPECT_NE(outcome_.result.status().message().find("bad id"),
             absl::string_view::npos)
-      << outcome.result.status();
+      << outcome_.result.status();
 }
 
-TEST(PendingCallTest, HeartbeatsKeepTheCallMonitorQuietUntilTheyStop) {
-  ReplyWaiter waiter;
-  DeadlineTimer timer;
-  Outcome outcome;
-  auto call = std::make_shared<PendingCall>(waiter, timer, std::string(kMsgId),
-                                            outcome.Done());
-  waiter.Register(kMsgId, call);
+TEST_F(PendingCallTest, HeartbeatsKeepTheCallMonitorQuietUntilTheyStop) {
+  std::shared_ptr<PendingCall> call = Start();
   const absl::Duration monitor = absl::Seconds(1);
   call->WatchHeartbeats(monitor, absl::DeadlineExceededError("no heartbeat"));
   // Heartbeats for over two monitor periods: the call stays open.
   for (int i = 0; i < 25; ++i) {
     absl::SleepFor(absl::Milliseconds(100));
-    EXPECT_TRUE(DeliverHeartbeat(waiter)) << "failed after " << i;
+    EXPECT_TRUE(DeliverHeartbeat(waiter_)) << "failed after " << i;
   }
   const absl::Time last_heartbeat = absl::Now();
   ASSERT_TRUE(
-      outcome.finished.WaitForNotificationWithTimeout(absl::Seconds(10)));
+      outcome_.finished.WaitForNotificationWithTimeout(absl::Seconds(10)));
   EXPECT_GE(absl::Now() - last_heartbeat, monitor - absl::Milliseconds(20));
-  absl::MutexLock lock(&outcome.mu);
-  EXPECT_EQ(outcome.result.status().code(),
+  absl::MutexLock lock(&outcome_.mu);
+  EXPECT_EQ(outcome_.result.status().code(),
             absl::StatusCode::kDeadlineExceeded);
 }
 
