@@ -83,49 +83,12 @@ bool EventTypeMatches(absl::string_view pattern, absl::string_view name) {
   return p == pattern.size();
 }
 
-struct NotificationListener::State {
-  std::string consumer_tag;
-  std::string queue;
-  Filter filter;
-  std::atomic<int64_t> malformed{0};
-  // Consumed on some connection: every later connect declares it again.
-  // Only the I/O thread touches it.
-  bool declared = false;
-  absl::Mutex mu;
-  bool closed ABSL_GUARDED_BY(mu) = false;
-  Received on_notification ABSL_GUARDED_BY(mu);
-
-  void Deliver(const oslo::Notification& notification) {
-    absl::MutexLock lock(&mu);
-    if (!closed) on_notification(notification);
-  }
-};
-
-class NotificationListener::SubscriptionImpl : public Subscription {
- public:
-  SubscriptionImpl(NotificationListener* listener, std::shared_ptr<State> state)
-      : listener_(listener), state_(std::move(state)) {}
-  ~SubscriptionImpl() override {
-    {
-      absl::MutexLock lock(&state_->mu);  // waits for a running callback
-      state_->closed = true;
-    }
-    listener_->Unsubscribe(state_->consumer_tag);
-  }
-  int64_t malformed() const override { return state_->malformed.load(); }
-
- private:
-  NotificationListener* const listener_;
-  const std::shared_ptr<State> state_;
-};
-
 namespace {
 
-absl::Status Declare(transport::Connection& connection,
-                     const transport::RabbitOptions& rabbit,
-                     const std::string& queue,
-                     const NotificationListener::Filter& filter,
-                     const std::string& consumer_tag) {
+absl::Status DeclareNotificationQueue(
+    transport::Connection& connection, const transport::RabbitOptions& rabbit,
+    const std::string& queue, const NotificationListener::Filter& filter,
+    const std::string& consumer_tag) {
   // The exchange as oslo's notify_send declares it.
   if (absl::Status s = connection.DeclareExchange(
           filter.exchange, "topic", transport::DurableQueues(rabbit),
@@ -151,13 +114,52 @@ absl::Status Declare(transport::Connection& connection,
 
 }  // namespace
 
+class NotificationListener::State : public Subscriber {
+ public:
+  State(const transport::RabbitOptions& rabbit, const Filter& filter,
+        Received on_notification)
+      : filter(filter),
+        rabbit_(rabbit),
+        on_notification_(std::move(on_notification)) {}
+
+  absl::Status Declare(transport::Connection& connection) override {
+    return DeclareNotificationQueue(connection, rabbit_, queue, filter,
+                                    consumer_tag);
+  }
+
+  void Deliver(const oslo::Notification& notification) {
+    RunIfOpen([&] { on_notification_(notification); });
+  }
+
+  const Filter filter;
+  std::atomic<int64_t> malformed{0};
+
+ private:
+  const transport::RabbitOptions& rabbit_;
+  const Received on_notification_;
+};
+
+class NotificationListener::SubscriptionImpl : public Subscription {
+ public:
+  SubscriptionImpl(NotificationListener* listener, std::shared_ptr<State> state)
+      : listener_(listener), state_(std::move(state)) {}
+  ~SubscriptionImpl() override {
+    listener_->subscribers_.Close(*listener_->io_, *state_);
+  }
+  int64_t malformed() const override { return state_->malformed.load(); }
+
+ private:
+  NotificationListener* const listener_;
+  const std::shared_ptr<State> state_;
+};
+
 NotificationListener::NotificationListener(Options options)
     : options_(std::move(options)) {
   transport::IoThread::Config config{options_.url, options_.rabbit,
                                      options_.name, nullptr, nullptr};
   config.max_message_bytes = options_.max_message_bytes;
   config.on_connect = [this](transport::Connection& connection) {
-    return DeclareAll(connection);
+    return subscribers_.DeclareAll(connection);
   };
   config.on_delivery = [this](transport::Delivery& delivery) {
     return OnDelivery(delivery);
@@ -171,27 +173,9 @@ bool NotificationListener::WaitReady(absl::Duration timeout) const {
   return io_->WaitConnected(timeout);
 }
 
-absl::Status NotificationListener::DeclareAll(
-    transport::Connection& connection) {
-  absl::MutexLock lock(&mu_);
-  for (const auto& [tag, state] : subscriptions_) {
-    if (absl::Status s = Declare(connection, options_.rabbit, state->queue,
-                                 state->filter, tag);
-        !s.ok()) {
-      return s;
-    }
-    state->declared = true;
-  }
-  return absl::OkStatus();
-}
-
 bool NotificationListener::OnDelivery(transport::Delivery& delivery) {
-  std::shared_ptr<State> state;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = subscriptions_.find(delivery.consumer_tag);
-    if (it != subscriptions_.end()) state = it->second;
-  }
+  auto state =
+      std::static_pointer_cast<State>(subscribers_.Find(delivery.consumer_tag));
   if (state == nullptr) return true;  // its stream just ended
   absl::StatusOr<oslo::Notification> notification =
       oslo::Notification::Decode(std::move(delivery.body));
@@ -213,62 +197,16 @@ bool NotificationListener::OnDelivery(transport::Delivery& delivery) {
 std::unique_ptr<NotificationListener::Subscription>
 NotificationListener::Subscribe(const Filter& filter, Received on_notification,
                                 std::function<void(absl::Status)> ready) {
-  auto state = std::make_shared<State>();
+  auto state = std::make_shared<State>(options_.rabbit, filter,
+                                       std::move(on_notification));
   state->consumer_tag =
       absl::StrCat("notify-", next_subscription_.fetch_add(1) + 1);
-  state->filter = filter;
   // Named like oslo's notification pool queues, with a uuid of its own.
   state->queue =
       absl::StrCat(filter.exchange, "_notifications_", oslo::NewUuid4Hex());
-  {
-    absl::MutexLock lock(&state->mu);
-    state->on_notification = std::move(on_notification);
-  }
-  {
-    absl::MutexLock lock(&mu_);
-    subscriptions_[state->consumer_tag] = state;
-  }
-  io_->Run([this, state,
-            ready = std::move(ready)](transport::Connection* connection) {
-    // A connect since Subscribe() may have declared it already.
-    absl::Status status =
-        state->declared ? absl::OkStatus()
-        : connection == nullptr
-            ? absl::UnavailableError(
-                  "broker unreachable: cannot listen for notifications")
-            : Declare(*connection, options_.rabbit, state->queue, state->filter,
-                      state->consumer_tag);
-    state->declared = status.ok();
-    if (!status.ok()) {
-      absl::MutexLock lock(&mu_);
-      subscriptions_.erase(state->consumer_tag);
-    }
-    absl::MutexLock lock(&state->mu);
-    if (!state->closed) ready(std::move(status));
-  });
+  subscribers_.Add(*io_, state, std::move(ready),
+                   "broker unreachable: cannot listen for notifications");
   return std::make_unique<SubscriptionImpl>(this, std::move(state));
-}
-
-void NotificationListener::Unsubscribe(const std::string& consumer_tag) {
-  std::shared_ptr<State> state;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = subscriptions_.find(consumer_tag);
-    if (it == subscriptions_.end()) return;  // never consumed
-    state = std::move(it->second);
-    subscriptions_.erase(it);
-  }
-  io_->Run([state](transport::Connection* connection) {
-    if (connection == nullptr) return;  // the queue goes with the connection
-    if (absl::Status s = connection->CancelConsumer(state->consumer_tag);
-        !s.ok()) {
-      LOG(WARNING) << "notification queue " << state->queue << ": "
-                   << s.message();
-    }
-    // auto_delete removes it with its consumer; in case the cancel raced
-    // with the declare, delete it anyway.
-    (void)connection->DeleteQueue(state->queue);
-  });
 }
 
 }  // namespace amqp::rpc

@@ -29,16 +29,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "bridge/oslo/notification.h"
-#include "bridge/transport/io_thread.h"
-#include "bridge/transport/rabbit_options.h"
-#include "bridge/transport/transport_url.h"
+#include "bridge/rpc/subscriber_queues.h"
 
 namespace amqp::rpc {
 
@@ -93,16 +88,12 @@ class NotificationListener {
   struct State;
   class SubscriptionImpl;
 
-  absl::Status DeclareAll(transport::Connection& connection);
   bool OnDelivery(transport::Delivery& delivery);
-  void Unsubscribe(const std::string& consumer_tag);
 
   const Options options_;
   std::atomic<int64_t> malformed_{0};
   std::atomic<uint64_t> next_subscription_{0};
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<State>> subscriptions_
-      ABSL_GUARDED_BY(mu_);
+  SubscriberQueues subscribers_{"notification queue"};
   // Declared last: the I/O thread stops first, while what it calls exists.
   std::unique_ptr<transport::IoThread> io_;
 };

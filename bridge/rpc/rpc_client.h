@@ -38,17 +38,16 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "bridge/oslo/reply.h"
 #include "bridge/oslo/request.h"
 #include "bridge/rpc/deadline_timer.h"
+#include "bridge/rpc/pending_gather.h"
 #include "bridge/rpc/reply_waiter.h"
+#include "bridge/rpc/subscriber_queues.h"
 #include "bridge/rpc/target.h"
 #include "bridge/rpc/version.h"
 #include "bridge/transport/io_thread.h"
@@ -116,10 +115,9 @@ class RpcClient {
     absl::Duration window = absl::Seconds(1);  // how long replies are taken
     int expect = 0;  // > 0: finish as soon as this many replies came
   };
-  struct GatherSummary {
-    int replies = 0;   // every final reply, failures included
-    int failures = 0;  // replies that carried an exception
-  };
+  // replies: every final reply, failures included; failures: those that
+  // carried an exception.
+  using GatherSummary = rpc::GatherSummary;
   // One server's reply to a gather; a failure reply arrives as its status.
   using GatherReply = std::function<void(absl::StatusOr<oslo::Reply>)>;
   // OK when the window closed or `expect` replies came; UNAVAILABLE when the
@@ -152,10 +150,12 @@ class RpcClient {
 
   // Starts a call. `done` runs exactly once: on the reply queue's I/O thread
   // for a reply, on the timer thread for DEADLINE_EXCEEDED (the timeout or
-  // the call monitor), on a publishing thread for UNAVAILABLE, or before
-  // CallAsync returns for FAILED_PRECONDITION (a version cap, nothing
-  // published). `args_json` is a JSON object's text; `context` an
-  // object whose members become `_context_*` keys (may be null).
+  // the call monitor), on a publishing thread for UNAVAILABLE, or on the
+  // caller's thread before CallAsync returns when nothing was published:
+  // INVALID_ARGUMENT for a fanout target (oslo's InvalidTarget: a call
+  // needs one server), FAILED_PRECONDITION for a version cap. `args_json` is a
+  // JSON object's text; `context` an object whose members become `_context_*`
+  // keys (may be null).
   CallId CallAsync(const CallSpec& spec, absl::string_view method,
                    absl::string_view args_json, const rapidjson::Value* context,
                    CallDone done);
@@ -182,7 +182,9 @@ class RpcClient {
   // Publishes a call to every server of spec.target.topic (its fanout
   // exchange) and hands each server's reply to `on_reply` until the window
   // closes or `expect` replies came, then runs `done`. The callbacks never
-  // run concurrently, and `on_reply` never after `done`.
+  // run concurrently, and `on_reply` never after `done`. When a version cap
+  // forbids the call, `done` runs with FAILED_PRECONDITION on the caller's
+  // thread before GatherAsync returns, and nothing is published.
   CallId GatherAsync(const CallSpec& spec, absl::string_view method,
                      absl::string_view args_json,
                      const rapidjson::Value* context,
@@ -214,35 +216,44 @@ class RpcClient {
   }
 
  private:
-  class PendingCall;
-  class PendingGather;
   class SubscriptionImpl;
-  struct SubscriberState;
 
   transport::IoThread& NextPublisher();
   // The version `spec` sends under the caps (see Options::version_caps).
   absl::StatusOr<std::optional<std::string>> SendVersion(
       const CallSpec& spec, absl::string_view method) const;
-  transport::OutgoingMessage RequestMessage(const CallSpec& spec,
-                                            std::string body) const;
+  // What a request that awaits replies adds to the message.
+  struct ReplyTo {
+    absl::string_view msg_id;
+    // The broker drops the request if no server took it by then.
+    absl::Duration expires_after;
+    // oslo's call_monitor_timeout (zero: off).
+    absl::Duration call_monitor_timeout = absl::ZeroDuration();
+  };
+  // Every request's message, built here: the version the caps allow
+  // (FAILED_PRECONDITION if none), oslo's fields, the body, the exchange
+  // and routing key of `target`. With `reply_to` (a call or gather) it asks
+  // for replies on the reply queue and awaits no publisher confirm: its
+  // replies confirm it. Without it (a cast) it awaits the confirm.
+  absl::StatusOr<transport::OutgoingMessage> RequestMessage(
+      const CallSpec& spec, const Target& target, absl::string_view method,
+      absl::string_view args_json, const rapidjson::Value* context,
+      const ReplyTo* reply_to) const;
   bool OnDelivery(transport::Delivery& delivery);
   bool OnReplyDelivery(transport::Delivery& delivery);
   // A request that no queue took: fails its call or gather.
   void OnReturn(transport::ReturnedMessage& returned);
   // Runs on the reply queue's I/O thread after each (re)connect.
   absl::Status DeclareAndConsume(transport::Connection& connection);
-  void Unsubscribe(const std::string& consumer_tag);
 
   const Options options_;
   const std::string reply_queue_;
   ReplyWaiter waiter_;
   DeadlineTimer timer_;
   std::atomic<size_t> next_publisher_{0};
-  // Subscriptions by consumer tag; taken by the I/O thread per delivery to a
-  // subscription and on reconnects, never on the call path.
-  absl::Mutex subscriptions_mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<SubscriberState>>
-      subscriptions_ ABSL_GUARDED_BY(subscriptions_mu_);
+  // Subscriptions by consumer tag; looked up by the I/O thread per delivery
+  // to a subscription and on reconnects, never on the call path.
+  SubscriberQueues subscriptions_{"subscription"};
   std::atomic<uint64_t> next_subscription_{0};
   std::atomic<uint64_t> dropped_replies_{0};
   // Declared last: I/O threads stop first, while what they call still exists.

@@ -1,18 +1,15 @@
 #include "bridge/transport/connection.h"
 
 #include <amqp_framing.h>
-#include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
 #include <sys/time.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "bridge/transport/amqp_status.h"
+#include "bridge/transport/tls_socket.h"
 
 namespace amqp::transport {
 namespace {
@@ -29,102 +26,6 @@ amqp_bytes_t Bytes(absl::string_view s) {
 
 std::string ToString(amqp_bytes_t b) {
   return std::string(static_cast<const char*>(b.bytes), b.len);
-}
-
-// oslo's ssl_version names (Python ssl.PROTOCOL_* spellings) as the lowest
-// TLS version rabbitmq-c may negotiate.
-absl::StatusOr<amqp_tls_version_t> TlsVersion(absl::string_view name) {
-  const std::string key = absl::AsciiStrToLower(name);
-  if (key == "tlsv1" || key == "tlsv1_0" || key == "tlsv1.0") {
-    return AMQP_TLSv1;
-  }
-  if (key == "tlsv1_1" || key == "tlsv1.1") return AMQP_TLSv1_1;
-  if (key == "tlsv1_2" || key == "tlsv1.2") return AMQP_TLSv1_2;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "ssl_version '", name, "' is not one of TLSv1, TLSv1_1, TLSv1_2"));
-}
-
-// Maps a broker's close reply code to the closest status code.
-absl::StatusCode CodeForReply(uint16_t reply_code) {
-  switch (reply_code) {
-    case 403:
-      return absl::StatusCode::kPermissionDenied;
-    case 404:
-      return absl::StatusCode::kNotFound;
-    case 405:
-      return absl::StatusCode::kResourceExhausted;  // RESOURCE_LOCKED
-    case 406:
-      return absl::StatusCode::kFailedPrecondition;
-    default:
-      return absl::StatusCode::kUnavailable;
-  }
-}
-
-// Turns a synchronous method's reply into a Status; `what` names the method.
-absl::Status ReplyToStatus(const amqp_rpc_reply_t& reply,
-                           absl::string_view what) {
-  switch (reply.reply_type) {
-    case AMQP_RESPONSE_NORMAL:
-      return absl::OkStatus();
-    case AMQP_RESPONSE_NONE:
-      return absl::UnavailableError(
-          absl::StrCat(what, ": no reply from the broker"));
-    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
-      return absl::UnavailableError(
-          absl::StrCat(what, ": ", amqp_error_string2(reply.library_error)));
-    case AMQP_RESPONSE_SERVER_EXCEPTION:
-      break;
-  }
-  if (reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
-    auto* close = static_cast<amqp_connection_close_t*>(reply.reply.decoded);
-    return absl::Status(
-        CodeForReply(close->reply_code),
-        absl::StrCat(what, ": broker closed the connection: ",
-                     close->reply_code, " ", ToString(close->reply_text)));
-  }
-  if (reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
-    auto* close = static_cast<amqp_channel_close_t*>(reply.reply.decoded);
-    return absl::Status(
-        CodeForReply(close->reply_code),
-        absl::StrCat(what, ": broker closed the channel: ", close->reply_code,
-                     " ", ToString(close->reply_text)));
-  }
-  return absl::UnavailableError(
-      absl::StrCat(what, ": unexpected broker method ", reply.reply.id));
-}
-
-// What a TLS failure of rabbitmq-c most likely means, for the operator.
-std::string TlsHint(int rc, const BrokerHost& host,
-                    const RabbitOptions& rabbit) {
-  switch (rc) {
-    case AMQP_STATUS_SSL_PEER_VERIFY_FAILED:
-      return absl::StrCat(
-          ": the broker's certificate does not verify against ssl_ca_file ",
-          rabbit.ssl_ca_file, " (signed by another CA, or expired)");
-    case AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED:
-      return absl::StrCat(
-          ": the broker's certificate does not name '", host.host,
-          "' (ssl_enforce_hostname_verification; rabbitmq-c matches DNS "
-          "names only, so connect by a name the certificate lists)");
-    case AMQP_STATUS_SSL_CONNECTION_FAILED:
-      return absl::StrCat(" (ssl=true: is port ", host.port,
-                          " the broker's TLS listener?)");
-    default:
-      return "";
-  }
-}
-
-// rabbitmq-c says only "a SSL error occurred" when a file cannot be read.
-absl::Status CheckReadable(absl::string_view option, absl::string_view path) {
-  if (access(std::string(path).c_str(), R_OK) == 0) return absl::OkStatus();
-  return absl::FailedPreconditionError(
-      absl::StrCat("cannot read ", option, " ", path, ": ", strerror(errno)));
-}
-
-absl::Status LibraryStatus(int code, absl::string_view what) {
-  if (code >= 0) return absl::OkStatus();
-  return absl::UnavailableError(
-      absl::StrCat(what, ": ", amqp_error_string2(code)));
 }
 
 // Keeps the storage behind an amqp_table_t alive for one call.
@@ -183,43 +84,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
 
   amqp_socket_t* socket = nullptr;
   if (rabbit.ssl) {
-    socket = amqp_ssl_socket_new(state);
-    if (socket == nullptr) return absl::InternalError("amqp_ssl_socket_new");
-    if (!rabbit.ssl_version.empty()) {
-      absl::StatusOr<amqp_tls_version_t> min_version =
-          TlsVersion(rabbit.ssl_version);
-      if (!min_version.ok()) return min_version.status();
-      absl::Status s =
-          LibraryStatus(amqp_ssl_socket_set_ssl_versions(socket, *min_version,
-                                                         AMQP_TLSvLATEST),
-                        absl::StrCat("ssl_version ", rabbit.ssl_version));
-      if (!s.ok()) return s;
-    }
-    const std::pair<absl::string_view, absl::string_view> files[] = {
-        {"ssl_ca_file", rabbit.ssl_ca_file},
-        {"ssl_cert_file", rabbit.ssl_cert_file},
-        {"ssl_key_file", rabbit.ssl_key_file}};
-    for (const auto& [option, path] : files) {
-      if (path.empty()) continue;
-      if (absl::Status s = CheckReadable(option, path); !s.ok()) return s;
-    }
-    const bool verify = !rabbit.ssl_ca_file.empty();
-    amqp_ssl_socket_set_verify_peer(socket, verify);
-    amqp_ssl_socket_set_verify_hostname(
-        socket, verify && rabbit.ssl_enforce_hostname_verification);
-    if (verify) {
-      absl::Status s = LibraryStatus(
-          amqp_ssl_socket_set_cacert(socket, rabbit.ssl_ca_file.c_str()),
-          absl::StrCat("reading ssl_ca_file ", rabbit.ssl_ca_file));
-      if (!s.ok()) return s;
-    }
-    if (!rabbit.ssl_cert_file.empty()) {
-      absl::Status s = LibraryStatus(
-          amqp_ssl_socket_set_key(socket, rabbit.ssl_cert_file.c_str(),
-                                  rabbit.ssl_key_file.c_str()),
-          absl::StrCat("reading ssl_cert_file ", rabbit.ssl_cert_file));
-      if (!s.ok()) return s;
-    }
+    absl::StatusOr<amqp_socket_t*> tls = NewTlsSocket(state, rabbit);
+    if (!tls.ok()) return tls.status();
+    socket = *tls;
   } else {
     socket = amqp_tcp_socket_new(state);
     if (socket == nullptr) return absl::InternalError("amqp_tcp_socket_new");

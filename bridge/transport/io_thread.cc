@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "bridge/transport/log_text.h"
 
@@ -29,7 +30,22 @@ std::string ConnectionName(absl::string_view name) {
   return absl::StrCat(name, ":", getpid());
 }
 
+// The payload that marks ShuttingDownError; its value says nothing more.
+constexpr absl::string_view kShuttingDownPayload =
+    "type.googleapis.com/amqp.transport.ShuttingDown";
+
 }  // namespace
+
+absl::Status ShuttingDownError() {
+  absl::Status status =
+      absl::UnavailableError("AMQP connection is shutting down");
+  status.SetPayload(kShuttingDownPayload, absl::Cord());
+  return status;
+}
+
+bool IsShuttingDown(const absl::Status& status) {
+  return status.GetPayload(kShuttingDownPayload).has_value();
+}
 
 IoThread::IoThread(Config config)
     : config_(std::move(config)), hosts_(config_.url.hosts) {
@@ -80,7 +96,7 @@ void IoThread::Publish(OutgoingMessage message, PublishDone done) {
   }
   Command command{std::move(message), std::move(done), {}};
   if (!Enqueue(command)) {
-    command.done(absl::UnavailableError("AMQP connection is shutting down"));
+    command.done(ShuttingDownError());
   }
 }
 
@@ -186,7 +202,7 @@ void IoThread::Loop() {
   {
     absl::MutexLock lock(&io_mu_);
     RunCommands(&verdicts);  // fails what is queued: stopping_ is set
-    Disconnect(absl::UnavailableError("AMQP connection is shutting down"));
+    Disconnect(ShuttingDownError());
   }
   Report(verdicts);
 }
@@ -232,8 +248,7 @@ bool IoThread::Connect() {
 
 void IoThread::Disconnect(const absl::Status& why) {
   if (connection_ != nullptr) {
-    LOG_IF(WARNING, !absl::IsUnavailable(why) ||
-                        why.message() != "AMQP connection is shutting down")
+    LOG_IF(WARNING, !IsShuttingDown(why))
         << config_.name << ": lost the connection to "
         << connection_->host().host << ":" << connection_->host().port << ": "
         << why.message();

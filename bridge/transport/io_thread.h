@@ -79,6 +79,13 @@ inline constexpr uint64_t kDefaultMaxMessageBytes = 16 << 20;
 // How long a queue's consumer count is trusted before it is asked again.
 inline constexpr absl::Duration kConsumerCountTtl = absl::Seconds(1);
 
+// The status of work an IoThread refuses or cuts short because it is being
+// destroyed: UNAVAILABLE, like a lost link, but marked with a payload so
+// that callers (and the thread's own logging) tell the two apart by
+// IsShuttingDown, never by the message text.
+absl::Status ShuttingDownError();
+bool IsShuttingDown(const absl::Status& status);
+
 class IoThread {
  public:
   // Runs on the I/O thread after each successful (re)connect; an error drops

@@ -60,6 +60,13 @@ std::string VectorBody(absl::string_view file_name, int index) {
   return std::string(body.GetString(), body.GetStringLength());
 }
 
+std::string Reencode(absl::string_view json) {
+  JsonDocument doc = NewJsonDocument();
+  const absl::Status s = ParseJson(json, &doc);
+  EXPECT_TRUE(s.ok()) << s;
+  return ToPyJson(doc);
+}
+
 std::string ReencodeNotification(const Notification& n) {
   const std::string payload = ToPyJson(n.payload());
   OutgoingNotification out;

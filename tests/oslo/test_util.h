@@ -28,6 +28,10 @@ JsonDocument LoadVector(absl::string_view file_name);
 // The "body" of message `index` (in broker order) of a vector file.
 std::string VectorBody(absl::string_view file_name, int index);
 
+// json.dumps(json.loads(json)) as the codec does it; fails the current test
+// if `json` does not parse.
+std::string Reencode(absl::string_view json);
+
 // `n` encoded again from its decoded fields: the same bytes as the body it
 // came from, when the codec is right.
 std::string ReencodeNotification(const Notification& n);

@@ -221,6 +221,38 @@ TEST_F(IoThreadTest, UnreachableBrokerFailsPublishesFast) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
+// Shutting down is a type, not a message: a status with the same text but
+// without the mark is an ordinary outage.
+TEST(ShuttingDownTest, IsShuttingDownGoesByTheMarkNotTheText) {
+  EXPECT_TRUE(IsShuttingDown(ShuttingDownError()));
+  EXPECT_EQ(ShuttingDownError().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(
+      IsShuttingDown(absl::UnavailableError(ShuttingDownError().message())));
+  EXPECT_FALSE(IsShuttingDown(absl::OkStatus()));
+}
+
+// A publish made while the IoThread is being destroyed (here from a task
+// that is still running when the destructor starts) fails as shutting down.
+TEST(ShuttingDownTest, PublishDuringDestructionIsShuttingDown) {
+  IoThread::Config config;
+  config.url = *ParseTransportUrl("rabbit://guest:guest@127.0.0.1:1/");
+  config.name = "io_shutting_down";
+  auto io = std::make_unique<IoThread>(std::move(config));
+  IoThread* const raw = io.get();
+  absl::Notification task_started;
+  absl::Status published;
+  raw->Run([&](Connection*) {
+    task_started.Notify();
+    // Long enough for the destructor below to have begun.
+    absl::SleepFor(absl::Milliseconds(300));
+    raw->Publish(OutgoingMessage(),
+                 [&](absl::Status s) { published = std::move(s); });
+  });
+  task_started.WaitForNotification();
+  io.reset();
+  EXPECT_TRUE(IsShuttingDown(published)) << published;
+}
+
 TEST_F(IoThreadTest, PassiveDeclareOfMissingQueueKeepsTheChannel) {
   const TransportUrl url = testing::BrokerUrl();
   absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(
