@@ -25,7 +25,7 @@ absl::Duration GatherMargin(absl::Duration remaining) {
 BridgeCall::BridgeCall(const GatewayEnv& env,
                        grpc::GenericCallbackServerContext* context)
     : env_(env), context_(context) {
-  // OnDone gives the slot back, exactly once, whatever ends the call.
+  // EndAndFinish gives the slot back, exactly once, whatever ends the call.
   if (absl::Status admitted = BeginCall(env_); !admitted.ok()) {
     FinishWhenFlushed(admitted);
     return;
@@ -203,7 +203,7 @@ void BridgeCall::OnWriteDone(bool ok) {
   if (next != nullptr) {
     StartWrite(next);
   } else if (finish.has_value()) {
-    Finish(*finish);  // last: `this` may be deleted from here on
+    EndAndFinish(*finish);
   }
 }
 
@@ -216,7 +216,7 @@ void BridgeCall::FinishWhenFlushed(const absl::Status& status) {
     if (writing_) return;  // OnWriteDone finishes
     finished_ = true;
   }
-  Finish(grpc_status);  // last: `this` may be deleted from here on
+  EndAndFinish(grpc_status);
 }
 
 void BridgeCall::OnCancel() {
@@ -236,18 +236,19 @@ void BridgeCall::OnCancel() {
   FinishWhenFlushed(absl::CancelledError("the client cancelled the call"));
 }
 
-void BridgeCall::OnDone() {
-  {
-    absl::MutexLock lock(&mu_);
-    EndCall(env_, {.route = route_,
-                   .method = context_->method(),
-                   .started = started_,
-                   .code = finish_.value_or(grpc::Status::OK).error_code(),
-                   .context = context_,
-                   .metadata = request_.metadata(),
-                   .request = request_.parsed()});
-  }
-  delete this;
+void BridgeCall::EndAndFinish(const grpc::Status& status) {
+  // Counted and its slot given back before the client can see its status,
+  // so a client's next call finds the slot free and the call counted.
+  EndCall(env_, {.route = route_,
+                 .method = context_->method(),
+                 .started = started_,
+                 .code = status.error_code(),
+                 .context = context_,
+                 .metadata = request_.metadata(),
+                 .request = request_.parsed()});
+  Finish(status);  // last: `this` may be deleted from here on
 }
+
+void BridgeCall::OnDone() { delete this; }
 
 }  // namespace amqp::gateway

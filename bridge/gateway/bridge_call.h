@@ -75,6 +75,8 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
   bool Send(grpc::ByteBuffer message, size_t limit = 0);
   // Finishes once queued messages are written. Only the first call counts.
   void FinishWhenFlushed(const absl::Status& status);
+  // Ends the call's bookkeeping (EndCall), then finishes the stream.
+  void EndAndFinish(const grpc::Status& status);
 
   const GatewayEnv& env_;
   grpc::GenericCallbackServerContext* const context_;

@@ -18,7 +18,7 @@ UnaryCall::UnaryCall(const GatewayEnv& env, const Route& route,
                      const grpc::ByteBuffer& request,
                      grpc::ByteBuffer* response)
     : env_(env), route_(route), context_(context), response_(response) {
-  // OnDone gives the slot back, exactly once, whatever ends the call.
+  // Complete gives the slot back, exactly once, whatever ends the call.
   if (absl::Status admitted = BeginCall(env_); !admitted.ok()) {
     Complete(admitted);
     return;
@@ -112,6 +112,15 @@ void UnaryCall::Complete(const absl::Status& status,
   } else {
     status_ = env_.errors->ToGrpc(status);
   }
+  // Counted and its slot given back before the client can see its status,
+  // so a client's next call finds the slot free and the call counted.
+  EndCall(env_, {.route = &route_,
+                 .method = route_.path,
+                 .started = started_,
+                 .code = status_.error_code(),
+                 .context = context_,
+                 .metadata = request_.metadata(),
+                 .request = request_.parsed()});
   Finish(status_);  // last: `this` may be deleted from here on
 }
 
@@ -121,16 +130,7 @@ void UnaryCall::OnCancel() {
   Complete(absl::CancelledError("the client cancelled the call"));
 }
 
-void UnaryCall::OnDone() {
-  EndCall(env_, {.route = &route_,
-                 .method = route_.path,
-                 .started = started_,
-                 .code = status_.error_code(),
-                 .context = context_,
-                 .metadata = request_.metadata(),
-                 .request = request_.parsed()});
-  delete this;
-}
+void UnaryCall::OnDone() { delete this; }
 
 UnaryRouteService::UnaryRouteService(const GatewayEnv& env) : env_(env) {
   for (const std::unique_ptr<Route>& route : env_.routes->routes()) {

@@ -112,9 +112,9 @@ class MetricsTest(unittest.TestCase):
 
     @classmethod
     def scrape_when_idle(cls):
-        """A scrape once no call is in flight: the bridge counts a call when
-        gRPC is done with it, a moment after its client may have the status,
-        and gives its in-flight slot back last."""
+        """A scrape once no call is in flight. The bridge counts a call (and
+        gives its slot back last) before its client gets the status, but a
+        stream the test left behind may still be ending."""
         harness.wait_until(lambda: value(cls.scrape(), "grpc_amqp_bridge_calls_in_flight") == 0,
                            10, "no call in flight")
         return cls.scrape()
