@@ -685,20 +685,16 @@ class Bench:
         """Fanout casts of `instance_event` (oslo_load --mode=publish, 1, 16
         and 64 publishing threads) streamed by a bridge's WatchEvents to a
         python3-grpcio client (bench/subscribe_load.py). Latency from cast to
-        receipt from a run of one event every 2 ms. A fresh
-        bridge for each stream: a bridge's second SUBSCRIBE on a topic fails
-        NOT_FOUND once the first one's queue, the exchange's last binding,
-        took the auto-deleted `<topic>_fanout` exchange with it (the
-        connection remembers having declared it)."""
+        receipt from a run of one event every 2 ms. One bridge for every
+        stream, one stream after another."""
         topic = f"bench_{self.run_id}_sub"
         api = self.descriptor_set(topic)
         point = self.point(SUBSCRIBE, 64)
         # None: the latency run, one thread pausing 2 ms after each event
         # (so that no backlog forms); then unpaced, 1, 16 and 64 threads.
-        for threads in (None,) + IN_FLIGHT:
-            bridge, port = self.start_bridge(api,
-                                             f"bridge-sub-{len(self.rounds)}-{threads or 0}")
-            try:
+        bridge, port = self.start_bridge(api, f"bridge-sub-{len(self.rounds)}")
+        try:
+            for threads in (None,) + IN_FLIGHT:
                 log(f"{SUBSCRIBE}: " + (f"{threads} publishing threads" if threads else
                                         "one event every 2 ms, latency"))
                 meter = self.meter(bridge=bridge.pid) if threads == 64 else None
@@ -720,8 +716,8 @@ class Bench:
                     point["cpu_us_per_call"] = cpu
                 point["bridge_peak_rss_mb"] = max(point.get("bridge_peak_rss_mb", 0), round(
                     status_kb(bridge.pid, "VmHWM") / 1024, 1))
-            finally:
-                self.stop_bridge(bridge, SUBSCRIBE)
+        finally:
+            self.stop_bridge(bridge, SUBSCRIBE)
 
     def memory_phase(self):
         """The bridge's memory: 1,000 calls in flight, RSS across many calls."""

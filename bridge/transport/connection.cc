@@ -154,13 +154,18 @@ absl::Status Connection::OpenChannel(amqp_channel_t channel, bool confirm) {
 absl::Status Connection::DeclareExchange(absl::string_view name,
                                          absl::string_view type, bool durable,
                                          bool auto_delete) {
-  if (declared_exchanges_.contains(name)) return absl::OkStatus();
   amqp_exchange_declare(state_, kChannel, Bytes(name), Bytes(type),
                         /*passive=*/false, durable, auto_delete,
                         /*internal=*/false, amqp_empty_table);
-  absl::Status s =
-      ReplyToStatus(amqp_get_rpc_reply(state_),
-                    absl::StrCat("declaring exchange '", name, "'"));
+  return ReplyToStatus(amqp_get_rpc_reply(state_),
+                       absl::StrCat("declaring exchange '", name, "'"));
+}
+
+absl::Status Connection::DeclareExchangeOnce(absl::string_view name,
+                                             absl::string_view type,
+                                             bool durable, bool auto_delete) {
+  if (declared_exchanges_.contains(name)) return absl::OkStatus();
+  absl::Status s = DeclareExchange(name, type, durable, auto_delete);
   if (s.ok()) declared_exchanges_.emplace(name);
   return s;
 }

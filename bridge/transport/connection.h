@@ -126,9 +126,16 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   ~Connection();
 
-  // Declares an exchange once per connection; later calls are free.
+  // Declares an exchange. Consumers call this before each bind: an
+  // auto-delete exchange vanishes with its last binding, so a declaration
+  // made earlier on this connection proves nothing.
   absl::Status DeclareExchange(absl::string_view name, absl::string_view type,
                                bool durable, bool auto_delete);
+  // The same, once per connection, for publishing (as oslo's publisher
+  // does with `_declared_exchanges`): later calls are free.
+  absl::Status DeclareExchangeOnce(absl::string_view name,
+                                   absl::string_view type, bool durable,
+                                   bool auto_delete);
   absl::StatusOr<QueueStatus> DeclareQueue(const QueueDeclaration& queue);
   // Passive declare on a side channel, so a missing queue (NOT_FOUND) does
   // not close the channel that consumes and publishes.

@@ -418,44 +418,76 @@ TEST_F(RpcTest, CancelEndsAGather) {
   EXPECT_EQ(client_->pending_calls(), 0u);
 }
 
-TEST_F(RpcTest, SubscriptionReceivesFanoutCastsUntilDestroyed) {
-  absl::Mutex mu;
-  std::vector<std::string> received;
-  absl::Notification ready;
-  absl::Status ready_status;
-  std::unique_ptr<RpcClient::Subscription> subscription = client_->Subscribe(
-      spec_.target,
-      [&](const oslo::Request& cast) {
-        absl::MutexLock lock(&mu);
-        received.push_back(
-            absl::StrCat(cast.method(), " ", oslo::ToPyJson(cast.args())));
-      },
-      [&](absl::Status status) {
-        ready_status = std::move(status);
-        ready.Notify();
-      });
-  ASSERT_TRUE(ready.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  ASSERT_TRUE(ready_status.ok()) << ready_status;
+// The fanout casts one subscription received, as "method args".
+class CastLog {
+ public:
+  // Subscribes `client` to `target`'s fanout casts; fails the test unless
+  // the subscription is ready within 10 s.
+  std::unique_ptr<RpcClient::Subscription> Subscribe(RpcClient& client,
+                                                     const Target& target) {
+    absl::Notification ready;
+    absl::Status ready_status;
+    auto subscription = client.Subscribe(
+        target,
+        [this](const oslo::Request& cast) {
+          absl::MutexLock lock(&mu_);
+          received_.push_back(
+              absl::StrCat(cast.method(), " ", oslo::ToPyJson(cast.args())));
+        },
+        [&](absl::Status status) {
+          ready_status = std::move(status);
+          ready.Notify();
+        });
+    EXPECT_TRUE(ready.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_TRUE(ready_status.ok()) << ready_status;
+    return subscription;
+  }
 
+  // The casts received once `n` came, or after 10 s.
+  std::vector<std::string> WaitFor(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto arrived = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return received_.size() >= n;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&arrived), absl::Seconds(10));
+    return received_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> received_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(RpcTest, SubscriptionReceivesFanoutCastsUntilDestroyed) {
+  CastLog log;
+  std::unique_ptr<RpcClient::Subscription> subscription =
+      log.Subscribe(*client_, spec_.target);
   CallSpec fanout = spec_;
   fanout.target.fanout = true;
   ASSERT_TRUE(client_->Cast(fanout, "count", R"({"n": 1})").ok());
-  auto count = [&] {
-    absl::MutexLock lock(&mu);
-    return received.size();
-  };
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (count() < 1 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  {
-    absl::MutexLock lock(&mu);
-    EXPECT_THAT(received, ::testing::ElementsAre(R"(count {"n": 1})"));
-  }
+  EXPECT_THAT(log.WaitFor(1), ::testing::ElementsAre(R"(count {"n": 1})"));
   subscription.reset();
   ASSERT_TRUE(client_->Cast(fanout, "count", R"({"n": 2})").ok());
   absl::SleepFor(absl::Milliseconds(300));
-  EXPECT_EQ(count(), 1u);  // nothing after the subscription ended
+  EXPECT_EQ(log.WaitFor(0).size(), 1u);  // nothing after the subscription ended
+}
+
+TEST_F(RpcTest, ASecondSubscriptionWorksAfterTheFanoutExchangeWentAway) {
+  // No server listens on this topic: when the first subscription's queue
+  // goes, RabbitMQ deletes the auto-delete fanout exchange with its last
+  // binding, and the second subscription must declare it again.
+  CallSpec fanout;
+  fanout.target.topic = testing::UniqueName("rpc_test_lonely");
+  fanout.target.fanout = true;
+  fanout.timeout = absl::Seconds(10);
+  for (int round = 1; round <= 2; ++round) {
+    CastLog log;
+    std::unique_ptr<RpcClient::Subscription> subscription =
+        log.Subscribe(*client_, fanout.target);
+    const std::string args = absl::StrCat(R"({"round": )", round, "}");
+    ASSERT_TRUE(client_->Cast(fanout, "event", args).ok()) << "round " << round;
+    EXPECT_THAT(log.WaitFor(1), ::testing::ElementsAre("event " + args));
+  }
 }
 
 TEST_F(RpcTest, CallToAQueueWhoseServerStoppedFailsFast) {
