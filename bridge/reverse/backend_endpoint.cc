@@ -1,6 +1,7 @@
 #include "bridge/reverse/backend_endpoint.h"
 
 #include <grpcpp/client_context.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/support/byte_buffer.h>
 
 #include <utility>
@@ -137,13 +138,15 @@ absl::StatusOr<std::string> BackendEndpoint::Invoke(
     request->GetReflection()->SetString(request.get(), server_field,
                                         options_.server_name);
   }
-  std::string request_bytes;
-  if (!request->SerializeToString(&request_bytes)) {
+  // gRPC's own protobuf serialisation: straight into (and, below, out of)
+  // the ByteBuffer's slices, with no flat copy in between.
+  using Serialization = grpc::SerializationTraits<google::protobuf::Message>;
+  grpc::ByteBuffer request_buffer;
+  bool own_buffer = false;
+  if (!Serialization::Serialize(*request, &request_buffer, &own_buffer).ok()) {
     return absl::InternalError(
         absl::StrCat("cannot serialise the request of '", method, "'"));
   }
-  grpc::Slice slice(request_bytes);
-  grpc::ByteBuffer request_buffer(&slice, 1);
 
   grpc::ClientContext client;
   const rpc::Arrival& arrival = context.arrival();
@@ -173,14 +176,7 @@ absl::StatusOr<std::string> BackendEndpoint::Invoke(
 
   std::unique_ptr<google::protobuf::Message> response(
       route.response_prototype->New());
-  std::vector<grpc::Slice> slices;
-  std::string response_bytes;
-  if (response_buffer.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices) {
-      response_bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-  }
-  if (!response->ParseFromString(response_bytes)) {
+  if (!Serialization::Deserialize(&response_buffer, response.get()).ok()) {
     return absl::InternalError(
         absl::StrCat("the backend's response to '", method, "' is no ",
                      response->GetDescriptor()->full_name()));
