@@ -66,7 +66,8 @@ void EndCall(const GatewayEnv& env, const EndedCall& call) {
   }
   if (env.observer != nullptr) env.observer->CallEnded(env, call);
   // Last, so that a reader who sees no call in flight also sees every ended
-  // call counted (gRPC runs OnDone after the client may have its status).
+  // call counted. The reactors call this before Finish, so a client that
+  // has its status finds both done.
   env.stats->in_flight.fetch_sub(1, std::memory_order_release);
 }
 
