@@ -25,18 +25,7 @@ absl::Status CastSubscriber::Declare(transport::Connection& connection) {
       !s.ok()) {
     return s;
   }
-  const transport::QueueDeclaration declaration{
-      queue, /*durable=*/false,
-      /*auto_delete=*/true, /*exclusive=*/false,
-      transport::TransientQueueArguments(rabbit_)};
-  if (auto s = connection.DeclareQueue(declaration); !s.ok()) {
-    return s.status();
-  }
-  if (absl::Status s = connection.BindQueue(queue, exchange_, topic_);
-      !s.ok()) {
-    return s;
-  }
-  return connection.Consume(queue, consumer_tag);
+  return ConsumePrivateQueue(connection, rabbit_, exchange_, {topic_});
 }
 
 }  // namespace amqp::rpc

@@ -83,37 +83,6 @@ bool EventTypeMatches(absl::string_view pattern, absl::string_view name) {
   return p == pattern.size();
 }
 
-namespace {
-
-absl::Status DeclareNotificationQueue(
-    transport::Connection& connection, const transport::RabbitOptions& rabbit,
-    const std::string& queue, const NotificationListener::Filter& filter,
-    const std::string& consumer_tag) {
-  // The exchange as oslo's notify_send declares it.
-  if (absl::Status s = connection.DeclareExchange(
-          filter.exchange, "topic", transport::DurableQueues(rabbit),
-          rabbit.amqp_auto_delete);
-      !s.ok()) {
-    return s;
-  }
-  // Private to one subscriber: gone with its consumer.
-  transport::QueueDeclaration declaration{
-      queue, /*durable=*/false, /*auto_delete=*/true, /*exclusive=*/false,
-      transport::TransientQueueArguments(rabbit)};
-  if (auto s = connection.DeclareQueue(declaration); !s.ok()) {
-    return s.status();
-  }
-  for (const std::string& key : filter.routing_keys) {
-    if (absl::Status s = connection.BindQueue(queue, filter.exchange, key);
-        !s.ok()) {
-      return s;
-    }
-  }
-  return connection.Consume(queue, consumer_tag);
-}
-
-}  // namespace
-
 class NotificationListener::State : public Subscriber {
  public:
   State(const transport::RabbitOptions& rabbit, const Filter& filter,
@@ -123,8 +92,15 @@ class NotificationListener::State : public Subscriber {
         on_notification_(std::move(on_notification)) {}
 
   absl::Status Declare(transport::Connection& connection) override {
-    return DeclareNotificationQueue(connection, rabbit_, queue, filter,
-                                    consumer_tag);
+    // The exchange as oslo's notify_send declares it.
+    if (absl::Status s = connection.DeclareExchange(
+            filter.exchange, "topic", transport::DurableQueues(rabbit_),
+            rabbit_.amqp_auto_delete);
+        !s.ok()) {
+      return s;
+    }
+    return ConsumePrivateQueue(connection, rabbit_, filter.exchange,
+                               filter.routing_keys);
   }
 
   void Deliver(const oslo::Notification& notification) {

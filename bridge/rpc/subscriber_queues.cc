@@ -4,6 +4,23 @@
 
 namespace amqp::rpc {
 
+absl::Status Subscriber::ConsumePrivateQueue(
+    transport::Connection& connection, const transport::RabbitOptions& rabbit,
+    absl::string_view exchange, absl::Span<const std::string> keys) {
+  const transport::QueueDeclaration declaration{
+      queue, /*durable=*/false, /*auto_delete=*/true, /*exclusive=*/false,
+      transport::TransientQueueArguments(rabbit)};
+  if (auto s = connection.DeclareQueue(declaration); !s.ok()) {
+    return s.status();
+  }
+  for (const std::string& key : keys) {
+    if (absl::Status s = connection.BindQueue(queue, exchange, key); !s.ok()) {
+      return s;
+    }
+  }
+  return connection.Consume(queue, consumer_tag);
+}
+
 absl::Status SubscriberQueues::DeclareAll(transport::Connection& connection) {
   absl::MutexLock lock(&mu_);
   for (const auto& [tag, subscriber] : subscribers_) {

@@ -19,9 +19,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "bridge/transport/connection.h"
 #include "bridge/transport/io_thread.h"
+#include "bridge/transport/rabbit_options.h"
 
 namespace amqp::rpc {
 
@@ -44,6 +47,16 @@ class Subscriber {
 
   std::string consumer_tag;
   std::string queue;
+
+ protected:
+  // What every Declare ends with, once its exchange is declared: `queue`,
+  // private to this subscriber (auto-deleted with its consumer, transient
+  // arguments as `rabbit` says), bound to `exchange` with each of `keys`,
+  // consumed as consumer_tag.
+  absl::Status ConsumePrivateQueue(transport::Connection& connection,
+                                   const transport::RabbitOptions& rabbit,
+                                   absl::string_view exchange,
+                                   absl::Span<const std::string> keys);
 
  private:
   friend class SubscriberQueues;
