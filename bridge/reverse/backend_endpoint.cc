@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "bridge/oslo/failure.h"
 #include "bridge/oslo/json.h"
 #include "bridge/reverse/status_failure.h"
@@ -29,6 +28,8 @@ int Preference(schema::MethodKind kind) {
       return -1;
   }
 }
+
+using Serialization = grpc::SerializationTraits<google::protobuf::Message>;
 
 absl::Status Failed(oslo::Failure failure) {
   return oslo::FailureToStatus(failure);
@@ -109,16 +110,25 @@ BackendEndpoint::BackendEndpoint(const schema::ServiceMap& service,
   }
 }
 
-absl::StatusOr<std::string> BackendEndpoint::Invoke(
-    absl::string_view method, rpc::CallContext& context,
-    const rapidjson::Value& args) {
-  const Method& served = methods_.at(method);
+struct BackendEndpoint::Call {
+  const Method* served = nullptr;
+  std::string method;  // the oslo method, for error texts
+  bool is_call = true;
+  rpc::ResultCallback done;
+  grpc::ClientContext client;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
+};
+
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>>
+BackendEndpoint::Request(absl::string_view method, const Method& served,
+                         const rpc::CallContext& context,
+                         const rapidjson::Value& args) const {
   const gateway::Route& route = *served.route;
   std::unique_ptr<google::protobuf::Message> request(
       route.request_prototype->New());
   if (std::optional<std::string> name =
           UnexpectedArgument(args, *request->GetDescriptor())) {
-    Count(served.bad_arguments);
     return Failed(oslo::BuiltinFailure(
         "TypeError", absl::StrCat(method,
                                   "() got an unexpected keyword "
@@ -126,7 +136,6 @@ absl::StatusOr<std::string> BackendEndpoint::Invoke(
                                   *name, "'")));
   }
   if (absl::Status s = transcode::ReadArgs(args, request.get()); !s.ok()) {
-    Count(served.bad_arguments);
     // What a Python endpoint raises for a value it cannot take.
     return Failed(oslo::BuiltinFailure(
         "ValueError",
@@ -138,47 +147,70 @@ absl::StatusOr<std::string> BackendEndpoint::Invoke(
     request->GetReflection()->SetString(request.get(), server_field,
                                         options_.server_name);
   }
-  // gRPC's own protobuf serialisation: straight into (and, below, out of)
-  // the ByteBuffer's slices, with no flat copy in between.
-  using Serialization = grpc::SerializationTraits<google::protobuf::Message>;
-  grpc::ByteBuffer request_buffer;
-  bool own_buffer = false;
-  if (!Serialization::Serialize(*request, &request_buffer, &own_buffer).ok()) {
-    return absl::InternalError(
-        absl::StrCat("cannot serialise the request of '", method, "'"));
-  }
+  return request;
+}
 
-  grpc::ClientContext client;
+void BackendEndpoint::InvokeAsync(absl::string_view method,
+                                  rpc::CallContext& context,
+                                  const rapidjson::Value& args,
+                                  rpc::ResultCallback done) {
+  const Method& served = methods_.at(method);
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
+      Request(method, served, context, args);
+  if (!request.ok()) {
+    Count(served.bad_arguments);
+    done(request.status());
+    return;
+  }
+  auto call = std::make_unique<Call>();
+  call->served = &served;
+  call->method = std::string(method);
+  call->is_call = context.is_call();
+  // gRPC's own protobuf serialisation: straight into (and, in Result, out
+  // of) the ByteBuffer's slices, with no flat copy in between.
+  bool own_buffer = false;
+  if (!Serialization::Serialize(**request, &call->request, &own_buffer).ok()) {
+    done(absl::InternalError(
+        absl::StrCat("cannot serialise the request of '", method, "'")));
+    return;
+  }
+  call->done = std::move(done);
   const rpc::Arrival& arrival = context.arrival();
   const absl::Time start =
       arrival.received == absl::InfinitePast() ? absl::Now() : arrival.received;
-  client.set_deadline(absl::ToChronoTime(
+  call->client.set_deadline(absl::ToChronoTime(
       start + arrival.expiration.value_or(options_.rpc_response_timeout)));
-  client.AddMetadata("x-oslo-context", ContextJson(context.values()));
+  call->client.AddMetadata("x-oslo-context", ContextJson(context.values()));
   if (std::optional<absl::string_view> id = context.GetString("request_id")) {
-    client.AddMetadata("x-request-id", std::string(*id));
+    call->client.AddMetadata("x-request-id", std::string(*id));
   }
-  grpc::ByteBuffer response_buffer;
-  grpc::Status status;
-  absl::Notification done;
-  stub_.UnaryCall(&client, route.path, grpc::StubOptions(), &request_buffer,
-                  &response_buffer, [&](grpc::Status s) {
-                    status = std::move(s);
-                    done.Notify();
+  // gRPC owns the call until its callback, which may run on any thread
+  // (this one included) and replies from there.
+  Call* in_flight = call.release();
+  stub_.UnaryCall(&in_flight->client, served.route->path, grpc::StubOptions(),
+                  &in_flight->request, &in_flight->response,
+                  [in_flight](grpc::Status status) {
+                    std::unique_ptr<Call> call(in_flight);
+                    absl::StatusOr<std::string> result = Result(*call, status);
+                    call->done(std::move(result));
                   });
-  done.WaitForNotification();
+}
+
+absl::StatusOr<std::string> BackendEndpoint::Result(
+    Call& call, const grpc::Status& status) {
   if (!status.ok()) {
-    Count(served.backend_error);
+    Count(call.served->backend_error);
     return Failed(FailureFromGrpcStatus(status));
   }
-  Count(served.ok);
-  if (!context.is_call()) return std::string("null");
+  Count(call.served->ok);
+  if (!call.is_call) return std::string("null");
 
+  const gateway::Route& route = *call.served->route;
   std::unique_ptr<google::protobuf::Message> response(
       route.response_prototype->New());
-  if (!Serialization::Deserialize(&response_buffer, response.get()).ok()) {
+  if (!Serialization::Deserialize(&call.response, response.get()).ok()) {
     return absl::InternalError(
-        absl::StrCat("the backend's response to '", method, "' is no ",
+        absl::StrCat("the backend's response to '", call.method, "' is no ",
                      response->GetDescriptor()->full_name()));
   }
   std::string result;
@@ -192,7 +224,7 @@ absl::StatusOr<std::string> BackendEndpoint::Invoke(
             transcode::WriteResult(*response, result_field, &writer);
         !s.ok()) {
       return absl::InternalError(absl::StrCat("cannot encode the result of '",
-                                              method, "': ", s.message()));
+                                              call.method, "': ", s.message()));
     }
   }
   return result;

@@ -2,7 +2,9 @@
 // docs/reverse.md): an oslo endpoint with the service's namespace and
 // version whose methods call the backend. Arguments become the request
 // message (bridge/transcode's ReadArgs), the response the oslo result
-// (WriteResult), a failed status an oslo failure (status_failure.h).
+// (WriteResult), a failed status an oslo failure (status_failure.h). The
+// call is asynchronous: RpcServer starts it on its I/O thread and gRPC's
+// callback publishes the reply, so no thread waits for the backend.
 //
 //   BackendEndpoint endpoint(service_map, routes, channel, options);
 //   dispatcher.AddEndpoint(&endpoint);
@@ -27,7 +29,7 @@
 
 namespace amqp::reverse {
 
-class BackendEndpoint : public rpc::Endpoint {
+class BackendEndpoint : public rpc::AsyncEndpoint {
  public:
   struct Options {
     // Fills `server_field` of calls that came to <topic>.<server_name>.
@@ -62,9 +64,9 @@ class BackendEndpoint : public rpc::Endpoint {
   bool HasMethod(absl::string_view method) const override {
     return methods_.contains(method);
   }
-  absl::StatusOr<std::string> Invoke(absl::string_view method,
-                                     rpc::CallContext& context,
-                                     const rapidjson::Value& args) override;
+  void InvokeAsync(absl::string_view method, rpc::CallContext& context,
+                   const rapidjson::Value& args,
+                   rpc::ResultCallback done) override;
 
   const std::vector<Served>& served() const { return served_; }
   const std::vector<NotServed>& not_served() const { return not_served_; }
@@ -85,6 +87,16 @@ class BackendEndpoint : public rpc::Endpoint {
   static void Count(metrics::Counter* counter) {
     if (counter != nullptr) counter->Add();
   }
+  // One backend call in flight: what gRPC's callback needs.
+  struct Call;
+  // The backend's request for `args`, or the oslo failure for arguments
+  // that fit none.
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Request(
+      absl::string_view method, const Method& served,
+      const rpc::CallContext& context, const rapidjson::Value& args) const;
+  // The oslo result for what the backend answered.
+  static absl::StatusOr<std::string> Result(Call& call,
+                                            const grpc::Status& status);
 
   absl::flat_hash_map<std::string, Method> methods_;
   std::vector<Served> served_;

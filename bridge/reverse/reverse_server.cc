@@ -95,6 +95,9 @@ absl::StatusOr<std::unique_ptr<ReverseServer>> ReverseServer::Start(
     server_options.target = target;
     server_options.name = absl::StrCat("reverse ", target.topic);
     server_options.max_message_bytes = options.max_message_bytes;
+    // Backend calls are asynchronous (BackendEndpoint): no worker threads;
+    // max_queued_requests bounds the calls in flight to the backends.
+    server_options.executor_threads = 0;
     server->servers_.push_back(std::make_unique<rpc::RpcServer>(
         server_options, topics[{target.exchange, target.topic}]));
   }

@@ -14,8 +14,7 @@ bool IsPrivate(absl::string_view method) {
 
 }  // namespace
 
-absl::StatusOr<std::string> Dispatcher::Dispatch(const oslo::Request& request,
-                                                 const Arrival& arrival) const {
+absl::StatusOr<Endpoint*> Dispatcher::Find(const oslo::Request& request) const {
   const absl::string_view method = request.method();
   const std::optional<absl::string_view> ns = request.namespace_();
   bool version_matched = false;
@@ -29,10 +28,7 @@ absl::StatusOr<std::string> Dispatcher::Dispatch(const oslo::Request& request,
       continue;
     }
     version_matched = true;
-    if (!IsPrivate(method) && endpoint->HasMethod(method)) {
-      CallContext context(request, arrival);
-      return endpoint->Invoke(method, context, request.args());
-    }
+    if (!IsPrivate(method) && endpoint->HasMethod(method)) return endpoint;
   }
   return oslo::FailureToStatus(
       version_matched
@@ -40,6 +36,14 @@ absl::StatusOr<std::string> Dispatcher::Dispatch(const oslo::Request& request,
           : oslo::UnsupportedVersionFailure(
                 request.version_is_null() ? "None" : request.version(),
                 method));
+}
+
+absl::StatusOr<std::string> Dispatcher::Dispatch(const oslo::Request& request,
+                                                 const Arrival& arrival) const {
+  absl::StatusOr<Endpoint*> endpoint = Find(request);
+  if (!endpoint.ok()) return endpoint.status();
+  CallContext context(request, arrival);
+  return (*endpoint)->Invoke(request.method(), context, request.args());
 }
 
 }  // namespace amqp::rpc

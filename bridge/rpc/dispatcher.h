@@ -22,8 +22,12 @@ class Dispatcher {
   // Endpoints are not owned and must outlive the dispatcher.
   void AddEndpoint(Endpoint* endpoint) { endpoints_.push_back(endpoint); }
 
-  // The method's result as JSON text, or a status carrying the oslo failure
-  // (NoSuchMethod, UnsupportedVersion, or what the method returned).
+  // The endpoint that runs `request`, or a status carrying the oslo failure
+  // (NoSuchMethod, UnsupportedVersion).
+  absl::StatusOr<Endpoint*> Find(const oslo::Request& request) const;
+
+  // Finds the endpoint and waits for the method's result as JSON text, or a
+  // status carrying the oslo failure (Find's, or what the method returned).
   // `arrival` says how it came (queue, expiration), for the method.
   absl::StatusOr<std::string> Dispatch(const oslo::Request& request,
                                        const Arrival& arrival = {}) const;

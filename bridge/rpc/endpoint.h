@@ -1,6 +1,8 @@
 // An oslo endpoint: a set of RPC methods with one target namespace and
 // version. Generated stubs implement it; FunctionEndpoint builds one from
-// lambdas (tools and tests).
+// lambdas (tools and tests); AsyncEndpoint is the base of endpoints whose
+// methods finish later, on another thread (the reverse direction's gRPC
+// backend calls).
 
 #ifndef BRIDGE_RPC_ENDPOINT_H_
 #define BRIDGE_RPC_ENDPOINT_H_
@@ -13,11 +15,18 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "bridge/rpc/call_context.h"
 
 namespace amqp::rpc {
+
+// Receives a method's result: JSON text, or a status that becomes an oslo
+// failure. Runs exactly once.
+using ResultCallback = absl::AnyInvocable<void(absl::StatusOr<std::string>)>;
+
+class AsyncEndpoint;
 
 class Endpoint {
  public:
@@ -34,6 +43,26 @@ class Endpoint {
   virtual absl::StatusOr<std::string> Invoke(absl::string_view method,
                                              CallContext& context,
                                              const rapidjson::Value& args) = 0;
+  // Non-null for an endpoint whose methods run asynchronously: RpcServer
+  // starts them on its I/O thread instead of handing them to a worker.
+  virtual AsyncEndpoint* AsAsync() { return nullptr; }
+};
+
+// An endpoint whose methods start without blocking and finish later, on
+// another thread (a gRPC call, say): it implements InvokeAsync.
+class AsyncEndpoint : public Endpoint {
+ public:
+  // Starts `method` and returns; `done` gets its result later, on any
+  // thread, or before InvokeAsync returns. `context` and `args` are valid
+  // only until InvokeAsync returns.
+  virtual void InvokeAsync(absl::string_view method, CallContext& context,
+                           const rapidjson::Value& args,
+                           ResultCallback done) = 0;
+  AsyncEndpoint* AsAsync() final { return this; }
+  // Waits for InvokeAsync's result, for callers that want it where they are.
+  absl::StatusOr<std::string> Invoke(absl::string_view method,
+                                     CallContext& context,
+                                     const rapidjson::Value& args) final;
 };
 
 // An endpoint whose methods are functions, looked up by name in O(1).

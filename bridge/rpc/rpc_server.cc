@@ -95,6 +95,7 @@ absl::Status RpcServer::DeclareAndConsume(transport::Connection& c) {
   parked_.clear();
   parked_count_.store(0);
   settling_.clear();
+  settling_slots_ = 0;
   const transport::RabbitOptions& rabbit = options_.rabbit;
   const Target& target = options_.target;
   const bool durable = transport::DurableQueues(rabbit);
@@ -162,14 +163,12 @@ bool RpcServer::OnDelivery(transport::Delivery& delivery) {
               << LogText(request->unique_id());
     return true;
   }
+  absl::StatusOr<Endpoint*> endpoint = dispatcher_->Find(*request);
   auto shared = std::make_shared<Incoming>(
-      Incoming{*std::move(request), ArrivalOf(delivery)});
+      Incoming{*std::move(request), ArrivalOf(delivery), std::move(endpoint)});
   const int bound = options_.max_queued_requests;
-  // Methods run on this thread hold no queue slot; otherwise those accepted
-  // this turn will take one.
-  const int waiting = options_.executor_threads <= 0
-                          ? 0
-                          : queued_.load() + static_cast<int>(settling_.size());
+  // Those accepted this turn that will take a slot count as taken.
+  const int waiting = SlotsInUse() + settling_slots_;
   if (bound > 0 && (!parked_.empty() || waiting >= bound)) {
     // The workers are saturated: keep it unacked until a slot frees. The
     // prefetch bounds how many wait here.
@@ -177,12 +176,14 @@ bool RpcServer::OnDelivery(transport::Delivery& delivery) {
     const int parked = parked_count_.fetch_add(1) + 1;
     if (parked > max_parked_.load()) max_parked_.store(parked);
     delivery.settle_later = true;
-    // A worker may have freed a slot before it could see this one.
-    if (queued_.load() < bound) ScheduleDrain();
+    // A worker or an async method may have freed a slot before it could
+    // see this one.
+    if (SlotsInUse() < bound) ScheduleDrain();
     return true;
   }
   // Acked with the others read in this turn; dispatched once that ack is
   // written (AcceptSettled), like oslo's ack on receipt.
+  if (TakesSlot(*shared)) ++settling_slots_;
   settling_.push_back(std::move(shared));
   return true;
 }
@@ -192,25 +193,56 @@ void RpcServer::AcceptSettled() {
     Accept(std::move(request));
   }
   settling_.clear();
+  settling_slots_ = 0;
+}
+
+bool RpcServer::TakesSlot(const Incoming& incoming) const {
+  if (!incoming.endpoint.ok()) return false;  // a failure reply, at once
+  return (*incoming.endpoint)->AsAsync() != nullptr ||
+         options_.executor_threads > 0;
 }
 
 void RpcServer::Accept(std::shared_ptr<Incoming> request) {
-  if (options_.executor_threads <= 0) {
-    Handle(*request);
+  const bool async =
+      request->endpoint.ok() && (*request->endpoint)->AsAsync() != nullptr;
+  if (!async && !TakesSlot(*request)) {  // no method, or no workers
+    Handle(std::move(request));
     return;
   }
-  const int queued = queued_.fetch_add(1) + 1;
-  if (queued > max_queued_.load()) max_queued_.store(queued);
-  const bool submitted = workers_.Submit([this, request] {
+  // Stop() awaits the asynchronous methods started before its unsubscribe
+  // step (on this thread, like every Accept); none may start after it.
+  if (async && unsubscribed_) {
+    LOG(WARNING) << options_.name << ": stopping; dropped '"
+                 << LogText(request->request.method()) << "'";
+    return;
+  }
+  std::atomic<int>& counter = async ? async_running_ : queued_;
+  counter.fetch_add(1);
+  const int in_use = SlotsInUse();
+  if (in_use > max_queued_.load()) max_queued_.store(in_use);
+  if (async) {
+    Handle(std::move(request));
+    return;
+  }
+  const bool submitted = workers_.Submit([this, request]() mutable {
     queued_.fetch_sub(1);
     if (parked_count_.load() > 0) ScheduleDrain();
-    Handle(*request);
+    Handle(std::move(request));
   });
   if (!submitted) {
     queued_.fetch_sub(1);
     LOG(WARNING) << options_.name << ": stopping; dropped '"
                  << LogText(request->request.method()) << "'";
   }
+}
+
+void RpcServer::EndAsync() {
+  // Stop() awaits async_running_ == 0 under async_mu_: touching the mutex
+  // after the last one ends makes it look again.
+  if (async_running_.fetch_sub(1) == 1 && stopping_.load()) {
+    absl::MutexLock lock(&async_mu_);
+  }
+  if (parked_count_.load() > 0) ScheduleDrain();
 }
 
 void RpcServer::ScheduleDrain() {
@@ -225,7 +257,7 @@ void RpcServer::Drain(transport::Connection* connection) {
   // No connection: what is parked goes back to the queue with it, and the
   // next connect forgets it.
   if (connection == nullptr || stopping_.load()) return;
-  while (!parked_.empty() && queued_.load() < options_.max_queued_requests) {
+  while (!parked_.empty() && SlotsInUse() < options_.max_queued_requests) {
     Parked next = std::move(parked_.front());
     parked_.pop_front();
     parked_count_.fetch_sub(1);
@@ -244,12 +276,12 @@ void RpcServer::Drain(transport::Connection* connection) {
 }
 
 RpcServer::QueueStats RpcServer::queue_stats() const {
-  return {queued_.load(), parked_count_.load(), max_queued_.load(),
+  return {SlotsInUse(), parked_count_.load(), max_queued_.load(),
           max_parked_.load()};
 }
 
-void RpcServer::Handle(const Incoming& incoming) {
-  const oslo::Request& request = incoming.request;
+void RpcServer::Handle(std::shared_ptr<Incoming> incoming) {
+  const oslo::Request& request = incoming->request;
   std::shared_ptr<Heartbeat> heartbeat;
   if (request.is_call() && request.call_monitor_timeout().has_value()) {
     // oslo: int(_timeout) / 2 seconds, and none below one second.
@@ -263,10 +295,28 @@ void RpcServer::Handle(const Incoming& incoming) {
       ScheduleHeartbeat(heartbeat);
     }
   }
+  if (!incoming->endpoint.ok()) {
+    Finish(*incoming, heartbeat.get(), incoming->endpoint.status());
+    return;
+  }
+  Endpoint* endpoint = *incoming->endpoint;
+  CallContext context(request, incoming->arrival);
+  if (AsyncEndpoint* async = endpoint->AsAsync(); async != nullptr) {
+    async->InvokeAsync(
+        request.method(), context, request.args(),
+        [this, incoming, heartbeat](absl::StatusOr<std::string> result) {
+          Finish(*incoming, heartbeat.get(), std::move(result));
+          EndAsync();
+        });
+    return;
+  }
+  Finish(*incoming, heartbeat.get(),
+         endpoint->Invoke(request.method(), context, request.args()));
+}
 
-  absl::StatusOr<std::string> result =
-      dispatcher_->Dispatch(request, incoming.arrival);
-
+void RpcServer::Finish(const Incoming& incoming, Heartbeat* heartbeat,
+                       absl::StatusOr<std::string> result) {
+  const oslo::Request& request = incoming.request;
   if (heartbeat != nullptr) {
     heartbeat->finished.store(true);
     timer_.Cancel(heartbeat->timer);
@@ -336,10 +386,15 @@ void RpcServer::Stop() {
       }
       (void)c->DeleteQueue(fanout_queue_);
     }
+    unsubscribed_ = true;
     unsubscribed.Notify();
   });
   unsubscribed.WaitForNotification();
   workers_.Shutdown();
+  absl::MutexLock lock(&async_mu_);
+  async_mu_.Await(absl::Condition(
+      +[](std::atomic<int>* running) { return running->load() == 0; },
+      &async_running_));
 }
 
 }  // namespace amqp::rpc

@@ -13,12 +13,17 @@
 //                    &dispatcher);
 //
 // Work taken from the broker is bounded: at most `max_queued_requests`
-// requests wait for a worker. Beyond that a delivery is parked unacked, and
-// the channel's prefetch (rabbit_qos_prefetch_count, or max_queued_requests
-// when that is 0) makes the broker stop delivering, so the rest wait in the
-// queue. A parked request is acked once a worker slot is free, still before
-// it is dispatched (oslo's at-most-once); if the connection drops first, the
-// broker redelivers it. Bodies over `max_message_bytes` are rejected unread.
+// requests wait for a worker or run on an AsyncEndpoint. Beyond that a delivery
+// is parked unacked, and the channel's prefetch (rabbit_qos_prefetch_count, or
+// max_queued_requests when that is 0) makes the broker stop delivering, so the
+// rest wait in the queue. A parked request is acked once a worker slot is free,
+// still before it is dispatched (oslo's at-most-once); if the connection drops
+// first, the broker redelivers it. Bodies over `max_message_bytes` are rejected
+// unread.
+//
+// An AsyncEndpoint's methods start on the I/O thread and reply from the
+// thread that finishes them, with no worker in between; so do requests no
+// endpoint takes (their failure replies).
 //
 // Like oslo: requests are acked on receipt, before they are dispatched (at
 // most once; the acks of one read go out in one frame, and its requests are
@@ -41,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "bridge/oslo/request.h"
@@ -66,7 +72,8 @@ class RpcServer {
     // stalls every request and the connection's heartbeats).
     int executor_threads = 64;
     std::string name = "rpc_server";
-    // Requests acked and waiting for a worker, at most; 0: no bound (oslo).
+    // Requests acked and waiting for a worker, or running on an
+    // AsyncEndpoint, at most; 0: no bound (oslo).
     int max_queued_requests = 64;
     // Larger message bodies are rejected (requeue=false) unread; 0: none.
     uint64_t max_message_bytes = transport::kDefaultMaxMessageBytes;
@@ -74,7 +81,7 @@ class RpcServer {
 
   // The worker queue's state, for tests and monitoring.
   struct QueueStats {
-    int queued = 0;      // acked, waiting for a worker
+    int queued = 0;      // acked, waiting for a worker or running async
     int parked = 0;      // delivered, not acked: waiting for a queue slot
     int max_queued = 0;  // high-water marks since start
     int max_parked = 0;
@@ -90,7 +97,8 @@ class RpcServer {
   // True once the three queues are consumed; false after `timeout`.
   bool WaitReady(absl::Duration timeout) const;
   // Stops consuming, deletes the fanout queue (as oslo's stop() does), lets
-  // running methods finish and send their replies. Idempotent.
+  // running methods (asynchronous ones too) finish and send their replies.
+  // Idempotent.
   void Stop();
 
   const std::string& fanout_queue() const { return fanout_queue_; }
@@ -98,10 +106,12 @@ class RpcServer {
 
  private:
   struct Heartbeat;
-  // A decoded request and how it arrived.
+  // A decoded request, how it arrived, and the endpoint that runs it (or
+  // the failure that answers it).
   struct Incoming {
     oslo::Request request;
     Arrival arrival;
+    absl::StatusOr<Endpoint*> endpoint;
   };
   struct Parked {
     uint64_t delivery_tag;
@@ -111,14 +121,25 @@ class RpcServer {
   absl::Status DeclareAndConsume(transport::Connection& connection);
   bool OnDelivery(transport::Delivery& delivery);
   bool IsDuplicate(absl::string_view unique_id);
-  // Hands an acked request to the workers.
+  // True if `incoming` holds a max_queued_requests slot once accepted: it
+  // waits for a worker, or runs asynchronously.
+  bool TakesSlot(const Incoming& incoming) const;
+  int SlotsInUse() const { return queued_.load() + async_running_.load(); }
+  // Runs an acked request: on a worker if its method may block, otherwise
+  // here.
   void Accept(std::shared_ptr<Incoming> request);
   // Accepts the requests whose acks were just written (IoThread on_settled).
   void AcceptSettled();
   // Asks the I/O thread to accept parked requests while there is room.
   void ScheduleDrain();
   void Drain(transport::Connection* connection);
-  void Handle(const Incoming& incoming);
+  // Runs the method, or starts an asynchronous one, and replies (Finish)
+  // with its result, or with the failure of a request no endpoint takes.
+  void Handle(std::shared_ptr<Incoming> incoming);
+  // The reply (calls) or the log line (failed casts) for `result`.
+  void Finish(const Incoming& incoming, Heartbeat* heartbeat,
+              absl::StatusOr<std::string> result);
+  void EndAsync();
   void ScheduleHeartbeat(std::shared_ptr<Heartbeat> heartbeat);
   // When a reply published now stops being retried.
   absl::Time ReplyGiveUp() const;
@@ -143,8 +164,15 @@ class RpcServer {
   // Requests read and not yet acked, to be accepted once their ack is
   // written; only the I/O thread touches them.
   std::vector<std::shared_ptr<Incoming>> settling_;
+  int settling_slots_ = 0;  // how many of them TakesSlot
+  // Set by Stop() on the I/O thread once the consumers are cancelled; from
+  // then on no asynchronous method starts.
+  bool unsubscribed_ = false;
   std::atomic<int> parked_count_{0};
   std::atomic<int> queued_{0};
+  std::atomic<int> async_running_{0};
+  // Stop() waits on it for async_running_ to reach 0.
+  absl::Mutex async_mu_;
   std::atomic<int> max_queued_{0};
   std::atomic<int> max_parked_{0};
   std::atomic<bool> drain_scheduled_{false};
