@@ -4,8 +4,8 @@
 # (-c opt), then runs bench/run.py, which prints the table and writes
 # bench/results/latest.md and latest.json.
 #
-#   bench/run.sh            # the full run, about 8 minutes
-#   bench/run.sh --quick    # short runs, about a minute, to try it out
+#   bench/run.sh            # the full run: 3 rounds, about 30 minutes
+#   bench/run.sh --quick    # short runs, about 5 minutes, to try it out
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tools/setup.sh

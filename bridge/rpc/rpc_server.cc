@@ -216,7 +216,8 @@ void RpcServer::Accept(std::shared_ptr<Incoming> request) {
                  << LogText(request->request.method()) << "'";
     return;
   }
-  std::atomic<int>& counter = async ? async_running_ : queued_;
+  if (async) async_running_.fetch_add(1);
+  std::atomic<int>& counter = async ? async_slots_ : queued_;
   counter.fetch_add(1);
   const int in_use = SlotsInUse();
   if (in_use > max_queued_.load()) max_queued_.store(in_use);
@@ -236,13 +237,17 @@ void RpcServer::Accept(std::shared_ptr<Incoming> request) {
   }
 }
 
+void RpcServer::ReleaseAsyncSlot() {
+  async_slots_.fetch_sub(1);
+  if (parked_count_.load() > 0) ScheduleDrain();
+}
+
 void RpcServer::EndAsync() {
   // Stop() awaits async_running_ == 0 under async_mu_: touching the mutex
   // after the last one ends makes it look again.
   if (async_running_.fetch_sub(1) == 1 && stopping_.load()) {
     absl::MutexLock lock(&async_mu_);
   }
-  if (parked_count_.load() > 0) ScheduleDrain();
 }
 
 void RpcServer::ScheduleDrain() {
@@ -305,6 +310,7 @@ void RpcServer::Handle(std::shared_ptr<Incoming> incoming) {
     async->InvokeAsync(
         request.method(), context, request.args(),
         [this, incoming, heartbeat](absl::StatusOr<std::string> result) {
+          ReleaseAsyncSlot();
           Finish(*incoming, heartbeat.get(), std::move(result));
           EndAsync();
         });

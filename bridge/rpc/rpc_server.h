@@ -124,7 +124,7 @@ class RpcServer {
   // True if `incoming` holds a max_queued_requests slot once accepted: it
   // waits for a worker, or runs asynchronously.
   bool TakesSlot(const Incoming& incoming) const;
-  int SlotsInUse() const { return queued_.load() + async_running_.load(); }
+  int SlotsInUse() const { return queued_.load() + async_slots_.load(); }
   // Runs an acked request: on a worker if its method may block, otherwise
   // here.
   void Accept(std::shared_ptr<Incoming> request);
@@ -139,6 +139,10 @@ class RpcServer {
   // The reply (calls) or the log line (failed casts) for `result`.
   void Finish(const Incoming& incoming, Heartbeat* heartbeat,
               absl::StatusOr<std::string> result);
+  // An asynchronous method's result is in: its slot is free before the
+  // reply goes out (the caller's next request may come at once).
+  void ReleaseAsyncSlot();
+  // Its reply has gone out: Stop() need not wait for it any more.
   void EndAsync();
   void ScheduleHeartbeat(std::shared_ptr<Heartbeat> heartbeat);
   // When a reply published now stops being retried.
@@ -170,7 +174,8 @@ class RpcServer {
   bool unsubscribed_ = false;
   std::atomic<int> parked_count_{0};
   std::atomic<int> queued_{0};
-  std::atomic<int> async_running_{0};
+  std::atomic<int> async_slots_{0};    // async methods without a result
+  std::atomic<int> async_running_{0};  // async methods not yet replied
   // Stop() waits on it for async_running_ to reach 0.
   absl::Mutex async_mu_;
   std::atomic<int> max_queued_{0};
