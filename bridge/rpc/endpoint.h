@@ -53,8 +53,9 @@ class Endpoint {
 class AsyncEndpoint : public Endpoint {
  public:
   // Starts `method` and returns; `done` gets its result later, on any
-  // thread, or before InvokeAsync returns. `context` and `args` are valid
-  // only until InvokeAsync returns.
+  // thread, or before InvokeAsync returns. It must run exactly once (give
+  // the work a deadline): RpcServer::Stop() waits for it. `context` and
+  // `args` are valid only until InvokeAsync returns.
   virtual void InvokeAsync(absl::string_view method, CallContext& context,
                            const rapidjson::Value& args,
                            ResultCallback done) = 0;

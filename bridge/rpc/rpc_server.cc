@@ -203,12 +203,11 @@ bool RpcServer::TakesSlot(const Incoming& incoming) const {
 }
 
 void RpcServer::Accept(std::shared_ptr<Incoming> request) {
-  const bool async =
-      request->endpoint.ok() && (*request->endpoint)->AsAsync() != nullptr;
-  if (!async && !TakesSlot(*request)) {  // no method, or no workers
+  if (!TakesSlot(*request)) {  // no method, or a blocking one and no workers
     Handle(std::move(request));
     return;
   }
+  const bool async = (*request->endpoint)->AsAsync() != nullptr;
   // Stop() awaits the asynchronous methods started before its unsubscribe
   // step (on this thread, like every Accept); none may start after it.
   if (async && unsubscribed_) {
