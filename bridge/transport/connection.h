@@ -136,6 +136,10 @@ class Connection {
   absl::Status DeclareExchangeOnce(absl::string_view name,
                                    absl::string_view type, bool durable,
                                    bool auto_delete);
+  // True once DeclareExchangeOnce(name) succeeded on this connection.
+  bool ExchangeDeclared(absl::string_view name) const {
+    return declared_exchanges_.contains(name);
+  }
   absl::StatusOr<QueueStatus> DeclareQueue(const QueueDeclaration& queue);
   // Passive declare on a side channel, so a missing queue (NOT_FOUND) does
   // not close the channel that consumes and publishes.

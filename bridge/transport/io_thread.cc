@@ -73,10 +73,13 @@ IoThread::~IoThread() {
 }
 
 void IoThread::Publish(OutgoingMessage message, PublishDone done) {
-  // Publish from this thread when the connection is free, the link is up and
-  // nothing queued would be overtaken: no hand-off to the I/O thread.
+  // Publish from this thread when the connection is free, the link is up,
+  // nothing queued would be overtaken and the broker need not be asked
+  // anything first: no hand-off to the I/O thread, and a stalled broker
+  // never blocks the caller (a gRPC thread).
   if (io_mu_.TryLock()) {
-    bool direct = connection_ != nullptr && broken_.ok();
+    bool direct =
+        connection_ != nullptr && broken_.ok() && !NeedsRoundTrip(message);
     if (direct) {
       absl::MutexLock lock(&mu_);
       direct = !stopping_ && commands_.empty();
@@ -334,6 +337,17 @@ void IoThread::DoPublish(OutgoingMessage& message, PublishDone& done,
       absl::Hash<absl::string_view>()(message.body), std::move(done),
       absl::OkStatus()});
   unconfirmed_count_.store(unconfirmed_.size(), std::memory_order_relaxed);
+}
+
+bool IoThread::NeedsRoundTrip(const OutgoingMessage& message) const {
+  if (message.declare.has_value() &&
+      !connection_->ExchangeDeclared(message.declare->name)) {
+    return true;
+  }
+  if (!message.require_consumer) return false;
+  auto it = consumer_counts_.find(message.routing_key);
+  return it == consumer_counts_.end() ||
+         absl::Now() - it->second.checked >= kConsumerCountTtl;
 }
 
 absl::Status IoThread::CheckConsumers(const std::string& queue) {

@@ -2,10 +2,12 @@
 //
 // rabbitmq-c connections are not thread-safe: one mutex guards the connection,
 // held by the I/O thread while it reads (never while it sleeps in poll()).
-// Publish() uses the connection from the calling thread when it is free and
-// nothing is queued, so a request or reply costs no thread hand-off; when the
-// connection is busy, it queues the message and wakes the thread through an
-// eventfd, as Run() always does. Only the I/O thread connects and disconnects:
+// Publish() uses the connection from the calling thread when it is free,
+// nothing is queued and the message needs no answer from the broker first
+// (an exchange declare, a consumer count), so a request or reply costs no
+// thread hand-off and a caller never waits on the broker; otherwise it
+// queues the message and wakes the thread through an eventfd, as Run()
+// always does. Only the I/O thread connects and disconnects:
 // it reconnects with oslo's backoff, walking the transport_url's hosts, and
 // calls `on_connect` after each connect so its owner re-declares what it owns
 // and resumes consuming.
@@ -139,8 +141,7 @@ class IoThread {
   // Stops the thread; pending publishes finish with UNAVAILABLE.
   ~IoThread();
 
-  // Thread-safe and non-blocking (but for a consumer-count check, see
-  // OutgoingMessage::require_consumer). `done` runs exactly once: on the I/O
+  // Thread-safe and non-blocking. `done` runs exactly once: on the I/O
   // thread with the broker's verdict, or on the thread that wrote the message
   // (the caller's, before Publish() returns, or the I/O thread's) when it
   // awaits no confirm or cannot go out (no connection, no consumer, the
@@ -192,6 +193,11 @@ class IoThread {
   void RunCommands(Verdicts* verdicts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   void DoPublish(OutgoingMessage& message, PublishDone& done,
                  Verdicts* verdicts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // True if publishing `message` asks the broker something first and waits
+  // for the answer (an exchange to declare, a stale consumer count): that
+  // wait is the I/O thread's, never a caller's.
+  bool NeedsRoundTrip(const OutgoingMessage& message) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // OK, or UNAVAILABLE when `queue` is known to have no consumer.
   absl::Status CheckConsumers(const std::string& queue)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);

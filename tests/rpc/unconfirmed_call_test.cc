@@ -4,7 +4,8 @@
 // drops right after the write ends by its reply or its deadline and the
 // client serves the next call; an unroutable call comes back at once and
 // fails only its own call, found by `_msg_id`; a cast still awaits its
-// confirm; a reply whose reply queue vanished is given up without harm.
+// confirm; a reply whose reply queue vanished is given up without harm; and
+// a stalled broker never blocks the thread that starts a call.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -23,6 +24,7 @@
 #include "bridge/rpc/rpc_client.h"
 #include "bridge/rpc/rpc_server.h"
 #include "bridge/transport/connection.h"
+#include "bridge/transport/io_thread.h"
 #include "tests/testing/broker.h"
 #include "tests/testing/tcp_proxy.h"
 
@@ -269,6 +271,50 @@ TEST_F(UnconfirmedCallTest, ReplyToAVanishedReplyQueueIsDroppedWithoutHarm) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   EXPECT_TRUE(client_->Call(to_s2, "add", R"({"a": 1, "b": 1})").ok());
+}
+
+// A stalled link (what the client writes vanishes, the connection stays up)
+// never blocks the thread that starts a call, not even when the call must
+// first ask the broker something (its queue's consumer count, older than
+// kConsumerCountTtl): the I/O thread waits for that answer, and the call
+// ends at its deadline. Before, the calling thread (a gRPC thread, in the
+// bridge) waited for the broker's answer for up to the connection's RPC
+// timeout (10 s).
+TEST_F(UnconfirmedCallTest, AStalledBrokerNeverBlocksTheCallingThread) {
+  RpcClient::Options options;
+  options.url = *transport::ParseTransportUrl(
+      absl::StrCat("rabbit://guest:guest@127.0.0.1:", proxy_->port(), "/"));
+  options.io_threads = 2;
+  options.fail_fast_no_consumer = true;  // as the bridge
+  RpcClient client(options);
+  ASSERT_TRUE(client.WaitReady(absl::Seconds(10)));
+  ASSERT_TRUE(client.Call(spec_, "add", R"({"a": 1, "b": 1})").ok());
+  absl::SleepFor(transport::kConsumerCountTtl + absl::Milliseconds(100));
+
+  proxy_->SetSwallow(true);
+  CallSpec spec = spec_;
+  spec.timeout = absl::Milliseconds(500);
+  CallResult call;
+  const absl::Time start = absl::Now();
+  StartCall(client, spec, "add", R"({"a": 2, "b": 2})", &call);
+  const absl::Duration start_took = absl::Now() - start;
+  ASSERT_TRUE(call.done.WaitForNotificationWithTimeout(absl::Seconds(9)))
+      << "the call outlived its deadline";
+  // Hang checks, far from the 10 s a broker round trip could wait.
+  EXPECT_LT(start_took, absl::Seconds(2));
+  EXPECT_LT(call.finished - start, absl::Seconds(3));
+  EXPECT_EQ(call.result.status().code(), absl::StatusCode::kDeadlineExceeded)
+      << call.result.status();
+
+  proxy_->SetSwallow(false);
+  proxy_->CutAll();
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  absl::StatusOr<std::string> sum = absl::UnknownError("no call yet");
+  while (!sum.ok() && absl::Now() < give_up) {
+    sum = client.Call(spec_, "add", R"({"a": 3, "b": 3})");
+  }
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  EXPECT_EQ(*sum, "6");
 }
 
 }  // namespace
