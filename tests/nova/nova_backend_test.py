@@ -66,17 +66,10 @@ class ComputeBackend:
     def diagnostics(self, request, context):
         self.requests.append(("GetInstanceDiagnostics", request, None))
         if request.instance.uuid != UUID:
-            rpc = reverse_harness.rpc_messages()
-            info = rpc.ErrorInfo(reason="InstanceNotFound", domain="nova.exception")
-            info.metadata["instance_id"] = request.instance.uuid
-            status = rpc.Status(code=5,
-                                message=f"Instance {request.instance.uuid} could not be found.")
-            detail = status.details.add()
-            detail.type_url = "type.googleapis.com/google.rpc.ErrorInfo"
-            detail.value = info.SerializeToString()
-            context.set_trailing_metadata((("grpc-status-details-bin",
-                                            status.SerializeToString()),))
-            context.abort(grpc.StatusCode.NOT_FOUND, status.message)
+            reverse_harness.abort_with_error_info(
+                context, grpc.StatusCode.NOT_FOUND,
+                f"Instance {request.instance.uuid} could not be found.",
+                "InstanceNotFound", "nova.exception", {"instance_id": request.instance.uuid})
         m = self.m
         cpus = request.instance.vcpus
         return getattr(m, "nova.objects.Diagnostics")(
@@ -141,17 +134,7 @@ class NovaBackendTest(harness.unittest.TestCase):
 
     def test_the_backends_diagnostics_arrive_as_nova_objects(self):
         answer = self.nova.call("get_instance_diagnostics", instance=self.instance(vcpus=3))
-        self.assertNotIn("exception", answer)
-        self.assertEqual(answer["class"], "nova.objects.diagnostics.Diagnostics")
-        self.assertEqual(answer["cpu_classes"], ["CpuDiagnostics"] * 3)
-        self.assertEqual(answer["memory_class"], "MemoryDiagnostics")
-        primitive = answer["result"]
-        self.assertEqual((primitive["nova_object.name"], primitive["nova_object.namespace"],
-                          primitive["nova_object.version"]), ("Diagnostics", "nova", "1.0"))
-        data = primitive["nova_object.data"]
-        self.assertEqual((data["state"], data["driver"], data["hypervisor"], data["uptime"],
-                          data["config_drive"], data["num_cpus"]),
-                         ("running", "libvirt", "kvm", 3600, True, 3))
+        data = nova_harness.diagnostics_data(self, answer, num_cpus=3)
         self.assertEqual(data["memory_details"]["nova_object.data"],
                          {"maximum": 4096, "used": 1024})
         self.assertEqual([c["nova_object.data"] for c in data["cpu_details"]],

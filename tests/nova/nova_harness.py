@@ -132,6 +132,25 @@ def compile_api(workdir, proto, topic, package, objects_proto=None):
     return descriptor_set, bridge_harness.Messages(descriptor_set, package)
 
 
+def diagnostics_data(test, answer, num_cpus):
+    """Checks that nova's client got a nova.objects.diagnostics.Diagnostics
+    (1.0) with `num_cpus` CpuDiagnostics and a MemoryDiagnostics inside,
+    running on libvirt/kvm, up 3600 s, with a config drive (what the
+    example hosts answer); returns its primitive's data."""
+    test.assertNotIn("exception", answer)
+    test.assertEqual(answer["class"], "nova.objects.diagnostics.Diagnostics")
+    test.assertEqual(answer["cpu_classes"], ["CpuDiagnostics"] * num_cpus)
+    test.assertEqual(answer["memory_class"], "MemoryDiagnostics")
+    primitive = answer["result"]
+    test.assertEqual((primitive["nova_object.name"], primitive["nova_object.namespace"],
+                      primitive["nova_object.version"]), ("Diagnostics", "nova", "1.0"))
+    data = primitive["nova_object.data"]
+    test.assertEqual((data["state"], data["driver"], data["hypervisor"], data["uptime"],
+                      data["config_drive"], data["num_cpus"]),
+                     ("running", "libvirt", "kvm", 3600, True, num_cpus))
+    return data
+
+
 class ComputeTestCase(harness.unittest.TestCase):
     """A test class with a C++ compute host (`server`, serving INSTANCES) on
     a topic of its own, nova's compute client for that topic (`nova`), and

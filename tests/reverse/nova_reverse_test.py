@@ -66,16 +66,10 @@ class NovaReverseTest(unittest.TestCase):
             return m.Text(text="enabled" if request.enabled else "disabled")
 
         def power(request, context):
-            rpc = rh.rpc_messages()
-            info = rpc.ErrorInfo(reason="ComputeHostNotFound", domain="nova.exception")
-            info.metadata["host"] = request.host
-            status = rpc.Status(code=5, message=f"Compute host {request.host} could not be found.")
-            detail = status.details.add()
-            detail.type_url = "type.googleapis.com/google.rpc.ErrorInfo"
-            detail.value = info.SerializeToString()
-            context.set_trailing_metadata((("grpc-status-details-bin",
-                                            status.SerializeToString()),))
-            context.abort(grpc.StatusCode.NOT_FOUND, status.message)
+            rh.abort_with_error_info(
+                context, grpc.StatusCode.NOT_FOUND,
+                f"Compute host {request.host} could not be found.",
+                "ComputeHostNotFound", "nova.exception", {"host": request.host})
 
         def handler(request_class, function):
             return grpc.unary_unary_rpc_method_handler(

@@ -145,6 +145,22 @@ def rpc_messages():
     return _rpc
 
 
+def abort_with_error_info(context, code, message, reason, domain, metadata=None):
+    """Ends a python3-grpcio call with `code` and `message`, and a
+    google.rpc.Status carrying an ErrorInfo in its trailers: how a backend
+    names the exception an oslo caller gets (docs/reverse.md)."""
+    rpc = rpc_messages()
+    info = rpc.ErrorInfo(reason=reason, domain=domain)
+    for key, value in (metadata or {}).items():
+        info.metadata[key] = value
+    status = rpc.Status(code=code.value[0], message=message)
+    detail = status.details.add()
+    detail.type_url = "type.googleapis.com/google.rpc.ErrorInfo"
+    detail.value = info.SerializeToString()
+    context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
+    context.abort(code, message)
+
+
 class Backend:
     """A python3-grpcio server of both services on a free port; it records
     what it was called with."""
@@ -212,19 +228,11 @@ class Backend:
 
     def fail(self, request, context):
         self.note("Fail", context, None)
+        code = getattr(grpc.StatusCode, request.code)
         if request.reason:
-            rpc = rpc_messages()
-            info = rpc.ErrorInfo(reason=request.reason, domain=request.domain)
-            for key, value in request.metadata.items():
-                info.metadata[key] = value
-            status = rpc.Status(code=getattr(grpc.StatusCode, request.code).value[0],
-                                message=request.message)
-            detail = status.details.add()
-            detail.type_url = "type.googleapis.com/google.rpc.ErrorInfo"
-            detail.value = info.SerializeToString()
-            context.set_trailing_metadata(
-                (("grpc-status-details-bin", status.SerializeToString()),))
-        context.abort(getattr(grpc.StatusCode, request.code), request.message)
+            abort_with_error_info(context, code, request.message, request.reason,
+                                  request.domain, request.metadata)
+        context.abort(code, request.message)
 
     def record(self, request, context):
         with self.lock:
