@@ -16,7 +16,7 @@
 // requests wait for a worker or run on an AsyncEndpoint. Beyond that a delivery
 // is parked unacked, and the channel's prefetch (rabbit_qos_prefetch_count, or
 // max_queued_requests when that is 0) makes the broker stop delivering, so the
-// rest wait in the queue. A parked request is acked once a worker slot is free,
+// rest wait in the queue. A parked request is acked once a slot is free,
 // still before it is dispatched (oslo's at-most-once); if the connection drops
 // first, the broker redelivers it. Bodies over `max_message_bytes` are rejected
 // unread.

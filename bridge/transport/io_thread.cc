@@ -344,17 +344,24 @@ bool IoThread::NeedsRoundTrip(const OutgoingMessage& message) const {
       !connection_->ExchangeDeclared(message.declare->name)) {
     return true;
   }
-  if (!message.require_consumer) return false;
-  auto it = consumer_counts_.find(message.routing_key);
-  return it == consumer_counts_.end() ||
-         absl::Now() - it->second.checked >= kConsumerCountTtl;
+  return message.require_consumer &&
+         FreshConsumerCount(message.routing_key, absl::Now()) == nullptr;
+}
+
+const IoThread::ConsumerCount* IoThread::FreshConsumerCount(
+    const std::string& queue, absl::Time now) const {
+  auto it = consumer_counts_.find(queue);
+  if (it == consumer_counts_.end() ||
+      now - it->second.checked >= kConsumerCountTtl) {
+    return nullptr;
+  }
+  return &it->second;
 }
 
 absl::Status IoThread::CheckConsumers(const std::string& queue) {
   const absl::Time now = absl::Now();
-  auto it = consumer_counts_.find(queue);
-  if (it == consumer_counts_.end() ||
-      now - it->second.checked >= kConsumerCountTtl) {
+  const ConsumerCount* count = FreshConsumerCount(queue, now);
+  if (count == nullptr) {
     absl::StatusOr<QueueStatus> status = connection_->InspectQueue(queue);
     if (absl::IsNotFound(status.status())) {
       // No queue at all: the mandatory flag reports it with the exchange.
@@ -370,12 +377,12 @@ absl::Status IoThread::CheckConsumers(const std::string& queue) {
     }
     // Entries of queues no longer used are dropped when the map grows large.
     if (consumer_counts_.size() > 10000) consumer_counts_.clear();
-    it =
-        consumer_counts_
-            .insert_or_assign(queue, ConsumerCount{status->consumer_count, now})
-            .first;
+    count = &consumer_counts_
+                 .insert_or_assign(queue,
+                                   ConsumerCount{status->consumer_count, now})
+                 .first->second;
   }
-  if (it->second.consumers > 0) return absl::OkStatus();
+  if (count->consumers > 0) return absl::OkStatus();
   return absl::UnavailableError(
       absl::StrCat("queue '", queue,
                    "' has no consumer: no server is listening on it "

@@ -185,6 +185,11 @@ class IoThread {
     absl::Status status;
   };
   using Verdicts = std::vector<Verdict>;
+  // A queue's consumer count, as a passive declare found it at `checked`.
+  struct ConsumerCount {
+    uint32_t consumers = 0;
+    absl::Time checked;
+  };
 
   void Loop();
   bool Connect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
@@ -197,6 +202,11 @@ class IoThread {
   // for the answer (an exchange to declare, a stale consumer count): that
   // wait is the I/O thread's, never a caller's.
   bool NeedsRoundTrip(const OutgoingMessage& message) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // `queue`'s consumer count if asked less than kConsumerCountTtl before
+  // `now`; null when it must be asked again.
+  const ConsumerCount* FreshConsumerCount(const std::string& queue,
+                                          absl::Time now) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // OK, or UNAVAILABLE when `queue` is known to have no consumer.
   absl::Status CheckConsumers(const std::string& queue)
@@ -244,10 +254,6 @@ class IoThread {
   // first_unconfirmed_ on (confirm sequence numbers are consecutive).
   std::deque<PendingPublish> unconfirmed_ ABSL_GUARDED_BY(io_mu_);
   uint64_t first_unconfirmed_ ABSL_GUARDED_BY(io_mu_) = 1;
-  struct ConsumerCount {
-    uint32_t consumers = 0;
-    absl::Time checked;
-  };
   absl::flat_hash_map<std::string, ConsumerCount> consumer_counts_
       ABSL_GUARDED_BY(io_mu_);
   absl::Status last_error_ ABSL_GUARDED_BY(io_mu_) =
