@@ -22,6 +22,7 @@
 #include "bridge/rpc/rpc_client.h"
 #include "bridge/rpc/rpc_server.h"
 #include "tests/testing/broker.h"
+#include "tests/testing/concurrency.h"
 
 namespace amqp::rpc {
 namespace {
@@ -41,16 +42,13 @@ class DelayedEndpoint : public AsyncEndpoint {
       return;
     }
     started_.fetch_add(1);
-    const int now = running_.fetch_add(1) + 1;
-    int seen = max_running_.load();
-    while (now > seen && !max_running_.compare_exchange_weak(seen, now)) {
-    }
+    running_.Enter();
     // Copied now: `args` is gone once InvokeAsync returns.
     std::string result = absl::StrCat("\"", args["text"].GetString(), "\"");
     auto shared = std::make_shared<ResultCallback>(std::move(done));
     timer_.Schedule(absl::Now() + absl::Milliseconds(args["ms"].GetInt()),
                     [this, shared, result = std::move(result)] {
-                      running_.fetch_sub(1);
+                      running_.Leave();
                       finished_.fetch_add(1);
                       (*shared)(result);
                     });
@@ -58,14 +56,13 @@ class DelayedEndpoint : public AsyncEndpoint {
 
   int started() const { return started_.load(); }
   int finished() const { return finished_.load(); }
-  int max_running() const { return max_running_.load(); }
+  int max_running() const { return running_.max(); }
 
  private:
   DeadlineTimer timer_;
   std::atomic<int> started_{0};
   std::atomic<int> finished_{0};
-  std::atomic<int> running_{0};
-  std::atomic<int> max_running_{0};
+  testing::Concurrency running_;
 };
 
 class AsyncEndpointTest : public ::testing::Test {

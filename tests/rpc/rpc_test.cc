@@ -29,6 +29,7 @@
 #include "bridge/rpc/version.h"
 #include "bridge/transport/connection.h"
 #include "tests/testing/broker.h"
+#include "tests/testing/concurrency.h"
 
 namespace amqp::rpc {
 namespace {
@@ -71,13 +72,9 @@ class RpcTest : public ::testing::Test {
       return absl::StatusOr<std::string>("null");
     });
     endpoint_.Add("where", [this](CallContext&, const rapidjson::Value&) {
-      const int running = running_.fetch_add(1) + 1;
-      int seen = max_running_.load();
-      while (running > seen &&
-             !max_running_.compare_exchange_weak(seen, running)) {
-      }
+      where_running_.Enter();
       absl::SleepFor(absl::Milliseconds(1));
-      running_.fetch_sub(1);
+      where_running_.Leave();
       return absl::StatusOr<std::string>(absl::StrCat(
           "\"", std::hash<std::thread::id>()(std::this_thread::get_id()),
           "\""));
@@ -118,8 +115,7 @@ class RpcTest : public ::testing::Test {
   FunctionEndpoint admin_{"2.0", "admin"};
   Dispatcher dispatcher_;
   std::atomic<int> calls_{0};
-  std::atomic<int> running_{0};  // "where" calls running now, and at most
-  std::atomic<int> max_running_{0};
+  testing::Concurrency where_running_;  // "where" calls
   std::unique_ptr<RpcServer> server_;
   std::unique_ptr<RpcClient> client_;
   CallSpec spec_;
@@ -551,7 +547,7 @@ TEST_F(RpcTest, WithoutWorkerThreadsMethodsRunOneAtATimeOnTheIoThread) {
   for (std::thread& caller : callers) caller.join();
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(threads_seen.size(), 1u);
-  EXPECT_EQ(max_running_.load(), 1);
+  EXPECT_EQ(where_running_.max(), 1);
   // Casts and the server's own queue go the same way.
   ASSERT_TRUE(client_->Cast(spec_.Prepare("s1"), "count").ok());
   absl::StatusOr<std::string> sum =

@@ -71,15 +71,20 @@ class UnconfirmedCallTest : public ::testing::Test {
         testing::TcpProxy::Start(testing::BrokerUrl().hosts[0].port);
     ASSERT_TRUE(proxy.ok()) << proxy.status();
     proxy_ = *std::move(proxy);
+    client_ = std::make_unique<RpcClient>(ProxiedClientOptions());
+    ASSERT_TRUE(client_->WaitReady(absl::Seconds(10)));
+    spec_.target.topic = topic_;
+    spec_.timeout = absl::Seconds(10);
+  }
+
+  // A client through the proxy.
+  RpcClient::Options ProxiedClientOptions() {
     RpcClient::Options options;
     options.url = *transport::ParseTransportUrl(
         absl::StrCat("rabbit://guest:guest@127.0.0.1:", proxy_->port(), "/"));
     // As the bridge: replies on the first connection, publishes on the other.
     options.io_threads = 2;
-    client_ = std::make_unique<RpcClient>(options);
-    ASSERT_TRUE(client_->WaitReady(absl::Seconds(10)));
-    spec_.target.topic = topic_;
-    spec_.timeout = absl::Seconds(10);
+    return options;
   }
 
   RpcServer::Options ServerOptions(const std::string& server) {
@@ -281,10 +286,7 @@ TEST_F(UnconfirmedCallTest, ReplyToAVanishedReplyQueueIsDroppedWithoutHarm) {
 // bridge) waited for the broker's answer for up to the connection's RPC
 // timeout (10 s).
 TEST_F(UnconfirmedCallTest, AStalledBrokerNeverBlocksTheCallingThread) {
-  RpcClient::Options options;
-  options.url = *transport::ParseTransportUrl(
-      absl::StrCat("rabbit://guest:guest@127.0.0.1:", proxy_->port(), "/"));
-  options.io_threads = 2;
+  RpcClient::Options options = ProxiedClientOptions();
   options.fail_fast_no_consumer = true;  // as the bridge
   RpcClient client(options);
   ASSERT_TRUE(client.WaitReady(absl::Seconds(10)));

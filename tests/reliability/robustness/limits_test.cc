@@ -21,6 +21,7 @@
 #include "bridge/rpc/rpc_server.h"
 #include "bridge/transport/connection.h"
 #include "tests/testing/broker.h"
+#include "tests/testing/concurrency.h"
 
 namespace amqp::rpc {
 namespace {
@@ -33,12 +34,9 @@ class LimitsTest : public ::testing::Test {
     testing::RequireBroker();
     topic_ = testing::UniqueName("limits_test");
     endpoint_.Add("slow", [this](CallContext&, const rapidjson::Value&) {
-      const int now = running_.fetch_add(1) + 1;
-      int seen = max_running_.load();
-      while (now > seen && !max_running_.compare_exchange_weak(seen, now)) {
-      }
+      slow_running_.Enter();
       absl::SleepFor(kSlowCall);
-      running_.fetch_sub(1);
+      slow_running_.Leave();
       return absl::StatusOr<std::string>("\"done\"");
     });
     endpoint_.Add("count", [this](CallContext&, const rapidjson::Value&) {
@@ -112,8 +110,7 @@ class LimitsTest : public ::testing::Test {
   FunctionEndpoint endpoint_;
   Dispatcher dispatcher_;
   CallSpec spec_;
-  std::atomic<int> running_{0};
-  std::atomic<int> max_running_{0};
+  testing::Concurrency slow_running_;
   std::atomic<int> counted_{0};
 };
 
@@ -161,7 +158,7 @@ TEST_F(LimitsTest, WorkerQueueIsBoundedAndTheRestWaitsInTheBroker) {
   EXPECT_LE(stats.max_queued, 2);
   EXPECT_LE(stats.max_parked, 2);
   EXPECT_GE(stats.max_parked, 1) << "nothing was ever parked";
-  EXPECT_EQ(max_running_.load(), 1);
+  EXPECT_EQ(slow_running_.max(), 1);
   std::cout << "worker queue high-water marks: queued " << stats.max_queued
             << ", parked " << stats.max_parked << "; broker queue depth "
             << queue->message_count << " while saturated\n";
