@@ -53,6 +53,11 @@ rapidjson::MemoryPoolAllocator<>& ParsedMessage::allocator() {
   return storage_->allocator;
 }
 
+absl::Status ParsedMessage::TooDeepError(absl::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " nests JSON deeper than ", kMaxJsonDepth, " levels"));
+}
+
 absl::StatusOr<ParsedMessage> ParsedMessage::Parse(std::string body) {
   // Insitu parsing stops at a NUL byte; valid JSON never contains a raw one,
   // so refuse it rather than silently ignore what follows.
@@ -65,7 +70,9 @@ absl::StatusOr<ParsedMessage> ParsedMessage::Parse(std::string body) {
   // Room after the NUL for ParseJsonInsitu's block reads (the inner text
   // lies inside the body, so this covers both parses).
   storage->body.reserve(storage->body.size() + kInsituPadding);
-  if (absl::Status s = ParseJsonInsitu(storage->body.data(), &storage->outer);
+  bool pruned = false;
+  if (absl::Status s = ParseJsonInsituPruning(storage->body.data(),
+                                              &storage->outer, &pruned);
       !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("message body is not JSON: ", s.message()));
@@ -81,6 +88,7 @@ absl::StatusOr<ParsedMessage> ParsedMessage::Parse(std::string body) {
   if (version == outer.MemberEnd() || message == outer.MemberEnd()) {
     ParsedMessage parsed(std::move(storage));
     parsed.message_ = &parsed.storage_->outer;
+    parsed.pruned_ = pruned;
     return parsed;
   }
   if (!version->value.IsString() ||
@@ -104,7 +112,9 @@ absl::StatusOr<ParsedMessage> ParsedMessage::Parse(std::string body) {
     return absl::InvalidArgumentError(
         "oslo.message is not JSON: it contains a NUL character");
   }
-  if (absl::Status s = ParseJsonInsitu(inner_text, &storage->inner); !s.ok()) {
+  if (absl::Status s =
+          ParseJsonInsituPruning(inner_text, &storage->inner, &pruned);
+      !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("oslo.message is not JSON: ", s.message()));
   }
@@ -116,6 +126,7 @@ absl::StatusOr<ParsedMessage> ParsedMessage::Parse(std::string body) {
   ParsedMessage parsed(std::move(storage));
   parsed.message_ = &parsed.storage_->inner;
   parsed.enveloped_ = true;
+  parsed.pruned_ = pruned;
   return parsed;
 }
 

@@ -33,6 +33,8 @@ class ParsedMessage {
   // Accepts an enveloped message (oslo.version compatible with 2.0, that is
   // major 2 and minor 0; oslo.message a string holding a JSON object) or a
   // bare JSON object. InvalidArgument otherwise, naming what is wrong.
+  // Values nested deeper than kMaxJsonDepth are replaced by null (pruned()),
+  // so that a caller still learns where to send its answer.
   static absl::StatusOr<ParsedMessage> Parse(std::string body);
 
   ParsedMessage(ParsedMessage&&) noexcept;
@@ -43,6 +45,11 @@ class ParsedMessage {
   const rapidjson::Value& message() const { return *message_; }
   // Whether the body carried the envelope.
   bool enveloped() const { return enveloped_; }
+  // Whether a value nested deeper than kMaxJsonDepth stands as a null.
+  bool pruned() const { return pruned_; }
+  // InvalidArgument "<what> nests JSON deeper than <kMaxJsonDepth> levels",
+  // for messages that were pruned.
+  static absl::Status TooDeepError(absl::string_view what);
   // Allocator for values derived from the message (they live as long as it).
   rapidjson::MemoryPoolAllocator<>& allocator();
 
@@ -53,6 +60,7 @@ class ParsedMessage {
   std::unique_ptr<Storage> storage_;
   const rapidjson::Value* message_ = nullptr;
   bool enveloped_ = false;
+  bool pruned_ = false;
 };
 
 }  // namespace amqp::oslo

@@ -42,29 +42,34 @@ bool IsAscii(absl::string_view text) {
   return (seen & kHighBits) == 0;
 }
 
-// Forwards SAX events to `Handler`, refusing to open container number
-// max_depth + 1, and turns number text into the value Python's json.loads
-// gives (correctly rounded floats, so re-encoding gives Python's repr back).
+// Forwards SAX events to `Handler`, and turns number text into the value
+// Python's json.loads gives (correctly rounded floats, so re-encoding gives
+// Python's repr back). A container opened below `max_depth` levels either
+// fails the parse or, with kPrune, is read on without being forwarded and
+// reaches `Handler` as a null.
+enum class TooDeep { kFail, kPrune };
+
 template <typename Handler>
 class DepthLimiter {
  public:
   using Ch = char;
-  DepthLimiter(Handler& handler, int max_depth)
-      : handler_(handler), max_depth_(max_depth) {}
+  DepthLimiter(Handler& handler, int max_depth, TooDeep too_deep)
+      : handler_(handler), max_depth_(max_depth), too_deep_(too_deep) {}
 
   bool exceeded() const { return exceeded_; }
 
-  bool Null() { return handler_.Null(); }
-  bool Bool(bool b) { return handler_.Bool(b); }
-  bool Int(int i) { return handler_.Int(i); }
-  bool Uint(unsigned u) { return handler_.Uint(u); }
-  bool Int64(int64_t i) { return handler_.Int64(i); }
-  bool Uint64(uint64_t u) { return handler_.Uint64(u); }
-  bool Double(double d) { return handler_.Double(d); }
+  bool Null() { return skipping() || handler_.Null(); }
+  bool Bool(bool b) { return skipping() || handler_.Bool(b); }
+  bool Int(int i) { return skipping() || handler_.Int(i); }
+  bool Uint(unsigned u) { return skipping() || handler_.Uint(u); }
+  bool Int64(int64_t i) { return skipping() || handler_.Int64(i); }
+  bool Uint64(uint64_t u) { return skipping() || handler_.Uint64(u); }
+  bool Double(double d) { return skipping() || handler_.Double(d); }
   // RapidJSON has checked the syntax: -?int[.frac][e[+-]exp], NaN, Infinity
   // or -Infinity. Integers are integers while they fit 64 bits, as RapidJSON
   // types them; beyond, and with a fraction or exponent, they are doubles.
   bool RawNumber(const Ch* s, rapidjson::SizeType n, bool /*copy*/) {
+    if (skipping()) return true;
     const absl::string_view text(s, n);
     if (text.find_first_of(".eEIN") == absl::string_view::npos) {
       if (text[0] == '-') {
@@ -81,33 +86,43 @@ class DepthLimiter {
     return handler_.Double(d);
   }
   bool String(const Ch* s, rapidjson::SizeType n, bool copy) {
-    return handler_.String(s, n, copy);
+    return skipping() || handler_.String(s, n, copy);
   }
   bool Key(const Ch* s, rapidjson::SizeType n, bool copy) {
-    return handler_.Key(s, n, copy);
+    return skipping() || handler_.Key(s, n, copy);
   }
-  bool StartObject() { return Enter() && handler_.StartObject(); }
+  bool StartObject() {
+    return Enter() && (skipping() || handler_.StartObject());
+  }
   bool EndObject(rapidjson::SizeType n) {
-    --depth_;
-    return handler_.EndObject(n);
+    return Leave([&] { return handler_.EndObject(n); });
   }
-  bool StartArray() { return Enter() && handler_.StartArray(); }
+  bool StartArray() { return Enter() && (skipping() || handler_.StartArray()); }
   bool EndArray(rapidjson::SizeType n) {
-    --depth_;
-    return handler_.EndArray(n);
+    return Leave([&] { return handler_.EndArray(n); });
   }
 
  private:
+  bool skipping() const { return depth_ > max_depth_; }
+
   bool Enter() {
     if (++depth_ > max_depth_) {
       exceeded_ = true;
-      return false;
+      return too_deep_ == TooDeep::kPrune;
     }
     return true;
+  }
+  // Ends a container: `end` forwards its end; a pruned one ends as a null.
+  template <typename ForwardEnd>
+  bool Leave(ForwardEnd end) {
+    const int depth = depth_--;
+    if (depth <= max_depth_) return end();
+    return depth > max_depth_ + 1 || handler_.Null();
   }
 
   Handler& handler_;
   const int max_depth_;
+  const TooDeep too_deep_;
   int depth_ = 0;
   bool exceeded_ = false;
 };
@@ -156,20 +171,20 @@ namespace amqp::oslo {
 namespace {
 
 template <unsigned kFlags, typename Stream>
-absl::Status ParseStream(Stream& stream, JsonDocument* doc, int max_depth) {
+absl::Status ParseStream(Stream& stream, JsonDocument* doc, int max_depth,
+                         TooDeep too_deep, bool* exceeded) {
   rapidjson::ParseResult result;
-  bool too_deep = false;
   auto generator = [&](JsonDocument& handler) {
-    DepthLimiter<JsonDocument> limiter(handler, max_depth);
+    DepthLimiter<JsonDocument> limiter(handler, max_depth, too_deep);
     rapidjson::Reader reader;
     result = reader.Parse<kFlags>(stream, limiter);
-    too_deep = limiter.exceeded();
+    *exceeded = limiter.exceeded();
     return !result.IsError();
   };
   doc->Populate(generator);
   if (!result.IsError()) return absl::OkStatus();
   doc->SetNull();
-  if (too_deep) {
+  if (*exceeded && too_deep == TooDeep::kFail) {
     return absl::InvalidArgumentError(
         absl::StrCat("JSON nested deeper than ", max_depth,
                      " levels at offset ", result.Offset()));
@@ -179,6 +194,21 @@ absl::Status ParseStream(Stream& stream, JsonDocument* doc, int max_depth) {
                    rapidjson::GetParseError_En(result.Code())));
 }
 
+absl::Status ParseInsitu(char* text, JsonDocument* doc, int max_depth,
+                         TooDeep too_deep, bool* exceeded) {
+  if (IsAscii(text)) {
+    // No UTF-8 validation, which BoundedInsituStream is for: RapidJSON's
+    // own stream, whose strings and whitespace it scans sixteen bytes at a
+    // time (SSE2), reading up to kInsituPadding bytes past the NUL.
+    rapidjson::InsituStringStream stream(text);
+    return ParseStream<kAsciiParseFlags | rapidjson::kParseInsituFlag>(
+        stream, doc, max_depth, too_deep, exceeded);
+  }
+  BoundedInsituStream stream(text);
+  return ParseStream<kParseFlags | rapidjson::kParseInsituFlag>(
+      stream, doc, max_depth, too_deep, exceeded);
+}
+
 }  // namespace
 
 JsonDocument NewJsonDocument() { return JsonDocument(); }
@@ -186,24 +216,23 @@ JsonDocument NewJsonDocument() { return JsonDocument(); }
 absl::Status ParseJson(absl::string_view text, JsonDocument* doc,
                        int max_depth) {
   rapidjson::MemoryStream stream(text.data(), text.size());
+  bool exceeded = false;
   if (IsAscii(text)) {
-    return ParseStream<kAsciiParseFlags>(stream, doc, max_depth);
+    return ParseStream<kAsciiParseFlags>(stream, doc, max_depth, TooDeep::kFail,
+                                         &exceeded);
   }
-  return ParseStream<kParseFlags>(stream, doc, max_depth);
+  return ParseStream<kParseFlags>(stream, doc, max_depth, TooDeep::kFail,
+                                  &exceeded);
 }
 
 absl::Status ParseJsonInsitu(char* text, JsonDocument* doc, int max_depth) {
-  if (IsAscii(text)) {
-    // No UTF-8 validation, which BoundedInsituStream is for: RapidJSON's
-    // own stream, whose strings and whitespace it scans sixteen bytes at a
-    // time (SSE2), reading up to kInsituPadding bytes past the NUL.
-    rapidjson::InsituStringStream stream(text);
-    return ParseStream<kAsciiParseFlags | rapidjson::kParseInsituFlag>(
-        stream, doc, max_depth);
-  }
-  BoundedInsituStream stream(text);
-  return ParseStream<kParseFlags | rapidjson::kParseInsituFlag>(stream, doc,
-                                                                max_depth);
+  bool exceeded = false;
+  return ParseInsitu(text, doc, max_depth, TooDeep::kFail, &exceeded);
+}
+
+absl::Status ParseJsonInsituPruning(char* text, JsonDocument* doc, bool* pruned,
+                                    int max_depth) {
+  return ParseInsitu(text, doc, max_depth, TooDeep::kPrune, pruned);
 }
 
 const rapidjson::Value& JsonNull() {

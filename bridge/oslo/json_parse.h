@@ -15,8 +15,8 @@
 
 namespace amqp::oslo {
 
-// Deeper documents are refused: the writer and the DOM walk them recursively,
-// and no oslo message comes anywhere near this.
+// Deeper documents are refused (or pruned, below): the writer and the DOM
+// walk them recursively, and no oslo message comes anywhere near this.
 inline constexpr int kMaxJsonDepth = 64;
 
 using JsonDocument = rapidjson::Document;
@@ -39,6 +39,13 @@ absl::Status ParseJson(absl::string_view text, JsonDocument* doc,
 inline constexpr size_t kInsituPadding = 15;
 absl::Status ParseJsonInsitu(char* text, JsonDocument* doc,
                              int max_depth = kMaxJsonDepth);
+
+// Like ParseJsonInsitu, but a container nested deeper than `max_depth` does
+// not fail the parse: it is read through and stands in `doc` as a null, and
+// `*pruned` says whether any did. For messages whose sender still deserves
+// an answer: oslo's Python peers read any depth json.loads reads.
+absl::Status ParseJsonInsituPruning(char* text, JsonDocument* doc, bool* pruned,
+                                    int max_depth = kMaxJsonDepth);
 
 // "an object", "a string", "null"... for error messages.
 const char* JsonTypeName(const rapidjson::Value& value);

@@ -61,6 +61,7 @@ std::string EncodeNotification(const OutgoingNotification& notification) {
 absl::StatusOr<Notification> Notification::Decode(std::string body) {
   absl::StatusOr<ParsedMessage> parsed = ParsedMessage::Parse(std::move(body));
   if (!parsed.ok()) return parsed.status();
+  if (parsed->pruned()) return ParsedMessage::TooDeepError("the notification");
   Notification n(*std::move(parsed));
   n.payload_ = &JsonNull();
   bool has_event_type = false, has_priority = false;

@@ -46,8 +46,9 @@ std::string NotificationTimestamp(absl::Time t);
 class Notification {
  public:
   // InvalidArgument when the body is not a JSON object or bad envelope,
-  // "event_type" or "priority" is missing or not a string, or message_id,
-  // publisher_id, timestamp or _unique_id is neither a string nor null.
+  // nests deeper than kMaxJsonDepth, "event_type" or "priority" is missing or
+  // not a string, or message_id, publisher_id, timestamp or _unique_id is
+  // neither a string nor null.
   static absl::StatusOr<Notification> Decode(std::string body);
 
   Notification(Notification&&) noexcept = default;

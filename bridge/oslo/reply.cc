@@ -62,28 +62,33 @@ absl::StatusOr<Reply> Reply::Decode(std::string body) {
   if (!parsed.ok()) return parsed.status();
   Reply reply(*std::move(parsed));
   reply.result_ = &JsonNull();
+  if (reply.parsed_.pruned()) {
+    reply.defect_ = ParsedMessage::TooDeepError("the reply");
+  }
   bool has_msg_id = false;
   for (const auto& member : reply.parsed_.message().GetObject()) {
     const absl::string_view key = JsonStringView(member.name);
     const rapidjson::Value& value = member.value;
+    absl::Status s;
     if (key == "result") {
       reply.result_ = &value;
     } else if (key == "failure") {
       if (value.IsString()) {
         absl::StatusOr<Failure> failure = DecodeFailure(JsonStringView(value));
-        if (!failure.ok()) {
-          return absl::InvalidArgumentError(absl::StrCat(
+        if (failure.ok()) {
+          reply.failure_ = *std::move(failure);
+        } else {
+          s = absl::InvalidArgumentError(absl::StrCat(
               "reply field \"failure\": ", failure.status().message()));
         }
-        reply.failure_ = *std::move(failure);
       } else if (!value.IsNull()) {
-        return WrongType(key, value, "a string or null");
+        s = WrongType(key, value, "a string or null");
       }
     } else if (key == "ending") {
       if (value.IsBool()) {
         reply.ending_ = value.GetBool();
       } else if (!value.IsNull()) {
-        return WrongType(key, value, "a boolean");
+        s = WrongType(key, value, "a boolean");
       }
     } else if (key == "_msg_id") {
       if (!value.IsString()) return WrongType(key, value, "a string");
@@ -93,9 +98,10 @@ absl::StatusOr<Reply> Reply::Decode(std::string body) {
       if (value.IsString()) {
         reply.unique_id_ = JsonStringView(value);
       } else if (!value.IsNull()) {
-        return WrongType(key, value, "a string");
+        s = WrongType(key, value, "a string");
       }
     }
+    if (!s.ok() && reply.defect_.ok()) reply.defect_ = std::move(s);
   }
   if (!has_msg_id) {
     return absl::InvalidArgumentError(

@@ -41,9 +41,9 @@ std::string EncodeHeartbeat(absl::string_view msg_id,
 // A received reply. Move-only; values stay valid across moves.
 class Reply {
  public:
-  // InvalidArgument when the body is not a JSON object or bad envelope,
-  // "_msg_id" is missing or not a string, "failure" is neither null nor a
-  // string holding a failure, or "ending" is not a boolean.
+  // InvalidArgument when the body is not a JSON object or bad envelope, or
+  // "_msg_id" is missing or not a string: no call can be told. The faults of
+  // a reply that names its call are kept as defect().
   static absl::StatusOr<Reply> Decode(std::string body);
 
   Reply(Reply&&) noexcept = default;
@@ -58,8 +58,14 @@ class Reply {
   bool ending() const { return ending_; }
   // A call-monitor heartbeat: not ending, no failure, null result.
   bool is_heartbeat() const {
-    return !ending_ && !failure_.has_value() && result_->IsNull();
+    return defect_.ok() && !ending_ && !failure_.has_value() &&
+           result_->IsNull();
   }
+  // OK, or InvalidArgument naming why the reply cannot be used, which ends
+  // its call: JSON nested deeper than kMaxJsonDepth, "failure" neither null
+  // nor a string holding a failure, "ending" not a boolean, "_unique_id"
+  // neither a string nor null.
+  const absl::Status& defect() const { return defect_; }
 
  private:
   explicit Reply(ParsedMessage parsed) : parsed_(std::move(parsed)) {}
@@ -70,6 +76,7 @@ class Reply {
   const rapidjson::Value* result_ = nullptr;
   std::optional<Failure> failure_;
   bool ending_ = false;
+  absl::Status defect_;
 };
 
 }  // namespace amqp::oslo

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bridge/oslo/context.h"
+#include "bridge/oslo/failure.h"
 #include "bridge/oslo/ids.h"
 #include "bridge/oslo/json.h"
 
@@ -89,7 +90,11 @@ absl::StatusOr<Request> Request::Decode(std::string body) {
   if (!parsed.ok()) return parsed.status();
   Request request(*std::move(parsed));
   request.args_ = &EmptyObject();
-  bool has_method = false;
+  // Found in any order; answered in the order oslo's dispatcher meets them.
+  const rapidjson::Value* method = nullptr;
+  const rapidjson::Value* args = nullptr;
+  const rapidjson::Value* bad_version = nullptr;
+  const rapidjson::Value* bad_namespace = nullptr;
   rapidjson::MemoryPoolAllocator<>& allocator = request.parsed_.allocator();
   for (const auto& member : request.parsed_.message().GetObject()) {
     const absl::string_view key = JsonStringView(member.name);
@@ -97,21 +102,20 @@ absl::StatusOr<Request> Request::Decode(std::string body) {
     absl::Status s;
     if (UnpackContextMember(key, value, &request.context_, allocator)) continue;
     if (key == "method") {
-      if (!value.IsString()) return WrongType(key, value, "a string");
-      request.method_ = JsonStringView(value);
-      has_method = true;
+      method = &value;
     } else if (key == "args") {
-      if (!value.IsObject()) return WrongType(key, value, "an object");
-      request.args_ = &value;
+      args = &value;
     } else if (key == "namespace") {
+      bad_namespace = nullptr;
       if (value.IsNull()) {
         request.namespace_value_.reset();
       } else if (value.IsString()) {
         request.namespace_value_ = JsonStringView(value);
       } else {
-        return WrongType(key, value, "a string or null");
+        bad_namespace = &value;
       }
     } else if (key == "version") {
+      bad_version = nullptr;
       if (value.IsNull()) {
         request.version_ = "";
         request.version_is_null_ = true;
@@ -119,27 +123,47 @@ absl::StatusOr<Request> Request::Decode(std::string body) {
         request.version_ = JsonStringView(value);
         request.version_is_null_ = false;
       } else {
-        return WrongType(key, value, "a string or null");
+        bad_version = &value;
       }
     } else if (key == "_msg_id") {
       s = OptionalString(key, value, &request.msg_id_);
     } else if (key == "_reply_q") {
       s = OptionalString(key, value, &request.reply_q_);
     } else if (key == "_unique_id") {
-      s = OptionalString(key, value, &request.unique_id_);
+      if (value.IsString()) request.unique_id_ = JsonStringView(value);
     } else if (key == "_timeout") {
-      if (value.IsNumber()) {
-        request.timeout_ = value.GetDouble();
-      } else if (!value.IsNull()) {
-        return WrongType(key, value, "a number or null");
-      }
+      if (value.IsNumber()) request.timeout_ = value.GetDouble();
     }
     if (!s.ok()) return s;
   }
-  if (!has_method) {
-    return absl::InvalidArgumentError(
-        "request has no \"method\" field (is it an oslo RPC request?)");
+  if (method != nullptr && method->IsString()) {
+    request.method_ = JsonStringView(*method);
   }
+  if (args != nullptr && args->IsObject()) request.args_ = args;
+
+  std::optional<Failure> defect;
+  if (request.parsed_.pruned()) {
+    defect = BuiltinFailure(
+        "ValueError",
+        std::string(ParsedMessage::TooDeepError("the request").message()));
+  } else if (bad_namespace != nullptr) {
+    defect = UnsupportedVersionFailure(request.version_, request.method_);
+  } else if (bad_version != nullptr) {
+    defect = BuiltinFailure(
+        "AttributeError",
+        std::string(WrongType("version", *bad_version, "a string").message()));
+  } else if (method == nullptr) {
+    defect = BuiltinFailure("TypeError", "request has no \"method\" field");
+  } else if (!method->IsString()) {
+    defect = BuiltinFailure(
+        "TypeError",
+        std::string(WrongType("method", *method, "a string").message()));
+  } else if (args != nullptr && !args->IsObject()) {
+    defect = BuiltinFailure(
+        "AttributeError",
+        std::string(WrongType("args", *args, "an object").message()));
+  }
+  if (defect.has_value()) request.defect_ = FailureToStatus(*defect);
   return request;
 }
 

@@ -44,9 +44,10 @@ std::string EncodeRequest(const OutgoingRequest& request);
 class Request {
  public:
   // Accepts enveloped and bare requests. InvalidArgument, naming the field,
-  // when the body is not a JSON object, the envelope is bad, "method" is
-  // missing or not a string, "args" is not an object, or namespace, version,
-  // _msg_id, _reply_q, _timeout or _unique_id has the wrong type.
+  // when the body is not a JSON object, the envelope is bad, or _msg_id or
+  // _reply_q is neither a string nor null: no answer could reach the caller.
+  // What oslo's dispatcher fails on instead is kept as defect(), so that the
+  // caller gets that failure, as from a Python server.
   static absl::StatusOr<Request> Decode(std::string body);
 
   Request(Request&&) noexcept = default;
@@ -75,6 +76,21 @@ class Request {
   // The whole message dict, as received (context keys included).
   const rapidjson::Value& message() const { return parsed_.message(); }
 
+  // OK, or the failure (failure.h's status form) to answer instead of
+  // running the request: the first of
+  // - ValueError: JSON nested deeper than kMaxJsonDepth (a Python server
+  //   reads it; this one does not);
+  // - UnsupportedVersion: "namespace" neither a string nor null, which
+  //   matches no endpoint;
+  // - AttributeError: "version" neither a string nor null;
+  // - TypeError: "method" missing or not a string;
+  // - AttributeError: "args" not an object.
+  // The classes are those oslo 14's dispatcher raises. It finds these while
+  // it looks for the endpoint, so it may name a missing endpoint instead.
+  // A _timeout that is not a number is ignored (oslo runs the call, and its
+  // heartbeat thread fails), and so is a _unique_id that is not a string.
+  const absl::Status& defect() const { return defect_; }
+
  private:
   explicit Request(ParsedMessage parsed) : parsed_(std::move(parsed)) {}
 
@@ -89,6 +105,7 @@ class Request {
   std::optional<double> timeout_;
   absl::string_view unique_id_;
   rapidjson::Value context_{rapidjson::kObjectType};
+  absl::Status defect_;
 };
 
 }  // namespace amqp::oslo

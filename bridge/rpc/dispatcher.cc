@@ -15,6 +15,7 @@ bool IsPrivate(absl::string_view method) {
 }  // namespace
 
 absl::StatusOr<Endpoint*> Dispatcher::Find(const oslo::Request& request) const {
+  if (!request.defect().ok()) return request.defect();
   const absl::string_view method = request.method();
   const std::optional<absl::string_view> ns = request.namespace_();
   bool version_matched = false;

@@ -23,7 +23,7 @@ class Dispatcher {
   void AddEndpoint(Endpoint* endpoint) { endpoints_.push_back(endpoint); }
 
   // The endpoint that runs `request`, or a status carrying the oslo failure
-  // (NoSuchMethod, UnsupportedVersion).
+  // (the request's defect(), NoSuchMethod, UnsupportedVersion).
   absl::StatusOr<Endpoint*> Find(const oslo::Request& request) const;
 
   // Finds the endpoint and waits for the method's result as JSON text, or a

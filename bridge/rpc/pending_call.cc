@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "bridge/oslo/failure.h"
 
 namespace amqp::rpc {
@@ -22,6 +23,12 @@ void PendingCall::WatchHeartbeats(absl::Duration timeout,
 }
 
 void PendingCall::OnReply(oslo::Reply reply) {
+  if (!reply.defect().ok()) {
+    // The server answered, but not usably: no use waiting for the deadline.
+    Fail(absl::InternalError(absl::StrCat("the server's reply is malformed: ",
+                                          reply.defect().message())));
+    return;
+  }
   if (!reply.ending()) {
     if (reply.is_heartbeat()) {
       absl::MutexLock lock(&mu_);

@@ -2,16 +2,22 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "bridge/oslo/failure.h"
 
 namespace amqp::rpc {
 
 void PendingGather::OnReply(oslo::Reply reply) {
-  if (!reply.ending()) return;  // heartbeats say nothing about the result
+  // Heartbeats say nothing about the result.
+  if (!reply.ending() && reply.defect().ok()) return;
   absl::MutexLock lock(&mu_);
   if (finished_) return;
   ++summary_.replies;
-  if (reply.failure().has_value()) {
+  if (!reply.defect().ok()) {
+    ++summary_.failures;
+    on_reply_(absl::InternalError(absl::StrCat(
+        "a server's reply is malformed: ", reply.defect().message())));
+  } else if (reply.failure().has_value()) {
     ++summary_.failures;
     on_reply_(oslo::FailureToStatus(*reply.failure()));
   } else {

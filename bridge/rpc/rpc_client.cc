@@ -111,6 +111,11 @@ bool RpcClient::OnDelivery(transport::Delivery& delivery) {
   if (state == nullptr) return true;  // its stream just ended
   absl::StatusOr<oslo::Request> request =
       oslo::Request::Decode(std::move(delivery.body));
+  // A cast has no caller to tell: a defective one is malformed here.
+  if (request.ok() && !request->defect().ok()) {
+    absl::Status defect = request->defect();  // outlives the request
+    request = std::move(defect);
+  }
   if (delivery.content_type != "application/json" || !request.ok()) {
     LOG(WARNING) << subscriptions_.log_name() << " " << state->queue
                  << ": rejecting a malformed message: "
@@ -140,8 +145,18 @@ bool RpcClient::OnReplyDelivery(transport::Delivery& delivery) {
     return false;
   }
   const std::string msg_id(reply->msg_id());
-  if (!waiter_.Deliver(*std::move(reply))) {
-    dropped_replies_.fetch_add(1, std::memory_order_relaxed);
+  const absl::Status defect = reply->defect();
+  const bool delivered = waiter_.Deliver(*std::move(reply));
+  if (!delivered) dropped_replies_.fetch_add(1, std::memory_order_relaxed);
+  if (!defect.ok()) {
+    // Its call ends with this error (PendingCall) rather than at its deadline.
+    LOG(WARNING) << "reply queue " << reply_queue_
+                 << ": a malformed reply to msg_id "
+                 << transport::LogText(msg_id)
+                 << (delivered ? " ends its call: "
+                               : " (no call waits for it; dropped): ")
+                 << transport::LogText(defect.message());
+  } else if (!delivered) {
     // oslo logs these at INFO too ("No calling threads waiting for msg_id").
     LOG(INFO) << "reply queue " << reply_queue_ << ": no call waits for msg_id "
               << transport::LogText(msg_id)

@@ -87,6 +87,12 @@ class MainEndpoint:
     def specials(self, ctxt):
         return SPECIALS
 
+    def deep(self, ctxt, levels):
+        result = 1
+        for _ in range(levels):
+            result = [result]
+        return result
+
     def large(self, ctxt, size):
         return "x" * size + UNICODE
 
@@ -339,6 +345,16 @@ class CppClientTest(harness.unittest.TestCase):
         result = self.call_fails(1, "fail_value", {"unexpected": 1}, version="2.3")
         self.assertIn("builtins.TypeError:", result.stderr, str(result))
         self.assertIn("unexpected", result.stderr, str(result))
+
+    def test_a_result_deeper_than_the_client_reads_fails_the_call_at_once(self):
+        # Python writes it; the C++ client reads 64 levels of JSON, and says so
+        # rather than waiting out the call's timeout.
+        self.assertEqual(self.call_ok("deep", {"levels": 60}, version="2.3"),
+                         json.loads("[" * 60 + "1" + "]" * 60))
+        result = self.call_fails(1, "deep", {"levels": 100}, version="2.3", timeout="30")
+        self.assertLess(result.seconds, 10, str(result))
+        self.assertIn("the server's reply is malformed: the reply nests JSON deeper than 64 "
+                      "levels", result.stderr, str(result))
 
     def test_servers_keep_serving_after_errors(self):
         self.call_fails(1, "fail_value", {"what": "x"}, version="2.3")

@@ -19,6 +19,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
+import amqp  # noqa: E402
 import oslo_messaging  # noqa: E402
 from oslo_context.context import RequestContext  # noqa: E402
 
@@ -288,6 +289,77 @@ class CppServerTest(harness.unittest.TestCase):
                                    getattr(error, "method", None),
                                    getattr(error, "version", None))
             self.assertEqual(seen[self.topic], seen[self.reference_topic])
+
+    def raw_calls(self, topic, messages, timeout=5):
+        """Publishes each message dict as a call (with _msg_id and _reply_q) to
+        `topic` and returns, in order, each reply's (failure class or None,
+        result), or None for a call no reply came to within `timeout`."""
+        conn = amqp.Connection(f"{harness.BROKER_HOST}:{harness.BROKER_PORT}",
+                               userid="guest", password="guest")
+        conn.connect()
+        try:
+            channel = conn.channel()
+            reply_q = harness.unique("raw_reply")
+            channel.queue_declare(reply_q, exclusive=True, auto_delete=True)
+            # oslo replies through a direct exchange named after the queue.
+            channel.exchange_declare(reply_q, "direct", durable=False, auto_delete=True)
+            channel.queue_bind(reply_q, reply_q, reply_q)
+            answers = []
+            for message in messages:
+                msg_id = uuid.uuid4().hex
+                body = json.dumps({"oslo.version": "2.0", "oslo.message": json.dumps(
+                    {**message, "_msg_id": msg_id, "_reply_q": reply_q,
+                     "_unique_id": uuid.uuid4().hex})})
+                channel.basic_publish(amqp.Message(body, content_type="application/json"),
+                                      exchange="openstack", routing_key=topic)
+                answers.append(None)
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    got = channel.basic_get(reply_q, no_ack=True)
+                    if got is None:
+                        time.sleep(0.02)
+                        continue
+                    reply = json.loads(json.loads(got.body)["oslo.message"])
+                    if reply["_msg_id"] != msg_id or not reply.get("ending"):
+                        continue
+                    failure = reply.get("failure")
+                    answers[-1] = (json.loads(failure)["class"] if failure else None,
+                                   reply.get("result"))
+                    break
+            return answers
+        finally:
+            conn.close()
+
+    def test_malformed_calls_fail_as_on_a_python_server(self):
+        """Calls a Python server answers although they are malformed get the
+        same failure class from the C++ server, at once, and it keeps serving."""
+        nested = 1
+        for _ in range(100):
+            nested = {"a": nested}
+        cases = [
+            ({"args": {}}, "TypeError"),                                  # no method
+            ({"method": 5, "args": {}}, "TypeError"),
+            ({"method": "echo", "args": [1]}, "AttributeError"),
+            ({"method": "echo", "args": None}, "AttributeError"),
+            ({"method": "echo", "args": {}, "version": 5}, "AttributeError"),
+            ({"method": "echo", "args": {}, "namespace": 5}, "UnsupportedVersion"),
+            ({"method": "echo", "args": {"a": 1}, "_timeout": "soon"}, None),  # ignored
+        ]
+        for topic in (self.topic, self.reference_topic):
+            with self.subTest(topic=topic):
+                answers = self.raw_calls(topic, [message for message, _ in cases])
+                self.assertEqual([a and a[0] for a in answers],
+                                 [failure for _, failure in cases])
+                self.assertIsNotNone(answers[-1])
+        # JSON deeper than the C++ server reads: Python runs the call, the C++
+        # server answers a ValueError saying why instead of no answer at all.
+        deep = {"method": "echo", "args": {"x": nested}}
+        [python] = self.raw_calls(self.reference_topic, [deep])
+        self.assertEqual(python, (None, {"x": nested}))
+        [cpp] = self.raw_calls(self.topic, [deep])
+        self.assertEqual(cpp[0], "ValueError")
+        self.assertEqual(self.client.call({}, "echo", after="malformed")["args"],
+                         {"after": "malformed"})
 
     def test_other_errors_are_remote_errors(self):
         for transport in (self.transport, self.transport_exmods):

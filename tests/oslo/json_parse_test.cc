@@ -95,6 +95,32 @@ TEST(ParseJsonTest, DepthLimit) {
   EXPECT_THAT(ParseJson(objects, &doc).message(), HasSubstr("deeper than"));
 }
 
+TEST(ParseJsonTest, PruningReplacesWhatIsTooDeepWithNull) {
+  JsonDocument doc = NewJsonDocument();
+  bool pruned = true;
+  std::string shallow = Padded(R"({"a": [[1]], "b": 2})");
+  ASSERT_TRUE(ParseJsonInsituPruning(shallow.data(), &doc, &pruned, 3).ok());
+  EXPECT_FALSE(pruned);
+  EXPECT_EQ(ToPyJson(doc), R"({"a": [[1]], "b": 2})");
+  // Level 4 and below become one null each; the rest is read on.
+  std::string deep = Padded(
+      R"({"a": [[{"x": [1, {"y": "z"}]}, 2], [3]], "b": {"c": [[4]]}, "d": 5})");
+  ASSERT_TRUE(ParseJsonInsituPruning(deep.data(), &doc, &pruned, 3).ok());
+  EXPECT_TRUE(pruned);
+  EXPECT_EQ(ToPyJson(doc),
+            R"({"a": [[null, 2], [3]], "b": {"c": [null]}, "d": 5})");
+  // A million levels, read without recursion.
+  std::string brackets = Padded(Nested(1 << 20));
+  ASSERT_TRUE(ParseJsonInsituPruning(brackets.data(), &doc, &pruned).ok());
+  EXPECT_TRUE(pruned);
+  EXPECT_EQ(ToPyJson(doc), std::string(kMaxJsonDepth, '[') + "null" +
+                               std::string(kMaxJsonDepth, ']'));
+  // Invalid JSON is still refused.
+  std::string open = Padded(std::string(1000, '['));
+  EXPECT_THAT(ParseJsonInsituPruning(open.data(), &doc, &pruned).message(),
+              HasSubstr("invalid JSON"));
+}
+
 TEST(ParseJsonTest, MegabyteOfBracketsDoesNotCrash) {
   const std::string brackets(1 << 20, '[');
   JsonDocument doc = NewJsonDocument();

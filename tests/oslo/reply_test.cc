@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "bridge/oslo/failure.h"
 #include "bridge/oslo/json.h"
 #include "tests/oslo/test_util.h"
@@ -120,17 +121,10 @@ TEST(ReplyTest, DecodesCapturedFailures) {
             R"({"code": 42, "detail": "\u00fcber-detail"})");
 }
 
-TEST(ReplyTest, ErrorsNameTheField) {
+TEST(ReplyTest, RefusedWhenItNamesNoCall) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"result": 1, "ending": true})", "no \"_msg_id\""},
       {R"({"_msg_id": 5})", "\"_msg_id\" is a number"},
-      {R"({"_msg_id": "m", "ending": "yes"})", "\"ending\" is a string"},
-      {R"({"_msg_id": "m", "failure": {"class": "X"}})",
-       "\"failure\" is an object, not a string or null"},
-      {R"({"_msg_id": "m", "failure": "not json"})",
-       "\"failure\": failure is not JSON"},
-      {R"({"_msg_id": "m", "failure": "{\"message\": \"no class\"}"})",
-       "no \"class\""},
       {R"({"oslo.version": "3.0", "oslo.message": "{}"})",
        "unsupported oslo.version"},
   };
@@ -139,6 +133,33 @@ TEST(ReplyTest, ErrorsNameTheField) {
     ASSERT_FALSE(reply.ok()) << body;
     EXPECT_EQ(reply.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(reply.status().message(), HasSubstr(want)) << body;
+  }
+}
+
+// A reply that names its call but cannot be used ends the call with why.
+TEST(ReplyTest, DefectsNameTheField) {
+  std::string deep = "1";
+  for (int i = 0; i < 64; ++i) deep = absl::StrCat("[", deep, "]");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"_msg_id": "m", "ending": "yes"})", "\"ending\" is a string"},
+      {R"({"_msg_id": "m", "failure": {"class": "X"}})",
+       "\"failure\" is an object, not a string or null"},
+      {R"({"_msg_id": "m", "failure": "not json"})",
+       "\"failure\": failure is not JSON"},
+      {R"({"_msg_id": "m", "failure": "{\"message\": \"no class\"}"})",
+       "no \"class\""},
+      {R"({"_msg_id": "m", "_unique_id": 3})", "\"_unique_id\" is a number"},
+      {absl::StrCat(R"({"_msg_id": "m", "ending": true, "result": )", deep,
+                    "}"),
+       "the reply nests JSON deeper than 64 levels"},
+  };
+  for (const auto& [body, want] : cases) {
+    absl::StatusOr<Reply> reply = Reply::Decode(body);
+    ASSERT_TRUE(reply.ok()) << body << ": " << reply.status();
+    EXPECT_EQ(reply->msg_id(), "m");
+    EXPECT_FALSE(reply->is_heartbeat()) << body;
+    EXPECT_EQ(reply->defect().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(reply->defect().message(), HasSubstr(want)) << body;
   }
 }
 

@@ -176,8 +176,8 @@ TEST(VectorsTest, MalformedInputIsRefusedCleanly) {
        "oslo.message is an object, not a string"},
       {R"({"oslo.version": "2.0", "oslo.message": 42})",
        "oslo.message is a number"},
-      {deep, "deeper than 64"},
-      {deep_inner, "oslo.message is not JSON: JSON nested deeper than 64"},
+      {deep, "not JSON"},
+      {deep_inner, "oslo.message is not JSON"},
       {huge_unterminated, "not JSON"},
       {"\xff\xfe{}", "not JSON"},
   };
@@ -194,14 +194,27 @@ TEST(VectorsTest, MalformedInputIsRefusedCleanly) {
     ASSERT_FALSE(n.ok()) << shown;
     EXPECT_THAT(n.status().message(), HasSubstr(want)) << shown;
   }
-  // Request-level problems inside a valid envelope.
+  // Valid JSON 100,000 levels deep is read without recursion: a request
+  // keeps it as its defect, so that its caller can be told; a notification
+  // has nobody to tell.
+  std::string valid_deep;
+  AppendEnvelope(
+      absl::StrCat(R"({"method": "m", "args": {"a": )",
+                   std::string(100000, '['), std::string(100000, ']'), "}}"),
+      &valid_deep);
+  absl::StatusOr<Request> request = Request::Decode(valid_deep);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_THAT(request->defect().message(), HasSubstr("deeper than 64"));
+  EXPECT_THAT(Notification::Decode(valid_deep).status().message(),
+              HasSubstr("the notification nests JSON deeper than 64"));
+  // Request-level problems inside a valid envelope are defects too.
   std::string args_list;
   AppendEnvelope(R"({"method": "m", "args": [1, 2]})", &args_list);
-  EXPECT_THAT(Request::Decode(args_list).status().message(),
+  EXPECT_THAT(Request::Decode(args_list)->defect().message(),
               HasSubstr("\"args\" is an array, not an object"));
   std::string no_method;
   AppendEnvelope(R"({"args": {}, "_unique_id": "u"})", &no_method);
-  EXPECT_THAT(Request::Decode(no_method).status().message(),
+  EXPECT_THAT(Request::Decode(no_method)->defect().message(),
               HasSubstr("no \"method\""));
 }
 

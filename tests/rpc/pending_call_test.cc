@@ -6,6 +6,7 @@
 
 #include "bridge/rpc/pending_call.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -116,6 +118,21 @@ TEST_F(PendingCallTest, FailureReplyArrivesAsItsStatus) {
   EXPECT_NE(outcome_.result.status().message().find("bad id"),
             absl::string_view::npos)
       << outcome_.result.status();
+}
+
+TEST_F(PendingCallTest, AMalformedReplyEndsTheCallWithWhy) {
+  std::shared_ptr<PendingCall> call = Start();
+  // Not ending, so without the check it would wait for the deadline.
+  absl::StatusOr<oslo::Reply> reply = oslo::Reply::Decode(absl::StrCat(
+      R"({"_msg_id": ")", kMsgId, R"(", "ending": "soon", "result": null})"));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_TRUE(waiter_.Deliver(*std::move(reply)));
+  absl::MutexLock lock(&outcome_.mu);
+  EXPECT_EQ(outcome_.calls, 1);
+  EXPECT_EQ(outcome_.result.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(outcome_.result.status().message()),
+              ::testing::HasSubstr("the server's reply is malformed: reply "
+                                   "field \"ending\" is a string"));
 }
 
 TEST_F(PendingCallTest, HeartbeatsKeepTheCallMonitorQuietUntilTheyStop) {
