@@ -1,7 +1,6 @@
 #include "bridge/reverse/backend_endpoint.h"
 
 #include <grpcpp/client_context.h>
-#include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/support/byte_buffer.h>
 
 #include <utility>
@@ -10,7 +9,7 @@
 #include "bridge/oslo/failure.h"
 #include "bridge/oslo/json.h"
 #include "bridge/reverse/status_failure.h"
-#include "bridge/transcode/transcode.h"
+#include "bridge/transcode/wire_transcode.h"
 
 namespace amqp::reverse {
 namespace {
@@ -28,8 +27,6 @@ int Preference(schema::MethodKind kind) {
       return -1;
   }
 }
-
-using Serialization = grpc::SerializationTraits<google::protobuf::Message>;
 
 absl::Status Failed(oslo::Failure failure) {
   return oslo::FailureToStatus(failure);
@@ -120,22 +117,22 @@ struct BackendEndpoint::Call {
   grpc::ByteBuffer response;
 };
 
-absl::StatusOr<std::unique_ptr<google::protobuf::Message>>
-BackendEndpoint::Request(absl::string_view method, const Method& served,
-                         const rpc::CallContext& context,
-                         const rapidjson::Value& args) const {
+absl::StatusOr<std::string> BackendEndpoint::Request(
+    absl::string_view method, const Method& served,
+    const rpc::CallContext& context, const rapidjson::Value& args) const {
   const gateway::Route& route = *served.route;
-  std::unique_ptr<google::protobuf::Message> request(
-      route.request_prototype->New());
-  if (std::optional<std::string> name =
-          UnexpectedArgument(args, *request->GetDescriptor())) {
+  const google::protobuf::Descriptor& type =
+      *route.request_prototype->GetDescriptor();
+  if (std::optional<std::string> name = UnexpectedArgument(args, type)) {
     return Failed(oslo::BuiltinFailure(
         "TypeError", absl::StrCat(method,
                                   "() got an unexpected keyword "
                                   "argument '",
                                   *name, "'")));
   }
-  if (absl::Status s = transcode::ReadArgs(args, request.get()); !s.ok()) {
+  std::string request;
+  if (absl::Status s = transcode::ReadArgsToWire(args, type, &request);
+      !s.ok()) {
     // What a Python endpoint raises for a value it cannot take.
     return Failed(oslo::BuiltinFailure(
         "ValueError",
@@ -144,8 +141,7 @@ BackendEndpoint::Request(absl::string_view method, const Method& served,
   const google::protobuf::FieldDescriptor* server_field =
       route.method.server_field;
   if (server_field != nullptr && context.arrival().to_server) {
-    request->GetReflection()->SetString(request.get(), server_field,
-                                        options_.server_name);
+    transcode::AppendStringField(*server_field, options_.server_name, &request);
   }
   return request;
 }
@@ -155,8 +151,7 @@ void BackendEndpoint::InvokeAsync(absl::string_view method,
                                   const rapidjson::Value& args,
                                   rpc::ResultCallback done) {
   const Method& served = methods_.at(method);
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
-      Request(method, served, context, args);
+  absl::StatusOr<std::string> request = Request(method, served, context, args);
   if (!request.ok()) {
     Count(served.bad_arguments);
     done(request.status());
@@ -166,14 +161,8 @@ void BackendEndpoint::InvokeAsync(absl::string_view method,
   call->served = &served;
   call->method = std::string(method);
   call->is_call = context.is_call();
-  // gRPC's own protobuf serialisation: straight into (and, in Result, out
-  // of) the ByteBuffer's slices, with no flat copy in between.
-  bool own_buffer = false;
-  if (!Serialization::Serialize(**request, &call->request, &own_buffer).ok()) {
-    done(absl::InternalError(
-        absl::StrCat("cannot serialise the request of '", method, "'")));
-    return;
-  }
+  grpc::Slice slice(*request);
+  call->request = grpc::ByteBuffer(&slice, 1);
   call->done = std::move(done);
   const rpc::Arrival& arrival = context.arrival();
   const absl::Time start =
@@ -206,26 +195,31 @@ absl::StatusOr<std::string> BackendEndpoint::Result(
   if (!call.is_call) return std::string("null");
 
   const gateway::Route& route = *call.served->route;
-  std::unique_ptr<google::protobuf::Message> response(
-      route.response_prototype->New());
-  if (!Serialization::Deserialize(&call.response, response.get()).ok()) {
-    return absl::InternalError(
-        absl::StrCat("the backend's response to '", call.method, "' is no ",
-                     response->GetDescriptor()->full_name()));
+  const google::protobuf::Descriptor& type =
+      *route.response_prototype->GetDescriptor();
+  // The response's bytes in one piece: one slice when gRPC received them
+  // whole, as it does for all but large responses.
+  grpc::Slice flat;
+  if (!call.response.TrySingleSlice(&flat).ok() &&
+      !call.response.DumpToSingleSlice(&flat).ok()) {
+    return absl::InternalError(absl::StrCat("the backend's response to '",
+                                            call.method, "' is unreadable"));
   }
+  const absl::string_view bytes(reinterpret_cast<const char*>(flat.begin()),
+                                flat.size());
   std::string result;
-  {
-    oslo::PyJsonWriter writer(&result);
-    const absl::string_view result_field =
-        route.method.result_field == nullptr
-            ? absl::string_view()
-            : absl::string_view(route.method.result_field->name());
-    if (absl::Status s =
-            transcode::WriteResult(*response, result_field, &writer);
-        !s.ok()) {
-      return absl::InternalError(absl::StrCat("cannot encode the result of '",
-                                              call.method, "': ", s.message()));
-    }
+  result.reserve(transcode::ArgsBytesHint(bytes.size()));
+  oslo::PyJsonWriter writer(&result);
+  const absl::string_view result_field =
+      route.method.result_field == nullptr
+          ? absl::string_view()
+          : absl::string_view(route.method.result_field->name());
+  if (absl::Status s =
+          transcode::WriteResultFromWire(type, bytes, result_field, &writer);
+      !s.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot encode the backend's response to '", call.method,
+                     "': ", s.message()));
   }
   return result;
 }

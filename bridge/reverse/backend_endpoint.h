@@ -1,8 +1,9 @@
 // One gRPC service served to oslo callers (the reverse direction,
 // docs/reverse.md): an oslo endpoint with the service's namespace and
-// version whose methods call the backend. Arguments become the request
-// message (bridge/transcode's ReadArgs), the response the oslo result
-// (WriteResult), a failed status an oslo failure (status_failure.h). The
+// version whose methods call the backend. Arguments become the request's
+// bytes (bridge/transcode's ReadArgsToWire), the response's bytes the oslo
+// result (WriteResultFromWire), with no Message in between; a failed status
+// becomes an oslo failure (status_failure.h). The
 // call is asynchronous: RpcServer starts it on its I/O thread and gRPC's
 // callback publishes the reply, so no thread waits for the backend.
 //
@@ -89,11 +90,12 @@ class BackendEndpoint : public rpc::AsyncEndpoint {
   }
   // One backend call in flight: what gRPC's callback needs.
   struct Call;
-  // The backend's request for `args`, or the oslo failure for arguments
-  // that fit none.
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Request(
-      absl::string_view method, const Method& served,
-      const rpc::CallContext& context, const rapidjson::Value& args) const;
+  // The backend's request bytes for `args`, or the oslo failure for
+  // arguments that fit none.
+  absl::StatusOr<std::string> Request(absl::string_view method,
+                                      const Method& served,
+                                      const rpc::CallContext& context,
+                                      const rapidjson::Value& args) const;
   // The oslo result for what the backend answered.
   static absl::StatusOr<std::string> Result(Call& call,
                                             const grpc::Status& status);

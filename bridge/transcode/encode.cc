@@ -3,7 +3,6 @@
 
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "bridge/transcode/json_encoder.h"
 #include "bridge/transcode/transcode.h"
 #include "bridge/transcode/well_known.h"
@@ -133,28 +132,7 @@ absl::Status WriteArgs(const google::protobuf::Message& request,
 absl::Status WriteResult(const google::protobuf::Message& response,
                          absl::string_view result_field,
                          oslo::PyJsonWriter* writer) {
-  Encoder encoder(writer);
-  const MessageSource source(response);
-  if (!result_field.empty()) {
-    const FieldDescriptor* field =
-        response.GetDescriptor()->FindFieldByName(std::string(result_field));
-    if (field == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(response.GetDescriptor()->full_name(),
-                       " has no field \"", result_field, "\""));
-    }
-    if (!source.IsWritten(*field)) {
-      writer->Null();
-      return absl::OkStatus();
-    }
-    return encoder.Field(source, *field);
-  }
-  // An endpoint with nothing to return answers None, as a Python one would.
-  if (WellKnownOf(*response.GetDescriptor()) == WellKnown::kEmpty) {
-    writer->Null();
-    return absl::OkStatus();
-  }
-  return encoder.Message(source);
+  return Encoder(writer).Result(MessageSource(response), result_field);
 }
 
 }  // namespace amqp::transcode

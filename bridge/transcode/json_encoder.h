@@ -99,6 +99,10 @@ class JsonEncoder {
   // One field's JSON value: an array, an object (maps) or a single value.
   absl::Status Field(const Source& message,
                      const google::protobuf::FieldDescriptor& field);
+  // A response as an oslo result (transcode.h's WriteResult): the value of
+  // `result_field` alone when given (null when not written), null for
+  // google.protobuf.Empty, else Message().
+  absl::Status Result(const Source& response, absl::string_view result_field);
 
  private:
   // Writes one value of `field`, whatever its C++ type.
@@ -239,6 +243,30 @@ absl::Status JsonEncoder<Source>::Object(const Source& message,
   }
   Close(/*object=*/true);
   return absl::OkStatus();
+}
+
+template <typename Source>
+absl::Status JsonEncoder<Source>::Result(const Source& response,
+                                         absl::string_view result_field) {
+  if (!result_field.empty()) {
+    const google::protobuf::FieldDescriptor* field =
+        response.type().FindFieldByName(std::string(result_field));
+    if (field == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          response.type().full_name(), " has no field \"", result_field, "\""));
+    }
+    if (!response.IsWritten(*field)) {
+      w_.Null();
+      return absl::OkStatus();
+    }
+    return Field(response, *field);
+  }
+  // An endpoint with nothing to return answers None, as a Python one would.
+  if (WellKnownOf(response.type()) == WellKnown::kEmpty) {
+    w_.Null();
+    return absl::OkStatus();
+  }
+  return Message(response);
 }
 
 template <typename Source>

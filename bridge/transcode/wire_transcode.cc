@@ -1,11 +1,21 @@
 #include "bridge/transcode/wire_transcode.h"
 
+#include "absl/strings/str_cat.h"
 #include "bridge/transcode/json_decoder.h"
 #include "bridge/transcode/json_encoder.h"
+#include "bridge/transcode/wire_format.h"
 #include "bridge/transcode/wire_sink.h"
 #include "bridge/transcode/wire_source.h"
 
 namespace amqp::transcode {
+namespace {
+
+absl::Status NotValid(const google::protobuf::Descriptor& type) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("the bytes are not a valid ", type.full_name()));
+}
+
+}  // namespace
 
 absl::Status WriteArgsFromWire(const google::protobuf::Descriptor& request_type,
                                absl::string_view wire_bytes,
@@ -37,6 +47,50 @@ absl::Status ReadResultToWire(const rapidjson::Value& result,
   absl::Status status = ReadResultInto(result, result_field, sink, stats);
   if (status.ok()) sink.Finish();
   return status;
+}
+
+absl::Status ReadArgsToWire(const rapidjson::Value& args,
+                            const google::protobuf::Descriptor& request_type,
+                            std::string* wire_bytes) {
+  wire_bytes->clear();
+  WireSink sink(request_type, wire_bytes);
+  absl::Status status =
+      JsonDecoder<WireSink>(nullptr).Object(args, sink, /*strict=*/true);
+  if (status.ok()) sink.Finish();
+  return status;
+}
+
+void AppendStringField(const google::protobuf::FieldDescriptor& field,
+                       absl::string_view value, std::string* wire_bytes) {
+  wire::AppendVarint(wire::MakeTag(field.number(), wire::kLengthDelimited),
+                     wire_bytes);
+  wire::AppendVarint(value.size(), wire_bytes);
+  wire_bytes->append(value.data(), value.size());
+}
+
+absl::Status WriteResultFromWire(
+    const google::protobuf::Descriptor& response_type,
+    absl::string_view wire_bytes, absl::string_view result_field,
+    oslo::PyJsonWriter* writer) {
+  // Fields besides `result_field` are never visited, so never judged: check
+  // first, as Message::ParseFromString would.
+  const bool checked = !result_field.empty();
+  if (checked &&
+      !wire::IsValidMessage(response_type, wire_bytes, wire::kMaxDepth)) {
+    return NotValid(response_type);
+  }
+  const WireSource source(&WireSource::Scratch::ForThisThread(), response_type,
+                          wire_bytes);
+  const absl::Status written =
+      source.ok() ? JsonEncoder<WireSource>(writer).Result(source, result_field)
+                  : WireSource::InvalidBytes();
+  // The writing stopped, at bad bytes or at what JSON cannot carry, which
+  // may come first in the tree: bad bytes are the answer wherever they are.
+  if (written.ok() || checked ||
+      wire::IsValidMessage(response_type, wire_bytes, wire::kMaxDepth)) {
+    return written;
+  }
+  return NotValid(response_type);
 }
 
 absl::Status ReadMessageToWire(const rapidjson::Value& json,

@@ -1,6 +1,8 @@
 // Protobuf wire bytes <-> oslo JSON with no Message in between, what the
 // bridge does for every call: a gRPC request's bytes become oslo keyword
-// arguments, an oslo result becomes the gRPC response's bytes. The JSON,
+// arguments, an oslo result becomes the gRPC response's bytes, and in the
+// reverse direction (bridge/reverse) oslo arguments become a backend's
+// request bytes and its response bytes the oslo result. The JSON,
 // the bytes' meaning, the errors and the stats are exactly those of
 // transcode.h's functions on the message the bytes parse to (both run the
 // rules of json_encoder.h and json_decoder.h); only the walk differs: over
@@ -65,6 +67,26 @@ absl::Status ReadResultToWire(const rapidjson::Value& result,
 absl::Status ReadMessageToWire(const rapidjson::Value& json,
                                const google::protobuf::Descriptor& type,
                                std::string* wire_bytes, ResultStats* stats);
+
+// Likewise for ReadArgs(): `*wire_bytes` becomes the `request_type` message
+// ReadArgs() would fill in from `args`, with its errors.
+absl::Status ReadArgsToWire(const rapidjson::Value& args,
+                            const google::protobuf::Descriptor& request_type,
+                            std::string* wire_bytes);
+
+// Appends the top-level string `field` = `value` to a message's bytes: it
+// wins over any value of the field sent before it (and over other members of
+// its oneof), as the last one does when protobuf parses them.
+void AppendStringField(const google::protobuf::FieldDescriptor& field,
+                       absl::string_view value, std::string* wire_bytes);
+
+// WriteResult() of the message `wire_bytes` parse to, as a `response_type`;
+// INVALID_ARGUMENT "the bytes are not a valid <type>" when they do not
+// (wherever in the tree they are bad, as for WriteArgsFromWire()).
+absl::Status WriteResultFromWire(
+    const google::protobuf::Descriptor& response_type,
+    absl::string_view wire_bytes, absl::string_view result_field,
+    oslo::PyJsonWriter* writer);
 
 }  // namespace amqp::transcode
 

@@ -156,6 +156,34 @@ Outcome ArgsViaWire(const Descriptor& type, absl::string_view bytes,
   return {status, status.ok() ? json : ""};
 }
 
+// The reverse direction's result: the backend's response bytes as an oslo
+// result (with `result_field`), through a message and straight.
+Outcome ResultViaMessage(const Message& prototype, absl::string_view bytes,
+                         absl::string_view result_field) {
+  std::unique_ptr<Message> message(prototype.New());
+  if (!message->ParsePartialFromString(std::string(bytes))) {
+    return {absl::InvalidArgumentError(
+                absl::StrCat("the bytes are not a valid ",
+                             prototype.GetDescriptor()->full_name())),
+            ""};
+  }
+  std::string json;
+  oslo::PyJsonWriter writer(&json);
+  absl::Status status = WriteResult(*message, result_field, &writer);
+  return {status, status.ok() ? json : ""};
+}
+
+Outcome ResultViaWire(const Descriptor& type, absl::string_view bytes,
+                      absl::string_view result_field) {
+  std::string json;
+  oslo::PyJsonWriter writer(&json);
+  absl::Status status = WriteResultFromWire(type, bytes, result_field, &writer);
+  if (status.ok()) {
+    EXPECT_TRUE(writer.IsComplete());
+  }
+  return {status, status.ok() ? json : ""};
+}
+
 // `json` as a Python peer sees it, in a canonical text: a key sent twice
 // keeps its last value, and object members are sorted. (Text, because NaN
 // compares unequal to itself.)
@@ -204,6 +232,14 @@ void ExpectSameArgs(const Descriptor& type, absl::string_view bytes,
   EXPECT_EQ(got.status, want.status)
       << type.full_name() << " bytes " << Hex(bytes);
   EXPECT_EQ(got.json, want.json) << type.full_name() << " bytes " << Hex(bytes);
+  // The same bytes as a backend's response, the whole of it or the field
+  // that would be skipped as its result_field.
+  const Outcome want_result = ResultViaMessage(*NewDynamic(type), bytes, skip);
+  const Outcome got_result = ResultViaWire(type, bytes, skip);
+  EXPECT_EQ(got_result.status, want_result.status)
+      << type.full_name() << " result " << skip << " bytes " << Hex(bytes);
+  EXPECT_EQ(got_result.json, want_result.json)
+      << type.full_name() << " result " << skip << " bytes " << Hex(bytes);
   // Generated proto2 messages drop a map entry whose closed enum value is
   // unknown; dynamic ones keep it with the default value.
   if (type.file()->syntax() !=
@@ -274,6 +310,13 @@ void ExpectSameResult(const Descriptor& type, const rapidjson::Value& json,
   EXPECT_EQ(got_stats.unknown_keys, want_stats.unknown_keys) << text;
   if (got_status.ok() && want_status.ok()) ExpectParsesTo(bytes, *want, text);
   if (!result_field.empty()) return;
+  if (json.IsObject()) {  // as the arguments of a reverse call
+    want = NewDynamic(type);
+    const absl::Status want_args = ReadArgs(json, want.get());
+    const absl::Status got_args = ReadArgsToWire(json, type, &bytes);
+    EXPECT_EQ(got_args, want_args) << type.full_name() << " args " << text;
+    if (got_args.ok() && want_args.ok()) ExpectParsesTo(bytes, *want, text);
+  }
   want = NewDynamic(type);
   want_stats = {};
   const absl::Status want_message = ReadMessage(json, want.get(), &want_stats);
