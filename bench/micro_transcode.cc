@@ -216,6 +216,106 @@ void BM_ResultToWire_Instances4K(benchmark::State& state) {
 }
 BENCHMARK(BM_ResultToWire_Instances4K);
 
+// The reverse direction (bridge/reverse): oslo arguments -> the backend's
+// request bytes, and its response bytes -> the oslo result, through a
+// message (as before) and straight (wire_transcode.h).
+void ReverseArgsToProto(benchmark::State& state, const Message& prototype,
+                        const std::string& args_json) {
+  ResultRow(state, args_json,
+            [&](const oslo::JsonDocument& args, std::string* bytes) {
+              std::unique_ptr<Message> message(prototype.New());
+              if (!transcode::ReadArgs(args, message.get()).ok()) return false;
+              *bytes = message->SerializeAsString();
+              return true;
+            });
+}
+
+void ReverseArgsToWire(benchmark::State& state, const Message& prototype,
+                       const std::string& args_json) {
+  ResultRow(state, args_json,
+            [&](const oslo::JsonDocument& args, std::string* bytes) {
+              return transcode::ReadArgsToWire(args, *prototype.GetDescriptor(),
+                                               bytes)
+                  .ok();
+            });
+}
+
+void ReverseProtoToResult(benchmark::State& state, const Message& prototype,
+                          const std::string& bytes) {
+  ArgsRow(state, bytes.size(), [&](oslo::PyJsonWriter* writer) {
+    std::unique_ptr<Message> message(prototype.New());
+    return message->ParsePartialFromString(bytes) &&
+           transcode::WriteResult(*message, "", writer).ok();
+  });
+}
+
+void ReverseWireToResult(benchmark::State& state, const Message& prototype,
+                         const std::string& bytes) {
+  ArgsRow(state, bytes.size(), [&](oslo::PyJsonWriter* writer) {
+    return transcode::WriteResultFromWire(*prototype.GetDescriptor(), bytes, "",
+                                          writer)
+        .ok();
+  });
+}
+
+std::string PingArgsJson(int payload_bytes) {
+  return absl::StrCat(R"({"payload": ")", std::string(payload_bytes, 'x'),
+                      R"("})");
+}
+
+std::string PingReplyBytes(int payload_bytes) {
+  examples::compute::PingReply reply;
+  reply.set_host("host1");
+  reply.set_payload(std::string(payload_bytes, 'x'));
+  return reply.SerializeAsString();
+}
+
+void BM_ReverseArgsToProto_Ping(benchmark::State& state) {
+  ReverseArgsToProto(state, *PingRoute().request_prototype,
+                     PingArgsJson(state.range(0)));
+}
+BENCHMARK(BM_ReverseArgsToProto_Ping)->Arg(64)->Arg(4096);
+
+void BM_ReverseArgsToWire_Ping(benchmark::State& state) {
+  ReverseArgsToWire(state, *PingRoute().request_prototype,
+                    PingArgsJson(state.range(0)));
+}
+BENCHMARK(BM_ReverseArgsToWire_Ping)->Arg(64)->Arg(4096);
+
+void BM_ReverseArgsToProto_Instances4K(benchmark::State& state) {
+  ReverseArgsToProto(state, *ListRoute().response_prototype, InstancesJson());
+}
+BENCHMARK(BM_ReverseArgsToProto_Instances4K);
+
+void BM_ReverseArgsToWire_Instances4K(benchmark::State& state) {
+  ReverseArgsToWire(state, *ListRoute().response_prototype, InstancesJson());
+}
+BENCHMARK(BM_ReverseArgsToWire_Instances4K);
+
+void BM_ReverseProtoToResult_Ping(benchmark::State& state) {
+  ReverseProtoToResult(state, *PingRoute().response_prototype,
+                       PingReplyBytes(state.range(0)));
+}
+BENCHMARK(BM_ReverseProtoToResult_Ping)->Arg(64)->Arg(4096);
+
+void BM_ReverseWireToResult_Ping(benchmark::State& state) {
+  ReverseWireToResult(state, *PingRoute().response_prototype,
+                      PingReplyBytes(state.range(0)));
+}
+BENCHMARK(BM_ReverseWireToResult_Ping)->Arg(64)->Arg(4096);
+
+void BM_ReverseProtoToResult_Instances4K(benchmark::State& state) {
+  ReverseProtoToResult(state, *ListRoute().response_prototype,
+                       Instances(10).SerializeAsString());
+}
+BENCHMARK(BM_ReverseProtoToResult_Instances4K);
+
+void BM_ReverseWireToResult_Instances4K(benchmark::State& state) {
+  ReverseWireToResult(state, *ListRoute().response_prototype,
+                      Instances(10).SerializeAsString());
+}
+BENCHMARK(BM_ReverseWireToResult_Instances4K);
+
 // protobuf's JSON printer on the parsed message (its JSON is not oslo's: this
 // measures the library's reflection walk, the alternative to ours).
 void BM_ProtobufToJson_Instances4K(benchmark::State& state) {
