@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tools/objects_to_proto.py --module nova.objects \\
         --out nova_objects.proto [--objects Instance,Flavor] [--shallow] \\
-        [--package nova.objects] [--all_optional]
+        [--package nova.objects] [--all_optional] [--previous old.proto]
 
 Imports --module (and calls its register_all(), as nova, cinder and ironic
 have one), then writes one message per registered object of that module at
@@ -19,6 +19,12 @@ A nullable or defaulted scalar is `optional` (with --all_optional every
 scalar is, so that a zero or false the service sent is sent back). Fields are numbered in the
 order of their names; messages and enums are written sorted by name, so the
 same registry always gives the same bytes.
+
+--previous names a .proto this tool wrote before, for the service's last
+release: every field and enum value it has keeps its number there, new ones
+get numbers after the highest it used, and the numbers (and names) of those
+gone are reserved, so that gRPC peers built from either file still agree on
+the wire. A field whose type changed gets a new number too.
 
 --objects picks objects by name, with every object they refer to; with
 --shallow, references to objects not picked become google.protobuf.Value.
@@ -57,6 +63,91 @@ def value_name(prefix, spelling):
     return f"{prefix}_{body}" if body else f"{prefix}_EMPTY"
 
 
+class Previous:
+    """What a .proto this tool wrote numbered, by scope ("Instance",
+    "Instance.VmMode", "InstancePowerState"): each field's or enum value's
+    (number, kind) and the numbers and names it reserved."""
+
+    SCOPE = re.compile(r"^\s*(message|enum) (\w+) \{$")
+    FIELD = re.compile(r"^\s+(?:optional )?((?:repeated )?(?:map<[^>]+>|[\w.]+)) (\w+) = (\d+);")
+    VALUE = re.compile(r"^\s+(\w+) = (\d+)[ ;]")
+    RESERVED = re.compile(r"^\s+reserved (.+);")
+
+    def __init__(self, text):
+        self.numbers = {}   # scope -> {name: (number, kind)}
+        self.reserved = {}  # scope -> (set of numbers, set of names)
+        scopes = []         # (kind, name) of the blocks open
+        for line in text.splitlines():
+            opened = self.SCOPE.match(line)
+            if opened:
+                scopes.append(opened.groups())
+                self.numbers.setdefault(self.scope(scopes), {})
+                continue
+            if re.match(r"^\s*\}$", line):
+                if scopes:
+                    scopes.pop()
+                continue
+            if not scopes:
+                continue
+            scope = self.scope(scopes)
+            reserved = self.RESERVED.match(line)
+            if reserved:
+                numbers, names = self.reserved.setdefault(scope, (set(), set()))
+                for item in reserved.group(1).split(","):
+                    item = item.strip()
+                    if item.startswith('"'):
+                        names.add(item.strip('"'))
+                    else:
+                        numbers.add(int(item))
+                continue
+            if scopes[-1][0] == "message":
+                field = self.FIELD.match(line)
+                if field:
+                    kind, name, number = field.groups()
+                    self.numbers[scope][name] = (int(number), kind)
+            else:
+                value = self.VALUE.match(line)
+                if value:
+                    self.numbers[scope][value.group(1)] = (int(value.group(2)), None)
+
+    @staticmethod
+    def scope(scopes):
+        return ".".join(name for _, name in scopes)
+
+    def numbering(self, scope, entries, first):
+        """{name: number} for `entries`, (name, kind) pairs in the order they
+        are written, and the (numbers, names) to reserve: numbered from
+        `first` when `scope` is new; else as described in --previous."""
+        before = self.numbers.get(scope)
+        if before is None:
+            return {name: n for n, (name, _) in enumerate(entries, start=first)}, ([], [])
+        numbers, names = (set(r) for r in self.reserved.get(scope, (set(), set())))
+        next_number = max({n for n, _ in before.values()} | numbers | {first - 1}) + 1
+        assigned = {}
+        for name, kind in entries:
+            if name in before and before[name][1] == kind:
+                assigned[name] = before[name][0]
+            else:
+                assigned[name], next_number = next_number, next_number + 1
+        for name, (number, _) in before.items():
+            if assigned.get(name) != number:  # gone, or its kind changed
+                numbers.add(number)
+                names.add(name)
+        names -= set(assigned)  # a name in use again is no longer reserved
+        return assigned, (sorted(numbers), sorted(names))
+
+
+def reserved_lines(indent, reserved):
+    numbers, names = reserved
+    out = []
+    if numbers:
+        out.append(f"{indent}reserved {', '.join(str(n) for n in numbers)};")
+    if names:
+        quoted = ", ".join(f'"{n}"' for n in names)
+        out.append(f"{indent}reserved {quoted};")
+    return out
+
+
 class Enum:
     """A proto enum for an oslo Enum type: its values in oslo's order."""
 
@@ -73,19 +164,25 @@ class Enum:
             taken.add(proto)
             self.values.append((proto, str(spelling)))
 
-    def lines(self, indent=""):
+    def lines(self, previous, scope, indent=""):
+        """The enum's text, numbered against `previous` (a Previous) under
+        `scope`."""
+        numbers, reserved = previous.numbering(
+            scope, [(proto, None) for proto, _ in self.values], first=0)
         out = [f"{indent}// oslo {self.origin}", f"{indent}enum {self.name} {{"]
-        for number, (proto, spelling) in enumerate(self.values):
+        out += reserved_lines(indent + "  ", reserved)
+        for proto, spelling in self.values:
             option = f' [(amqp.value) = "{spelling}"]' if spelling is not None else ""
-            out.append(f"{indent}  {proto} = {number}{option};")
+            out.append(f"{indent}  {proto} = {numbers[proto]}{option};")
         out.append(f"{indent}}}")
         return out
 
 
 class Generator:
-    def __init__(self, classes, package, command, all_names, all_optional):
+    def __init__(self, classes, package, command, all_names, all_optional, previous):
         self.classes = classes  # name -> class, the objects to write
         self.all_optional = all_optional
+        self.previous = previous  # a Previous; empty without --previous
         self.package = package
         self.command = command
         self.all_names = all_names  # every registered object name
@@ -157,15 +254,22 @@ class Generator:
     def message(self, cls):
         name = cls.obj_name()
         nested = {}
-        body = []
-        for number, field_name in enumerate(sorted(cls.fields), start=1):
+        fields = []  # (name, label, type, comment), by name
+        for field_name in sorted(cls.fields):
             label, proto, comment = self.field(field_name, cls.fields[field_name], nested)
             if proto is None:
                 label, proto = "", VALUE
                 comment = f"oslo {comment}"
             if proto in IMPORTS:
                 self.imports.add(IMPORTS[proto])
-            line = f"  {label}{proto} {field_name} = {number};"
+            fields.append((field_name, label, proto, comment))
+        # A field's kind is what its number means on the wire: optional is not.
+        numbers, reserved = self.previous.numbering(
+            name, [(f, (label if label == "repeated " else "") + proto)
+                   for f, label, proto, _ in fields], first=1)
+        body = []
+        for field_name, label, proto, comment in fields:
+            line = f"  {label}{proto} {field_name} = {numbers[field_name]};"
             body.append(f"{line}  // {comment}" if comment else line)
         out = [f"// {cls.__module__}.{cls.__name__} {cls.VERSION}",
                f"message {name} {{",
@@ -175,8 +279,9 @@ class Generator:
                f'    version: "{cls.VERSION}"',
                f'    serial_namespace: "{cls.OBJ_SERIAL_NAMESPACE}"',
                "  };"]
+        out += reserved_lines("  ", reserved)
         for enum_name in sorted(nested):
-            out += nested[enum_name].lines("  ")
+            out += nested[enum_name].lines(self.previous, f"{name}.{enum_name}", "  ")
         return out + body + ["}"]
 
     def render(self):
@@ -185,7 +290,7 @@ class Generator:
             messages += [""] + self.message(self.classes[name])
         enums = []
         for name in sorted(self.enums):
-            enums += [""] + self.enums[name].lines()
+            enums += [""] + self.enums[name].lines(self.previous, name)
         head = ["// Generated by tools/objects_to_proto.py; do not edit. Regenerate with",
                 f"//   {self.command}",
                 'syntax = "proto3";', "", f"package {self.package};", "",
@@ -249,7 +354,17 @@ def main(argv=None):
     parser.add_argument("--all_optional", action="store_true",
                         help="every scalar field `optional`, not only nullable and defaulted "
                              "ones: a zero the service sent is sent back")
+    parser.add_argument("--previous",
+                        help="a .proto this tool wrote before: its field and enum value "
+                             "numbers are kept, and those of removed ones reserved")
     args = parser.parse_args(argv)
+    previous_text = ""
+    if args.previous:
+        try:
+            with open(args.previous) as f:
+                previous_text = f.read()
+        except OSError as e:
+            raise SystemExit(f"objects_to_proto: cannot read --previous: {e}")
 
     classes = registry(args.module)
     if not classes:
@@ -265,10 +380,12 @@ def main(argv=None):
         command += f" --package {args.package}"
     if args.all_optional:
         command += " --all_optional"
+    if args.previous:
+        command += f" --previous {args.previous.rsplit('/', 1)[-1]}"
     out_name = "-" if args.out == "-" else args.out.rsplit("/", 1)[-1]
     command += f" --out {out_name}"
     text = Generator(picked, args.package or args.module, command, set(classes),
-                     args.all_optional).render()
+                     args.all_optional, Previous(previous_text)).render()
     if args.out == "-":
         sys.stdout.write(text)
     else:

@@ -191,6 +191,78 @@ class ObjectsToProtoTest(unittest.TestCase):
         self.assertIn("  repeated Tag objects = 1;\n", done.stdout)  # not scalars
         self.assertIn("--objects TagList --all_optional --out -", done.stdout)
 
+    def test_previous_keeps_numbers_and_reserves_what_is_gone(self):
+        """--previous with the file of an older release: what it had keeps its
+        number, what is new is numbered after everything it used, what is gone
+        is reserved, a field whose type changed gets a new number; the result
+        compiles, and regenerating from it changes nothing."""
+        pick = ("--module", "nova.objects", "--objects", "Instance,InstanceExternalEvent",
+                "--shallow")
+        now = generate(*pick, "--out", "-")
+        self.assertEqual(now.returncode, 0, now.stderr)
+        field = re.compile(r"^(  (?:optional |repeated )?(?:map<[^>]+>|\S+) (\w+) = )(\d+);(.*)$")
+        value = re.compile(r"^(    (\w+) = )(\d+)(.*)$")
+        numbers, values = {}, {}
+        # The older release: Instance without access_ip_v4 yet (so every field
+        # after it one lower), with a field since removed and host an int64;
+        # the event names without network-vif-unplugged (the later ones one
+        # lower).
+        lines, scope = [], None
+        for line in now.stdout.splitlines():
+            opened = re.match(r"^(?:message|  enum) (\w+) \{$", line)
+            scope = opened.group(1) if opened else scope
+            f = field.match(line) if scope == "Instance" else None
+            v = value.match(line) if scope == "Name" else None
+            if f:
+                numbers[f.group(2)] = int(f.group(3))
+                if f.group(2) == "access_ip_v4":
+                    continue
+                line = f"{f.group(1)}{int(f.group(3)) - 1};{f.group(4)}"
+                line = line.replace("optional string host ", "optional int64 host ")
+            if v:
+                values[v.group(2)] = int(v.group(3))
+                if v.group(2) == "NAME_NETWORK_VIF_UNPLUGGED":
+                    continue
+                if "NAME_NETWORK_VIF_UNPLUGGED" in values:
+                    line = f"{v.group(1)}{int(v.group(3)) - 1}{v.group(4)}"
+            if scope == "Instance" and line == "}":
+                lines.append("  string retired_field = 200;")
+            lines.append(line)
+        self.assertEqual(numbers["access_ip_v4"], 1)
+        self.assertEqual(values["NAME_NETWORK_VIF_UNPLUGGED"], 3)
+        old_dir, new_dir = (tempfile.mkdtemp(dir=self.workdir) for _ in range(2))
+        old_path = os.path.join(old_dir, "nova_objects.proto")
+        with open(old_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        compile_set(old_dir, ["nova_objects.proto"])  # a valid older file
+        new_path = os.path.join(new_dir, "nova_objects.proto")
+        done = generate(*pick, "--previous", old_path, "--out", new_path)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        compiled = Compiled(compile_set(new_dir, ["nova_objects.proto"]))
+        instance = compiled.message("nova.objects.Instance")
+        got = {f.name: f.number for f in instance.fields}
+        for name, number in numbers.items():
+            if name not in ("access_ip_v4", "host"):
+                self.assertEqual(got[name], number - 1, name)  # the older number
+        self.assertEqual((got["access_ip_v4"], got["host"]), (201, 202))  # after 200
+        proto = descriptor_pb2.DescriptorProto()
+        instance.CopyToProto(proto)
+        self.assertEqual(sorted((r.start, r.end) for r in proto.reserved_range),
+                         [(numbers["host"] - 1, numbers["host"]), (200, 201)])
+        self.assertEqual(list(proto.reserved_name), ["retired_field"])
+        event = compiled.message("nova.objects.InstanceExternalEvent")
+        got_values = {v.name: v.number for v in event.enum_types_by_name["Name"].values}
+        for name, number in values.items():
+            if name != "NAME_NETWORK_VIF_UNPLUGGED":
+                self.assertEqual(got_values[name], number - (number > 3), name)
+        self.assertEqual(got_values["NAME_NETWORK_VIF_UNPLUGGED"], max(values.values()))
+        with open(new_path) as f:
+            new_text = f.read()
+        self.assertIn("--previous nova_objects.proto --out nova_objects.proto", new_text)
+        again = generate(*pick, "--previous", new_path, "--out", "-")
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual(again.stdout.replace("--out -", "--out nova_objects.proto"), new_text)
+
     def test_bad_selections_fail_clearly(self):
         done = generate("--module", "nova.objects", "--objects", "Instance,NoSuchThing",
                         "--out", "-")
