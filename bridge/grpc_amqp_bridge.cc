@@ -299,6 +299,13 @@ class Bridge {
         StartBackends(config_, *routes_, &registry_);
     if (!backends.ok()) return backends.status();
     backends_ = *std::move(backends);
+    if (backends_ != nullptr) {
+      for (const reverse::ReverseServer::Connection& connection :
+           backends_->connections()) {
+        gateway::AddConnectionMetrics(connection.name, connection.io,
+                                      &registry_);
+      }
+    }
     return absl::OkStatus();
   }
 

@@ -60,26 +60,7 @@ void AddBridgeMetrics(const GatewayStats* stats, const rpc::RpcClient* rpc,
       {}, [rpc] { return static_cast<double>(rpc->dropped_replies()); });
 
   for (size_t i = 0; i < rpc->connections(); ++i) {
-    const transport::IoThread* io = &rpc->connection(i);
-    const metrics::Labels connection = {{"connection", absl::StrCat(i)}};
-    registry->AddGaugeFunction(
-        "grpc_amqp_bridge_broker_connected",
-        "1 while the broker connection (one per I/O thread) is up, else 0.",
-        connection, [io] { return io->connected() ? 1 : 0; });
-    registry->AddCounterFunction(
-        "grpc_amqp_bridge_broker_reconnects_total",
-        "Connects to the broker after the first, per connection.", connection,
-        [io] { return static_cast<double>(io->stats().reconnects); });
-    registry->AddCounterFunction(
-        "grpc_amqp_bridge_broker_returns_total",
-        "Published messages the broker returned: no queue was bound to "
-        "their routing key.",
-        connection, [io] { return static_cast<double>(io->stats().returns); });
-    registry->AddGaugeFunction(
-        "grpc_amqp_bridge_broker_confirms_outstanding",
-        "Publishes (casts) awaiting the broker's publisher confirm.",
-        connection,
-        [io] { return static_cast<double>(io->stats().unconfirmed); });
+    AddConnectionMetrics(absl::StrCat(i), &rpc->connection(i), registry);
   }
 
   if (access_log != nullptr) {
@@ -88,6 +69,29 @@ void AddBridgeMetrics(const GatewayStats* stats, const rpc::RpcClient* rpc,
         "Access log lines dropped because the writer fell behind.", {},
         [access_log] { return static_cast<double>(access_log->dropped()); });
   }
+}
+
+void AddConnectionMetrics(const std::string& name,
+                          const transport::IoThread* io,
+                          metrics::Registry* registry) {
+  const metrics::Labels connection = {{"connection", name}};
+  registry->AddGaugeFunction(
+      "grpc_amqp_bridge_broker_connected",
+      "1 while the broker connection (one per I/O thread) is up, else 0.",
+      connection, [io] { return io->connected() ? 1 : 0; });
+  registry->AddCounterFunction(
+      "grpc_amqp_bridge_broker_reconnects_total",
+      "Connects to the broker after the first, per connection.", connection,
+      [io] { return static_cast<double>(io->stats().reconnects); });
+  registry->AddCounterFunction(
+      "grpc_amqp_bridge_broker_returns_total",
+      "Published messages the broker returned: no queue was bound to "
+      "their routing key.",
+      connection, [io] { return static_cast<double>(io->stats().returns); });
+  registry->AddGaugeFunction(
+      "grpc_amqp_bridge_broker_confirms_outstanding",
+      "Publishes (casts) awaiting the broker's publisher confirm.", connection,
+      [io] { return static_cast<double>(io->stats().unconfirmed); });
 }
 
 }  // namespace amqp::gateway

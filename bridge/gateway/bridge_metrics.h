@@ -8,10 +8,13 @@
 #ifndef BRIDGE_GATEWAY_BRIDGE_METRICS_H_
 #define BRIDGE_GATEWAY_BRIDGE_METRICS_H_
 
+#include <string>
+
 #include "bridge/gateway/gateway_env.h"
 #include "bridge/metrics/access_log.h"
 #include "bridge/metrics/registry.h"
 #include "bridge/rpc/rpc_client.h"
+#include "bridge/transport/io_thread.h"
 
 namespace amqp::gateway {
 
@@ -20,6 +23,14 @@ namespace amqp::gateway {
 void AddBridgeMetrics(const GatewayStats* stats, const rpc::RpcClient* rpc,
                       const metrics::AccessLog* access_log,
                       metrics::Registry* registry);
+
+// The grpc_amqp_bridge_broker_* series of one broker connection, labelled
+// connection=`name`: AddBridgeMetrics's for the calls' connections ("0",
+// "1"...), and the reverse direction's servers' ("reverse <topic>"). `io`
+// must outlive every scrape.
+void AddConnectionMetrics(const std::string& name,
+                          const transport::IoThread* io,
+                          metrics::Registry* registry);
 
 }  // namespace amqp::gateway
 

@@ -104,6 +104,14 @@ absl::StatusOr<std::unique_ptr<ReverseServer>> ReverseServer::Start(
   return server;
 }
 
+std::vector<ReverseServer::Connection> ReverseServer::connections() const {
+  std::vector<Connection> connections;
+  for (const auto& server : servers_) {
+    connections.push_back({server->name(), &server->connection()});
+  }
+  return connections;
+}
+
 ReverseServer::~ReverseServer() {
   for (auto& server : servers_) server->Stop();
 }

@@ -56,6 +56,14 @@ class ReverseServer {
   // the methods not served this way.
   const std::vector<std::string>& Describe() const { return description_; }
 
+  // Each server's name ("reverse <topic>") and broker connection, which live
+  // as long as the ReverseServer.
+  struct Connection {
+    std::string name;
+    const transport::IoThread* io;
+  };
+  std::vector<Connection> connections() const;
+
  private:
   ReverseServer() = default;
 
