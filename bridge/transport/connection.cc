@@ -161,12 +161,13 @@ absl::Status Connection::DeclareExchange(absl::string_view name,
                        absl::StrCat("declaring exchange '", name, "'"));
 }
 
-absl::Status Connection::DeclareExchangeOnce(absl::string_view name,
-                                             absl::string_view type,
-                                             bool durable, bool auto_delete) {
+absl::Status Connection::DeclareExchangeToPublish(absl::string_view name,
+                                                  absl::string_view type,
+                                                  bool durable,
+                                                  bool auto_delete) {
   if (declared_exchanges_.contains(name)) return absl::OkStatus();
   absl::Status s = DeclareExchange(name, type, durable, auto_delete);
-  if (s.ok()) declared_exchanges_.emplace(name);
+  if (s.ok() && !auto_delete) declared_exchanges_.emplace(name);
   return s;
 }
 

@@ -131,12 +131,17 @@ class Connection {
   // made earlier on this connection proves nothing.
   absl::Status DeclareExchange(absl::string_view name, absl::string_view type,
                                bool durable, bool auto_delete);
-  // The same, once per connection, for publishing (as oslo's publisher
-  // does with `_declared_exchanges`): later calls are free.
-  absl::Status DeclareExchangeOnce(absl::string_view name,
-                                   absl::string_view type, bool durable,
-                                   bool auto_delete);
-  // True once DeclareExchangeOnce(name) succeeded on this connection.
+  // The same before a publish: once per connection for an exchange that
+  // stays (as oslo's publisher does with `_declared_exchanges`), so later
+  // calls are free; every time for an auto-delete one (a fanout exchange).
+  // That one vanishes with its last binding, and a publish to it would make
+  // the broker close the channel, which costs the connection and whatever
+  // it carries (oslo recovers by publishing again on a fresh channel). One
+  // round trip per fanout cast is cheaper.
+  absl::Status DeclareExchangeToPublish(absl::string_view name,
+                                        absl::string_view type, bool durable,
+                                        bool auto_delete);
+  // Whether a publish to `name` can skip DeclareExchangeToPublish.
   bool ExchangeDeclared(absl::string_view name) const {
     return declared_exchanges_.contains(name);
   }

@@ -302,8 +302,8 @@ void IoThread::DoPublish(OutgoingMessage& message, PublishDone& done,
   absl::Status status;
   if (message.declare.has_value()) {
     const ExchangeSpec& x = *message.declare;
-    status = connection_->DeclareExchangeOnce(x.name, x.type, x.durable,
-                                              x.auto_delete);
+    status = connection_->DeclareExchangeToPublish(x.name, x.type, x.durable,
+                                                   x.auto_delete);
   }
   if (status.ok() && message.require_consumer) {
     if (absl::Status idle = CheckConsumers(message.routing_key); !idle.ok()) {

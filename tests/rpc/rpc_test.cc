@@ -486,6 +486,48 @@ TEST_F(RpcTest, ASecondSubscriptionWorksAfterTheFanoutExchangeWentAway) {
   }
 }
 
+TEST_F(RpcTest, AFanoutCastAfterItsExchangeWentAwayFailsCleanly) {
+  // The client's publishing connections declared the fanout exchange. With
+  // the last subscriber gone RabbitMQ deletes it, and a publish to it would
+  // make the broker close the channel, and with it the connection and all
+  // it carries. A fanout cast to nobody fails at once with NO_ROUTE instead
+  // (docs/mapping.md), and the client goes on.
+  CallSpec fanout;
+  fanout.target.topic = testing::UniqueName("rpc_test_vanished");
+  fanout.target.fanout = true;
+  fanout.timeout = absl::Seconds(10);
+  {
+    CastLog log;
+    std::unique_ptr<RpcClient::Subscription> subscription =
+        log.Subscribe(*client_, fanout.target);
+    // Through every publishing connection, so that each has declared it.
+    for (int n = 1; n <= 4; ++n) {
+      ASSERT_TRUE(
+          client_->Cast(fanout, "event", absl::StrCat(R"({"n": )", n, "}"))
+              .ok());
+    }
+    EXPECT_EQ(log.WaitFor(4).size(), 4u);
+  }
+  // Until RabbitMQ has deleted the queue and the exchange, casts still go.
+  absl::Status cast;
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  do {
+    cast = client_->Cast(fanout, "event", "{}");
+  } while (cast.ok() && absl::Now() < give_up);
+  for (int n = 0; n < 4; ++n) {
+    EXPECT_EQ(cast.code(), absl::StatusCode::kUnavailable) << cast;
+    EXPECT_THAT(cast.message(), HasSubstr("(312 NO_ROUTE)")) << cast;
+    cast = client_->Cast(fanout, "event", "{}");
+  }
+  // The same connections still carry calls and subscriptions.
+  EXPECT_TRUE(client_->Call(spec_, "count").ok());
+  CastLog log;
+  std::unique_ptr<RpcClient::Subscription> subscription =
+      log.Subscribe(*client_, fanout.target);
+  ASSERT_TRUE(client_->Cast(fanout, "event", R"({"n": 5})").ok());
+  EXPECT_THAT(log.WaitFor(1), ::testing::ElementsAre(R"(event {"n": 5})"));
+}
+
 TEST_F(RpcTest, CallToAQueueWhoseServerStoppedFailsFast) {
   RpcClient::Options options = ClientOptions();
   options.fail_fast_no_consumer = true;
