@@ -79,7 +79,8 @@ void CheckRequest(const std::string& body) {
 
 void CheckReply(const std::string& body) {
   absl::StatusOr<Reply> reply = Reply::Decode(body);
-  if (!reply.ok()) return;
+  // A defective reply only ends its call; it is never encoded again.
+  if (!reply.ok() || !reply->defect().ok()) return;
   const std::string result_json = ToPyJson(reply->result());
   OutgoingReply out;
   out.result_json = result_json;
@@ -89,6 +90,7 @@ void CheckReply(const std::string& body) {
   out.unique_id = reply->unique_id();
   absl::StatusOr<Reply> again = Reply::Decode(EncodeReply(out));
   FUZZ_CHECK(again.ok());
+  FUZZ_CHECK(again->defect().ok());
   FUZZ_CHECK(again->msg_id() == reply->msg_id());
   FUZZ_CHECK(again->ending() == reply->ending());
   FUZZ_CHECK(again->failure().has_value() == reply->failure().has_value());

@@ -9,10 +9,12 @@
 // And the wire path (wire_transcode.h), which the bridge runs, must agree
 // with the message path on the same input: the rest taken as request wire
 // bytes (WriteArgsFromWire against parsing a dynamic message and WriteArgs:
-// the same status and JSON text); the message the JSON gave, serialised, the
-// same way; and the JSON read straight into wire bytes (ReadResultToWire,
-// ReadMessageToWire) against ReadResult/ReadMessage (the same status and
-// stats, bytes that parse to the same message).
+// the same status and JSON text), and as a backend's response bytes
+// (WriteResultFromWire against WriteResult); the message the JSON gave,
+// serialised, the same way; and the JSON read straight into wire bytes
+// (ReadResultToWire, ReadMessageToWire, ReadArgsToWire) against ReadResult/
+// ReadMessage/ReadArgs (the same status and stats, bytes that parse to the
+// same message).
 
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/empty.pb.h>
@@ -119,29 +121,71 @@ std::unique_ptr<google::protobuf::Message> NewDynamic(
       factory->GetPrototype(&type)->New());
 }
 
-// WriteArgsFromWire agrees with parsing `bytes` and WriteArgs, to the byte.
-void CheckArgsFromWire(const google::protobuf::Descriptor& type,
-                       absl::string_view bytes) {
-  std::string want;
-  absl::Status want_status;
+// The wire path's JSON of `bytes` agrees with parsing them and the message
+// path's, to the byte: WriteArgsFromWire with WriteArgs, WriteResultFromWire
+// with WriteResult (with `result_field`).
+void CheckWireToJson(const google::protobuf::Descriptor& type,
+                     absl::string_view bytes, absl::string_view result_field) {
   std::unique_ptr<google::protobuf::Message> message = NewDynamic(type);
-  if (message->ParsePartialFromArray(bytes.data(),
-                                     static_cast<int>(bytes.size()))) {
-    oslo::PyJsonWriter writer(&want);
-    want_status = WriteArgs(*message, {}, &writer);
-  } else {
-    want_status = absl::InvalidArgumentError(
-        absl::StrCat("the request bytes are not a valid ", type.full_name()));
+  const bool parses = message->ParsePartialFromArray(
+      bytes.data(), static_cast<int>(bytes.size()));
+  for (const bool args : {true, false}) {
+    std::string want;
+    absl::Status want_status;
+    if (parses) {
+      oslo::PyJsonWriter writer(&want);
+      want_status = args ? WriteArgs(*message, {}, &writer)
+                         : WriteResult(*message, result_field, &writer);
+    } else {
+      want_status = absl::InvalidArgumentError(
+          absl::StrCat(args ? "the request bytes" : "the bytes",
+                       " are not a valid ", type.full_name()));
+    }
+    std::string got;
+    oslo::PyJsonWriter writer(&got);
+    const absl::Status got_status =
+        args ? WriteArgsFromWire(type, bytes, {}, &writer)
+             : WriteResultFromWire(type, bytes, result_field, &writer);
+    if (got_status != want_status || (want_status.ok() && got != want)) {
+      std::fprintf(stderr, "%s: wire path: %s\n%s\nmessage path: %s\n%s\n",
+                   args ? "args" : "result", got_status.ToString().c_str(),
+                   got.c_str(), want_status.ToString().c_str(), want.c_str());
+      FUZZ_CHECK(false);
+    }
   }
-  std::string got;
-  oslo::PyJsonWriter writer(&got);
-  const absl::Status got_status = WriteArgsFromWire(type, bytes, {}, &writer);
-  if (got_status != want_status || (want_status.ok() && got != want)) {
-    std::fprintf(stderr, "wire path: %s\n%s\nmessage path: %s\n%s\n",
-                 got_status.ToString().c_str(), got.c_str(),
-                 want_status.ToString().c_str(), want.c_str());
+}
+
+// `bytes` parse to what `want` holds, exactly when its own serialisation
+// parses: neither does when a string holds what is not UTF-8 (a lone
+// surrogate escape) or Structs nest deeper than protobuf parses.
+void CheckParsesTo(const std::string& bytes,
+                   const google::protobuf::Message& want) {
+  const google::protobuf::Descriptor& type = *want.GetDescriptor();
+  std::unique_ptr<google::protobuf::Message> got = NewDynamic(type);
+  const bool parses = got->ParsePartialFromString(bytes);
+  FUZZ_CHECK(parses == NewDynamic(type)->ParsePartialFromString(
+                           want.SerializeAsString()));
+  if (parses && !Same(*got, want)) {
+    std::fprintf(stderr, "wire path:\n%s\n---\nmessage path:\n%s\n",
+                 got->DebugString().c_str(), want.DebugString().c_str());
     FUZZ_CHECK(false);
   }
+}
+
+// ReadArgsToWire agrees with ReadArgs, for the reverse direction's request.
+void CheckArgsToWire(const google::protobuf::Descriptor& type,
+                     const rapidjson::Value& json) {
+  if (!json.IsObject()) return;  // never arguments
+  std::unique_ptr<google::protobuf::Message> want = NewDynamic(type);
+  const absl::Status want_status = ReadArgs(json, want.get());
+  std::string bytes;
+  const absl::Status got_status = ReadArgsToWire(json, type, &bytes);
+  if (got_status != want_status) {
+    std::fprintf(stderr, "args: wire path: %s\nmessage path: %s\n",
+                 got_status.ToString().c_str(), want_status.ToString().c_str());
+    FUZZ_CHECK(false);
+  }
+  if (want_status.ok()) CheckParsesTo(bytes, *want);
 }
 
 // ReadResultToWire (or ReadMessageToWire when `result` is false) agrees
@@ -165,18 +209,7 @@ void CheckJsonToWire(const Case& c, const rapidjson::Value& json, bool result) {
   }
   if (!want_status.ok()) return;
   FUZZ_CHECK(got_stats.unknown_keys == want_stats.unknown_keys);
-  // Bytes that a client can parse exactly when the message's are: neither
-  // are when a string holds what is not UTF-8 (a lone surrogate escape) or
-  // Structs nest deeper than protobuf parses.
-  std::unique_ptr<google::protobuf::Message> got = NewDynamic(type);
-  const bool parses = got->ParsePartialFromString(bytes);
-  FUZZ_CHECK(parses == NewDynamic(type)->ParsePartialFromString(
-                           want->SerializeAsString()));
-  if (parses && !Same(*got, *want)) {
-    std::fprintf(stderr, "wire path:\n%s\n---\nmessage path:\n%s\n",
-                 got->DebugString().c_str(), want->DebugString().c_str());
-    FUZZ_CHECK(false);
-  }
+  CheckParsesTo(bytes, *want);
 }
 
 }  // namespace
@@ -190,15 +223,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Case& c = Cases(&count)[data[0] % count];
   const absl::string_view text(reinterpret_cast<const char*>(data + 1),
                                size - 1);
-  CheckArgsFromWire(*c.prototype->GetDescriptor(), text);
+  const google::protobuf::Descriptor& type = *c.prototype->GetDescriptor();
+  CheckWireToJson(type, text, c.result_field);
   JsonDocument json = amqp::oslo::NewJsonDocument();
   if (!amqp::oslo::ParseJson(text, &json).ok()) return 0;
   CheckJsonToWire(c, json, /*result=*/c.mode == Mode::kResult);
   CheckJsonToWire(c, json, /*result=*/false);
+  CheckArgsToWire(type, json);
 
   std::unique_ptr<google::protobuf::Message> first(c.prototype->New());
   if (!Read(c, json, first.get()).ok()) return 0;
-  CheckArgsFromWire(*c.prototype->GetDescriptor(), first->SerializeAsString());
+  CheckWireToJson(type, first->SerializeAsString(), c.result_field);
 
   std::string written;
   absl::Status status = Write(c, *first, &written);

@@ -129,59 +129,67 @@ struct Outcome {
   std::string json;
 };
 
-Outcome ArgsViaMessage(const Message& prototype, absl::string_view bytes,
-                       absl::string_view skip) {
+// `write`'s JSON of the message `bytes` parse to, as a `prototype`; when they
+// do not parse, the error the wire path gives: "<bytes_are> not a valid
+// <type>".
+template <typename Write>
+Outcome ViaMessage(const Message& prototype, absl::string_view bytes,
+                   absl::string_view bytes_are, Write write) {
   std::unique_ptr<Message> message(prototype.New());
   if (!message->ParsePartialFromString(std::string(bytes))) {
     return {absl::InvalidArgumentError(
-                absl::StrCat("the request bytes are not a valid ",
+                absl::StrCat(bytes_are, " not a valid ",
                              prototype.GetDescriptor()->full_name())),
             ""};
   }
   std::string json;
   oslo::PyJsonWriter writer(&json);
-  absl::Status status = WriteArgs(*message, {.skip_field = skip}, &writer);
+  absl::Status status = write(*message, &writer);
   return {status, status.ok() ? json : ""};
 }
 
-Outcome ArgsViaWire(const Descriptor& type, absl::string_view bytes,
-                    absl::string_view skip) {
+// `write`'s JSON straight from the bytes, complete when it succeeds.
+template <typename Write>
+Outcome ViaWire(Write write) {
   std::string json;
   oslo::PyJsonWriter writer(&json);
-  absl::Status status =
-      WriteArgsFromWire(type, bytes, {.skip_field = skip}, &writer);
+  absl::Status status = write(&writer);
   if (status.ok()) {
     EXPECT_TRUE(writer.IsComplete());
   }
   return {status, status.ok() ? json : ""};
+}
+
+Outcome ArgsViaMessage(const Message& prototype, absl::string_view bytes,
+                       absl::string_view skip) {
+  return ViaMessage(prototype, bytes, "the request bytes are",
+                    [&](const Message& message, oslo::PyJsonWriter* writer) {
+                      return WriteArgs(message, {.skip_field = skip}, writer);
+                    });
+}
+
+Outcome ArgsViaWire(const Descriptor& type, absl::string_view bytes,
+                    absl::string_view skip) {
+  return ViaWire([&](oslo::PyJsonWriter* writer) {
+    return WriteArgsFromWire(type, bytes, {.skip_field = skip}, writer);
+  });
 }
 
 // The reverse direction's result: the backend's response bytes as an oslo
 // result (with `result_field`), through a message and straight.
 Outcome ResultViaMessage(const Message& prototype, absl::string_view bytes,
                          absl::string_view result_field) {
-  std::unique_ptr<Message> message(prototype.New());
-  if (!message->ParsePartialFromString(std::string(bytes))) {
-    return {absl::InvalidArgumentError(
-                absl::StrCat("the bytes are not a valid ",
-                             prototype.GetDescriptor()->full_name())),
-            ""};
-  }
-  std::string json;
-  oslo::PyJsonWriter writer(&json);
-  absl::Status status = WriteResult(*message, result_field, &writer);
-  return {status, status.ok() ? json : ""};
+  return ViaMessage(prototype, bytes, "the bytes are",
+                    [&](const Message& message, oslo::PyJsonWriter* writer) {
+                      return WriteResult(message, result_field, writer);
+                    });
 }
 
 Outcome ResultViaWire(const Descriptor& type, absl::string_view bytes,
                       absl::string_view result_field) {
-  std::string json;
-  oslo::PyJsonWriter writer(&json);
-  absl::Status status = WriteResultFromWire(type, bytes, result_field, &writer);
-  if (status.ok()) {
-    EXPECT_TRUE(writer.IsComplete());
-  }
-  return {status, status.ok() ? json : ""};
+  return ViaWire([&](oslo::PyJsonWriter* writer) {
+    return WriteResultFromWire(type, bytes, result_field, writer);
+  });
 }
 
 // `json` as a Python peer sees it, in a canonical text: a key sent twice
