@@ -79,12 +79,12 @@ class RpcServer {
     uint64_t max_message_bytes = transport::kDefaultMaxMessageBytes;
   };
 
-  // The worker queue's state, for tests and monitoring.
   // The server's broker connection (its I/O thread), for its state and
   // stats, and its name in logs (Options::name).
   const transport::IoThread& connection() const { return *io_; }
   const std::string& name() const { return options_.name; }
 
+  // The worker queue's state, for tests and monitoring.
   struct QueueStats {
     int queued = 0;      // acked, waiting for a worker or running async
     int parked = 0;      // delivered, not acked: waiting for a queue slot
