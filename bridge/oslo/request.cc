@@ -141,6 +141,12 @@ absl::StatusOr<Request> Request::Decode(std::string body) {
   }
   if (args != nullptr && args->IsObject()) request.args_ = args;
 
+  // The builtin exception `class_name` naming a field of the wrong type.
+  auto wrong_type = [](absl::string_view class_name, absl::string_view field,
+                       const rapidjson::Value& value, absl::string_view want) {
+    return BuiltinFailure(class_name,
+                          std::string(WrongType(field, value, want).message()));
+  };
   std::optional<Failure> defect;
   if (request.parsed_.pruned()) {
     defect = BuiltinFailure(
@@ -149,19 +155,13 @@ absl::StatusOr<Request> Request::Decode(std::string body) {
   } else if (bad_namespace != nullptr) {
     defect = UnsupportedVersionFailure(request.version_, request.method_);
   } else if (bad_version != nullptr) {
-    defect = BuiltinFailure(
-        "AttributeError",
-        std::string(WrongType("version", *bad_version, "a string").message()));
+    defect = wrong_type("AttributeError", "version", *bad_version, "a string");
   } else if (method == nullptr) {
     defect = BuiltinFailure("TypeError", "request has no \"method\" field");
   } else if (!method->IsString()) {
-    defect = BuiltinFailure(
-        "TypeError",
-        std::string(WrongType("method", *method, "a string").message()));
+    defect = wrong_type("TypeError", "method", *method, "a string");
   } else if (args != nullptr && !args->IsObject()) {
-    defect = BuiltinFailure(
-        "AttributeError",
-        std::string(WrongType("args", *args, "an object").message()));
+    defect = wrong_type("AttributeError", "args", *args, "an object");
   }
   if (defect.has_value()) request.defect_ = FailureToStatus(*defect);
   return request;
