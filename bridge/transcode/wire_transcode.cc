@@ -15,6 +15,18 @@ absl::Status NotValid(const google::protobuf::Descriptor& type) {
       absl::StrCat("the bytes are not a valid ", type.full_name()));
 }
 
+// `*wire_bytes` becomes the `type` message `read` writes into a sink; they
+// are complete only when it succeeds.
+template <typename Read>
+absl::Status ReadToWire(const google::protobuf::Descriptor& type,
+                        std::string* wire_bytes, Read read) {
+  wire_bytes->clear();
+  WireSink sink(type, wire_bytes);
+  absl::Status status = read(sink);
+  if (status.ok()) sink.Finish();
+  return status;
+}
+
 }  // namespace
 
 absl::Status WriteArgsFromWire(const google::protobuf::Descriptor& request_type,
@@ -42,22 +54,17 @@ absl::Status ReadResultToWire(const rapidjson::Value& result,
                               absl::string_view result_field,
                               const google::protobuf::Descriptor& response_type,
                               std::string* wire_bytes, ResultStats* stats) {
-  wire_bytes->clear();
-  WireSink sink(response_type, wire_bytes);
-  absl::Status status = ReadResultInto(result, result_field, sink, stats);
-  if (status.ok()) sink.Finish();
-  return status;
+  return ReadToWire(response_type, wire_bytes, [&](WireSink& sink) {
+    return ReadResultInto(result, result_field, sink, stats);
+  });
 }
 
 absl::Status ReadArgsToWire(const rapidjson::Value& args,
                             const google::protobuf::Descriptor& request_type,
                             std::string* wire_bytes) {
-  wire_bytes->clear();
-  WireSink sink(request_type, wire_bytes);
-  absl::Status status =
-      JsonDecoder<WireSink>(nullptr).Object(args, sink, /*strict=*/true);
-  if (status.ok()) sink.Finish();
-  return status;
+  return ReadToWire(request_type, wire_bytes, [&](WireSink& sink) {
+    return JsonDecoder<WireSink>(nullptr).Object(args, sink, /*strict=*/true);
+  });
 }
 
 void AppendStringField(const google::protobuf::FieldDescriptor& field,
@@ -96,11 +103,9 @@ absl::Status WriteResultFromWire(
 absl::Status ReadMessageToWire(const rapidjson::Value& json,
                                const google::protobuf::Descriptor& type,
                                std::string* wire_bytes, ResultStats* stats) {
-  wire_bytes->clear();
-  WireSink sink(type, wire_bytes);
-  absl::Status status = JsonDecoder<WireSink>(stats).Message(json, sink);
-  if (status.ok()) sink.Finish();
-  return status;
+  return ReadToWire(type, wire_bytes, [&](WireSink& sink) {
+    return JsonDecoder<WireSink>(stats).Message(json, sink);
+  });
 }
 
 }  // namespace amqp::transcode
