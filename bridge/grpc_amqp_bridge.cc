@@ -8,9 +8,7 @@
 // stops cleanly on SIGINT or SIGTERM.
 
 #include <glog/logging.h>
-#include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
@@ -40,10 +38,10 @@
 #include "bridge/gateway/broker_health.h"
 #include "bridge/gateway/call_observer.h"
 #include "bridge/gateway/error_mapping.h"
+#include "bridge/gateway/health_service.h"
 #include "bridge/gateway/oslo_client.h"
 #include "bridge/gateway/reflection_service.h"
 #include "bridge/gateway/route_table.h"
-#include "bridge/gateway/unary_call.h"
 #include "bridge/metrics/access_log.h"
 #include "bridge/metrics/http_server.h"
 #include "bridge/metrics/registry.h"
@@ -180,6 +178,7 @@ class Bridge {
   void ShutDown() {
     server_->Shutdown(std::chrono::system_clock::now() +
                       std::chrono::seconds(2));
+    service_->Stop();
     health_->Attach(nullptr);  // the connection outlives the server
     LOG(INFO) << "stopped after " << stats_.calls.load() << " calls ("
               << stats_.failed_calls.load() << " failed, "
@@ -326,10 +325,6 @@ class Bridge {
     env_.max_inflight = config_.max_inflight;
     env_.publisher_id = config_.publisher_id;
     env_.notification_buffer = static_cast<size_t>(config_.notification_buffer);
-    // Unary methods on gRPC's unary callback path; streams, and the methods
-    // the bridge refuses, on the generic one.
-    unary_routes_ = std::make_unique<gateway::UnaryRouteService>(env_);
-    service_ = std::make_unique<gateway::BridgeService>(env_);
     reflection_ = std::make_unique<gateway::ReflectionService>(
         &routes_->pool(), routes_->service_names());
     if (!health_->WaitFirstAttempt(kFirstConnectWait)) {
@@ -337,20 +332,23 @@ class Bridge {
                    << absl::FormatDuration(kFirstConnectWait)
                    << ": NOT_SERVING until it connects";
     }
-    grpc::EnableDefaultHealthCheckService(true);
+    // gRPC's own health service would bring the callback API's threads.
+    grpc::EnableDefaultHealthCheckService(false);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort(config_.listen, credentials_, &port);
     builder.SetMaxReceiveMessageSize(config_.max_receive_message_bytes);
-    builder.RegisterService(reflection_.get());
-    if (unary_routes_->size() > 0) builder.RegisterService(unary_routes_.get());
-    builder.RegisterCallbackGenericService(service_.get());
+    service_ = std::make_unique<gateway::BridgeService>(
+        env_, config_.grpc_threads, &builder);
+    reflection_->AddTo(service_->generic());
+    grpc_health_.AddTo(service_->generic());
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port == 0) {
       return absl::UnavailableError(
           absl::StrCat("cannot listen on ", config_.listen));
     }
-    health_->Attach(server_->GetHealthCheckService());
+    service_->Start();
+    health_->Attach(&grpc_health_);
     std::string host(config_.listen.substr(0, config_.listen.rfind(':')));
     std::cout << "listening on " << host << ":" << port << std::endl;
     return absl::OkStatus();
@@ -372,9 +370,9 @@ class Bridge {
   std::unique_ptr<metrics::MetricsServer> metrics_server_;
   std::unique_ptr<reverse::ReverseServer> backends_;
   gateway::GatewayEnv env_;
-  std::unique_ptr<gateway::UnaryRouteService> unary_routes_;
-  std::unique_ptr<gateway::BridgeService> service_;
   std::unique_ptr<gateway::ReflectionService> reflection_;
+  gateway::HealthService grpc_health_;
+  std::unique_ptr<gateway::BridgeService> service_;
   std::unique_ptr<grpc::Server> server_;
 };
 

@@ -57,6 +57,7 @@ namespace amqp::config {
 // Bounds enforced on the bridge's own settings.
 inline constexpr absl::Duration kMaxGatherWindow = absl::Hours(1);
 inline constexpr int kMaxIoThreads = 64;
+inline constexpr int kMaxGrpcThreads = 64;
 inline constexpr uint64_t kMaxMessageBytesLimit = uint64_t{512} << 20;
 inline constexpr int kMaxReceiveMessageBytesLimit = 1 << 30;
 inline constexpr int64_t kMaxInflightLimit = 10000000;
@@ -99,6 +100,9 @@ struct BridgeConfig {
   // [grpc_amqp_bridge] io_threads: AMQP connections / I/O threads, 1 to
   // kMaxIoThreads.
   int io_threads = 0;
+  // [grpc_amqp_bridge] grpc_threads: gRPC completion queues / threads, 1 to
+  // kMaxGrpcThreads.
+  int grpc_threads = 0;
   // [grpc_amqp_bridge] max_message_bytes: AMQP replies (and subscription
   // casts) with a larger body are rejected unread, with one log line; 0 =
   // no limit, at most kMaxMessageBytesLimit (RabbitMQ's own ceiling).

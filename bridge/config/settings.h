@@ -94,6 +94,9 @@
   X(io_threads, int, "2", "grpc_amqp_bridge", "io_threads", kPlain,           \
     "AMQP connections, one I/O thread each.",                                 \
     io_threads, Count(1, kMaxIoThreads))                                      \
+  X(grpc_threads, int, "1", "grpc_amqp_bridge", "grpc_threads", kPlain,       \
+    "gRPC completion queues, one thread each.",                               \
+    grpc_threads, Count(1, kMaxGrpcThreads))                                  \
   X(max_message_bytes, uint64_t, "16777216", "grpc_amqp_bridge",              \
     "max_message_bytes", kPlain,                                              \
     "AMQP replies and subscription casts with a larger body are "             \

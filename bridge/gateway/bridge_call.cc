@@ -22,9 +22,8 @@ absl::Duration GatherMargin(absl::Duration remaining) {
 
 }  // namespace
 
-BridgeCall::BridgeCall(const GatewayEnv& env,
-                       grpc::GenericCallbackServerContext* context)
-    : env_(env), context_(context) {
+BridgeCall::BridgeCall(const GatewayEnv& env, GenericStream* stream)
+    : env_(env), stream_(stream), context_(stream->context()) {
   // EndAndFinish gives the slot back, exactly once, whatever ends the call.
   if (absl::Status admitted = BeginCall(env_); !admitted.ok()) {
     FinishWhenFlushed(admitted);
@@ -32,7 +31,7 @@ BridgeCall::BridgeCall(const GatewayEnv& env,
   }
   route_ = env_.routes->Find(context_->method());
   if (route_ != nullptr) {
-    StartRead(&request_bytes_);
+    stream_->StartRead(&request_bytes_);
     return;
   }
   if (const UnsupportedRoute* unsupported =
@@ -156,7 +155,7 @@ void BridgeCall::Subscribed(const absl::Status& ready) {
     return;
   }
   // Tells the client that what is sent from now on reaches it.
-  StartSendInitialMetadata();
+  stream_->StartSendInitialMetadata();
 }
 
 absl::StatusOr<grpc::ByteBuffer> BridgeCall::Response(
@@ -179,7 +178,7 @@ bool BridgeCall::Send(grpc::ByteBuffer message, size_t limit) {
       start = &writes_.front();  // deque: stable while others are added
     }
   }
-  if (start != nullptr) StartWrite(start);
+  if (start != nullptr) stream_->StartWrite(start);
   return true;
 }
 
@@ -201,7 +200,7 @@ void BridgeCall::OnWriteDone(bool ok) {
     }
   }
   if (next != nullptr) {
-    StartWrite(next);
+    stream_->StartWrite(next);
   } else if (finish.has_value()) {
     EndAndFinish(*finish);
   }
@@ -246,9 +245,7 @@ void BridgeCall::EndAndFinish(const grpc::Status& status) {
                  .context = context_,
                  .metadata = request_.metadata(),
                  .request = request_.parsed()});
-  Finish(status);  // last: `this` may be deleted from here on
+  stream_->Finish(status);  // last: `this` may be deleted from here on
 }
-
-void BridgeCall::OnDone() { delete this; }
 
 }  // namespace amqp::gateway

@@ -1,8 +1,8 @@
 // One server-streaming gRPC call through the bridge, or one the bridge
-// refuses, as a callback-API reactor: reads the request, turns it into an
-// oslo gather or subscription on the gateway's OsloClient, and streams what
+// refuses, as the handler of a GenericStream: reads the request, turns it into
+// an oslo gather or subscription on the gateway's OsloClient, and streams what
 // comes back (unary methods take UnaryCall's shorter path). No thread
-// waits for the broker: every step is a callback. The reactor deletes itself
+// waits for the broker: every step is a callback. Its stream deletes it
 // when gRPC is done with the call.
 //
 // Errors follow the design: an unknown method or a client-streaming one is
@@ -13,7 +13,6 @@
 #ifndef BRIDGE_GATEWAY_BRIDGE_CALL_H_
 #define BRIDGE_GATEWAY_BRIDGE_CALL_H_
 
-#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/support/byte_buffer.h>
 
 #include <deque>
@@ -27,21 +26,20 @@
 #include "absl/time/time.h"
 #include "bridge/gateway/call_steps.h"
 #include "bridge/gateway/gateway_env.h"
+#include "bridge/gateway/generic_stream.h"
 #include "bridge/gateway/oslo_client.h"
 #include "bridge/gateway/route_table.h"
 
 namespace amqp::gateway {
 
-class BridgeCall : public grpc::ServerGenericBidiReactor {
+class BridgeCall : public GenericStream::Handler {
  public:
-  // Starts the call; `env` and `context` outlive it.
-  BridgeCall(const GatewayEnv& env,
-             grpc::GenericCallbackServerContext* context);
+  // Starts the call; `env` and `stream` outlive it.
+  BridgeCall(const GatewayEnv& env, GenericStream* stream);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
-  void OnDone() override;
 
  private:
   // The deadline of the reply wait: the client's, else rpc_response_timeout.
@@ -79,10 +77,11 @@ class BridgeCall : public grpc::ServerGenericBidiReactor {
   void EndAndFinish(const grpc::Status& status);
 
   const GatewayEnv& env_;
-  grpc::GenericCallbackServerContext* const context_;
+  GenericStream* const stream_;
+  grpc::GenericServerContext* const context_;
   const Route* route_ = nullptr;
   const absl::Time started_ = absl::Now();
-  grpc::ByteBuffer request_bytes_;  // what StartRead() fills
+  grpc::ByteBuffer request_bytes_;  // what the read fills
   CallRequest request_;
 
   absl::Mutex mu_;

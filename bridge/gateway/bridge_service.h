@@ -1,27 +1,52 @@
-// The bridge's gRPC service: a callback generic service that answers every
-// method no registered service (health, reflection) claims, with one
-// BridgeCall per call. Register it with
-// ServerBuilder::RegisterCallbackGenericService.
+// The bridge's gRPC side: its completion queues and threads
+// (ServerQueues), the unary routes on gRPC's unary path (UnaryCall), and
+// every other method on the generic one (BridgeCall), where reflection and
+// health can join them.
+//
+//   grpc::ServerBuilder builder;
+//   BridgeService service(env, /*threads=*/1, &builder);
+//   reflection.AddTo(service.generic());
+//   server = builder.BuildAndStart();
+//   service.Start();
+//   ...
+//   server->Shutdown(deadline);
+//   service.Stop();
 
 #ifndef BRIDGE_GATEWAY_BRIDGE_SERVICE_H_
 #define BRIDGE_GATEWAY_BRIDGE_SERVICE_H_
 
-#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/server_builder.h>
 
 #include "bridge/gateway/gateway_env.h"
+#include "bridge/gateway/generic_stream.h"
+#include "bridge/gateway/server_queues.h"
+#include "bridge/gateway/unary_call.h"
 
 namespace amqp::gateway {
 
-class BridgeService : public grpc::CallbackGenericService {
+class BridgeService {
  public:
-  // `env` and what it points to must outlive the service.
-  explicit BridgeService(const GatewayEnv& env) : env_(env) {}
+  // Adds `threads` queues and the services to `builder`. `env` and what it
+  // points to must outlive the service.
+  BridgeService(const GatewayEnv& env, int threads,
+                grpc::ServerBuilder* builder);
+  BridgeService(const BridgeService&) = delete;
+  BridgeService& operator=(const BridgeService&) = delete;
 
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* context) override;
+  // Where more generic methods go, before Start().
+  GenericStreamService* generic() { return &generic_; }
+
+  // After BuildAndStart(): waits for calls and starts the threads.
+  void Start();
+  // After the server's Shutdown() returned: ends the threads once every
+  // call is gone.
+  void Stop();
 
  private:
   const GatewayEnv env_;
+  ServerQueues queues_;
+  UnaryRouteService unary_;
+  GenericStreamService generic_;
 };
 
 }  // namespace amqp::gateway

@@ -1,6 +1,7 @@
 #include "bridge/gateway/reflection_service.h"
 
 #include <google/protobuf/descriptor.pb.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 
 #include <string>
 #include <utility>
@@ -46,39 +47,48 @@ void AddFileAndImports(const FileDescriptor* file,
 
 // One stream: reads a request, writes its answer, repeats until the client
 // half-closes. One operation at a time, so no locking.
-class ReflectionReactor final
-    : public grpc::ServerBidiReactor<ServerReflectionRequest,
-                                     ServerReflectionResponse> {
+class ReflectionStream final : public GenericStream::Handler {
  public:
-  explicit ReflectionReactor(const ReflectionService* service)
-      : service_(service) {
-    StartRead(&request_);
+  ReflectionStream(const ReflectionService* service, GenericStream* stream)
+      : service_(service), stream_(stream) {
+    stream_->StartRead(&request_bytes_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // half-close, or the call is gone
-      Finish(grpc::Status::OK);
+      stream_->Finish(grpc::Status::OK);
       return;
     }
-    response_ = service_->Answer(request_, &sent_files_);
-    StartWrite(&response_);
+    ServerReflectionRequest request;
+    grpc::Status parsed =
+        grpc::SerializationTraits<ServerReflectionRequest>::Deserialize(
+            &request_bytes_, &request);
+    if (!parsed.ok()) {
+      stream_->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   "not a ServerReflectionRequest"));
+      return;
+    }
+    bool own_buffer = false;
+    response_bytes_.Clear();  // the last answer, written
+    grpc::SerializationTraits<ServerReflectionResponse>::Serialize(
+        service_->Answer(request, &sent_files_), &response_bytes_, &own_buffer);
+    stream_->StartWrite(&response_bytes_);
   }
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED,
-                          "reflection stream closed while answering"));
+      stream_->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                                   "reflection stream closed while answering"));
       return;
     }
-    StartRead(&request_);
+    stream_->StartRead(&request_bytes_);
   }
-
-  void OnDone() override { delete this; }
 
  private:
   const ReflectionService* const service_;
-  ServerReflectionRequest request_;
-  ServerReflectionResponse response_;
+  GenericStream* const stream_;
+  grpc::ByteBuffer request_bytes_;
+  grpc::ByteBuffer response_bytes_;
   absl::flat_hash_set<std::string> sent_files_;
 };
 
@@ -89,9 +99,10 @@ ReflectionService::ReflectionService(
     std::vector<std::string> service_names)
     : pool_(pool), service_names_(std::move(service_names)) {}
 
-grpc::ServerBidiReactor<ServerReflectionRequest, ServerReflectionResponse>*
-ReflectionService::ServerReflectionInfo(grpc::CallbackServerContext*) {
-  return new ReflectionReactor(this);
+void ReflectionService::AddTo(GenericStreamService* generic) const {
+  generic->AddMethod(kMethod, [this](GenericStream* stream) {
+    return std::make_unique<ReflectionStream>(this, stream);
+  });
 }
 
 ServerReflectionResponse ReflectionService::Answer(

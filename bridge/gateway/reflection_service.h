@@ -5,8 +5,8 @@
 // own, so the bridge serves this instead.
 //
 //   ReflectionService reflection(&pool, {"compute.Compute"});
-//   builder.RegisterService(&reflection);  // callback API, no threads of its
-//   own
+//   reflection.AddTo(&generic);  // a stream on the bridge's
+//   GenericStreamService
 //
 // Answers list_services, file_by_filename, file_containing_symbol (packages,
 // services, methods, messages, fields, enums, enum values),
@@ -22,20 +22,22 @@
 #define BRIDGE_GATEWAY_REFLECTION_SERVICE_H_
 
 #include <google/protobuf/descriptor.h>
-#include <grpcpp/grpcpp.h>
 
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "bridge/gateway/generic_stream.h"
 #include "grpc/reflection/v1alpha/reflection.pb.h"
 
 namespace amqp::gateway {
 
-class ReflectionService final
-    : public grpc::reflection::v1alpha::ServerReflection::CallbackService {
+class ReflectionService final {
  public:
+  // The method of the bidi stream.
+  static constexpr char kMethod[] =
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
+
   // Describes what `pool` holds; `pool` must outlive the service. A pool
   // built over DescriptorPool::generated_pool() (as its underlay) also
   // describes compiled-in services such as this one. `service_names` (full
@@ -47,11 +49,10 @@ class ReflectionService final
   ReflectionService(const ReflectionService&) = delete;
   ReflectionService& operator=(const ReflectionService&) = delete;
 
-  // The bidi stream: one response per request, in order, until the client
-  // half-closes.
-  grpc::ServerBidiReactor<grpc::reflection::v1alpha::ServerReflectionRequest,
-                          grpc::reflection::v1alpha::ServerReflectionResponse>*
-  ServerReflectionInfo(grpc::CallbackServerContext* context) override;
+  // Serves the bidi stream on `generic` (before it is armed): one response
+  // per request, in order, until the client half-closes. The service must
+  // outlive `generic`'s calls.
+  void AddTo(GenericStreamService* generic) const;
 
   // The answer to one request. `sent_files` holds the names of the files
   // already sent on this stream and gains those this answer sends.

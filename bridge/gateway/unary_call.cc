@@ -2,7 +2,6 @@
 
 #include <grpcpp/impl/codegen/rpc_method.h>
 #include <grpcpp/impl/codegen/rpc_service_method.h>
-#include <grpcpp/impl/codegen/server_callback_handlers.h>
 
 #include <utility>
 
@@ -13,25 +12,45 @@ namespace amqp::gateway {
 
 using schema::MethodKind;
 
-UnaryCall::UnaryCall(const GatewayEnv& env, const Route& route,
-                     grpc::CallbackServerContext* context,
-                     const grpc::ByteBuffer& request,
-                     grpc::ByteBuffer* response)
-    : env_(env), route_(route), context_(context), response_(response) {
+UnaryCall::UnaryCall(UnaryRouteService* service, int method, const Route& route,
+                     int queue)
+    : service_(service),
+      env_(service->env_),
+      method_(method),
+      route_(route),
+      queue_(queue) {
+  service_->queues_->AddCall();
+  // Before the request: gRPC tells the call's end (or its cancellation)
+  // only to a context that asked before the call began.
+  context_.AsyncNotifyWhenDone(&done_tag_);
+  service_->Request(method_, queue_, this);
+}
+
+UnaryCall::~UnaryCall() { service_->queues_->RemoveCall(); }
+
+void UnaryCall::Arrived(bool ok) {
+  if (!ok) {  // the server is shutting down: no call, no end to wait for
+    delete this;
+    return;
+  }
+  new UnaryCall(service_, method_, route_, queue_);  // the next one
+  started_ = absl::Now();
   // Complete gives the slot back, exactly once, whatever ends the call.
   if (absl::Status admitted = BeginCall(env_); !admitted.ok()) {
     Complete(admitted);
     return;
   }
-  Start(request);
+  Start();
 }
 
-void UnaryCall::Start(const grpc::ByteBuffer& request) {
-  if (absl::Status prepared = request_.Prepare(route_, &request, context_);
+void UnaryCall::Start() {
+  if (absl::Status prepared =
+          request_.Prepare(route_, &request_bytes_, &context_);
       !prepared.ok()) {
     Complete(prepared);
     return;
   }
+  request_bytes_.Clear();  // request_ holds what it needs
   switch (route_.method.kind) {
     case MethodKind::kCall:
       StartCall();
@@ -41,8 +60,12 @@ void UnaryCall::Start(const grpc::ByteBuffer& request) {
       StartCast();
       return;
     case MethodKind::kNotify:
+      Hold();
       SendNotification(env_, route_, *request_.metadata(), request_.args(),
-                       [this](absl::Status sent) { Published(sent); });
+                       [this](absl::Status sent) {
+                         Published(sent);
+                         Release();
+                       });
       return;
     case MethodKind::kGather:
     case MethodKind::kSubscribe:
@@ -53,45 +76,47 @@ void UnaryCall::Start(const grpc::ByteBuffer& request) {
 }
 
 void UnaryCall::StartCall() {
-  const absl::Time deadline = CallDeadline(*context_, started_, env_);
+  const absl::Time deadline = CallDeadline(context_, started_, env_);
   if (deadline <= absl::Now()) {
     Complete(absl::DeadlineExceededError(
         "the deadline passed before the request was sent"));
     return;
   }
-  std::string id = env_.rpc->CallAsync(
+  Hold();
+  // Runs on the queue's thread before the call's end can: OnCancel's
+  // counterpart (CallDone) sees the id.
+  call_id_ = env_.rpc->CallAsync(
       request_.Spec(env_, deadline), route_.method.oslo_name, request_.args(),
       request_.context(), [this, deadline](absl::StatusOr<oslo::Reply> reply) {
         if (!reply.ok()) {
           Complete(reply.status());
-          return;
-        }
-        // A busy machine can run timers late: a reply
-        // after the deadline must not turn it into OK.
-        if (absl::Now() > deadline) {
+        } else if (absl::Now() > deadline) {
+          // A busy machine can run timers late: a reply after the deadline
+          // must not turn it into OK.
           Complete(
               absl::DeadlineExceededError("the reply came after the deadline"));
-          return;
+        } else {
+          absl::StatusOr<grpc::ByteBuffer> response =
+              ResponseBytes(env_, route_, *reply);
+          if (response.ok()) {
+            Complete(absl::OkStatus(), *std::move(response));
+          } else {
+            Complete(response.status());
+          }
         }
-        absl::StatusOr<grpc::ByteBuffer> response =
-            ResponseBytes(env_, route_, *reply);
-        if (!response.ok()) {
-          Complete(response.status());
-          return;
-        }
-        Complete(absl::OkStatus(), *std::move(response));
+        Release();
       });
-  // The method handler has not returned this reactor to gRPC yet: the call
-  // can be neither done (`this` deleted), even if the reply came, nor
-  // cancelled before OnCancel can see the id.
-  call_id_ = std::move(id);
 }
 
 void UnaryCall::StartCast() {
+  Hold();
   env_.rpc->CastAsync(
-      request_.Spec(env_, CallDeadline(*context_, started_, env_)),
+      request_.Spec(env_, CallDeadline(context_, started_, env_)),
       route_.method.oslo_name, request_.args(), request_.context(),
-      [this](absl::Status published) { Published(published); });
+      [this](absl::Status published) {
+        Published(published);
+        Release();
+      });
 }
 
 void UnaryCall::Published(const absl::Status& published) {
@@ -106,33 +131,41 @@ void UnaryCall::Published(const absl::Status& published) {
 void UnaryCall::Complete(const absl::Status& status,
                          std::optional<grpc::ByteBuffer> response) {
   if (completed_.exchange(true)) return;
-  if (status.ok()) {
-    *response_ = *std::move(response);
-    status_ = grpc::Status::OK;
-  } else {
-    status_ = env_.errors->ToGrpc(status);
-  }
+  status_ = status.ok() ? grpc::Status::OK : env_.errors->ToGrpc(status);
   // Counted and its slot given back before the client can see its status,
   // so a client's next call finds the slot free and the call counted.
   EndCall(env_, {.route = &route_,
                  .method = route_.path,
                  .started = started_,
                  .code = status_.error_code(),
-                 .context = context_,
+                 .context = &context_,
                  .metadata = request_.metadata(),
                  .request = request_.parsed()});
-  Finish(status_);  // last: `this` may be deleted from here on
+  if (status_.ok()) {
+    writer_.Finish(*response, status_, &finished_tag_);
+  } else {
+    writer_.FinishWithError(status_, &finished_tag_);
+  }
 }
 
-void UnaryCall::OnCancel() {
-  // frees the reply slot at once
-  if (!call_id_.empty()) env_.rpc->Cancel(call_id_);
-  Complete(absl::CancelledError("the client cancelled the call"));
+void UnaryCall::Finished(bool) { Release(); }
+
+void UnaryCall::CallDone(bool) {
+  if (context_.IsCancelled()) {
+    // frees the reply slot at once
+    if (!call_id_.empty()) env_.rpc->Cancel(call_id_);
+    Complete(absl::CancelledError("the client cancelled the call"));
+  }
+  Release();
 }
 
-void UnaryCall::OnDone() { delete this; }
+void UnaryCall::Release() {
+  if (holds_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+}
 
-UnaryRouteService::UnaryRouteService(const GatewayEnv& env) : env_(env) {
+UnaryRouteService::UnaryRouteService(const GatewayEnv& env,
+                                     ServerQueues* queues)
+    : env_(env), queues_(queues) {
   for (const std::unique_ptr<Route>& route : env_.routes->routes()) {
     switch (route->method.kind) {
       case MethodKind::kCall:
@@ -149,18 +182,23 @@ UnaryRouteService::UnaryRouteService(const GatewayEnv& env) : env_(env) {
     AddMethod(new grpc::internal::RpcServiceMethod(
         route->path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
         /*handler=*/nullptr));
-    MarkMethodRawCallback(
-        size_,
-        new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
-                                                 grpc::ByteBuffer>(
-            [this, route = route.get()](
-                grpc::CallbackServerContext* context,
-                const grpc::ByteBuffer* request,
-                grpc::ByteBuffer* response) -> grpc::ServerUnaryReactor* {
-              return new UnaryCall(env_, *route, context, *request, response);
-            }));
-    ++size_;
+    MarkMethodRaw(size());
+    routes_.push_back(route.get());
   }
+}
+
+void UnaryRouteService::Arm() {
+  for (int queue = 0; queue < queues_->size(); ++queue) {
+    for (int method = 0; method < size(); ++method) {
+      new UnaryCall(this, method, *routes_[method], queue);  // deletes itself
+    }
+  }
+}
+
+void UnaryRouteService::Request(int method, int queue, UnaryCall* call) {
+  grpc::ServerCompletionQueue* cq = queues_->queue(queue);
+  RequestAsyncUnary(method, &call->context_, &call->request_bytes_,
+                    &call->writer_, cq, cq, &call->arrived_tag_);
 }
 
 }  // namespace amqp::gateway

@@ -1,12 +1,14 @@
-// Unary methods through the bridge on gRPC's unary callback path: the
-// request arrives with the call and the response, initial metadata and
-// status leave in one batch. The generic bidi path (BridgeCall) would cost
-// a separate read per call, which is about a third of gRPC's work for a
-// small call; streams and the methods the bridge refuses stay there.
+// Unary methods through the bridge on gRPC's asynchronous unary path: the
+// request arrives with the call, and the response, initial metadata and
+// status leave in one batch. The generic path (GenericStream) would cost a
+// separate read per call, which is about a third of gRPC's work for a small
+// call; streams and the methods the bridge refuses stay there.
 //
-//   UnaryRouteService unary(env);          // every unary route of env.routes
-//   builder.RegisterService(&unary);       // gRPC tries it first...
-//   builder.RegisterCallbackGenericService(&generic);  // ...then this.
+//   UnaryRouteService unary(env, &queues);  // every unary route of env.routes
+//   builder.RegisterService(&unary);        // gRPC tries it first...
+//   builder.RegisterAsyncGenericService(generic.service());  // ...then this.
+//   ... BuildAndStart ...
+//   unary.Arm();
 //
 // A call becomes an oslo call, cast or fanout cast on the gateway's OsloClient,
 // with BridgeCall's rules (call_steps.h) and errors.
@@ -16,8 +18,8 @@
 
 #include <grpcpp/impl/codegen/service_type.h>
 #include <grpcpp/server_context.h>
+#include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/support/byte_buffer.h>
-#include <grpcpp/support/server_callback.h>
 
 #include <atomic>
 #include <optional>
@@ -28,28 +30,35 @@
 #include "bridge/gateway/call_steps.h"
 #include "bridge/gateway/gateway_env.h"
 #include "bridge/gateway/route_table.h"
+#include "bridge/gateway/server_queues.h"
 
 namespace amqp::gateway {
 
-// One unary call: a reactor that deletes itself when gRPC is done with it.
-class UnaryCall : public grpc::ServerUnaryReactor {
- public:
-  // Starts the call for `request`; the reply goes into `*response`. `env`,
-  // `route` and what gRPC passes outlive the call.
-  UnaryCall(const GatewayEnv& env, const Route& route,
-            grpc::CallbackServerContext* context,
-            const grpc::ByteBuffer& request, grpc::ByteBuffer* response);
+class UnaryRouteService;
 
-  void OnCancel() override;
-  void OnDone() override;
-  // OnCancel and OnDone never block (a lock, a counter, a delete), so gRPC
-  // may run them on the thread that completes the call instead of waking an
-  // executor thread for each: one context switch less per call. gRPC marks
-  // this hook internal; its own trivial reactors use it the same way.
-  bool InternalInlineable() override { return true; }
+// One unary call, from the request gRPC matched to it to its status. It
+// deletes itself when gRPC is done with it and the oslo side's callback has
+// run, whichever is later: a reply racing the client's cancellation never
+// meets a deleted call.
+class UnaryCall {
+ public:
+  UnaryCall(const UnaryCall&) = delete;
+  UnaryCall& operator=(const UnaryCall&) = delete;
 
  private:
-  void Start(const grpc::ByteBuffer& request);
+  friend class UnaryRouteService;
+  // Waits for the next call of `route` (method `method` of `service`) on
+  // queue `queue`.
+  UnaryCall(UnaryRouteService* service, int method, const Route& route,
+            int queue);
+  ~UnaryCall();
+
+  // Queue events, on the queue's thread.
+  void Arrived(bool ok);
+  void Finished(bool ok);
+  void CallDone(bool ok);
+
+  void Start();
   void StartCall();
   void StartCast();
   // A cast or notification was published: OK (empty response) or why not.
@@ -57,34 +66,57 @@ class UnaryCall : public grpc::ServerUnaryReactor {
   // Finishes the call, once: with `response` when OK.
   void Complete(const absl::Status& status,
                 std::optional<grpc::ByteBuffer> response = std::nullopt);
+  // The oslo side holds the call until its callback ran.
+  void Hold() { holds_.fetch_add(1, std::memory_order_relaxed); }
+  // Gives up one hold; the last one deletes the call.
+  void Release();
 
+  UnaryRouteService* const service_;
   const GatewayEnv& env_;
+  const int method_;
   const Route& route_;
-  grpc::CallbackServerContext* const context_;
-  grpc::ByteBuffer* const response_;
-  const absl::Time started_ = absl::Now();
+  const int queue_;
+  grpc::ServerContext context_;
+  grpc::ByteBuffer request_bytes_;
+  grpc::ServerAsyncResponseWriter<grpc::ByteBuffer> writer_{&context_};
+  absl::Time started_;
   CallRequest request_;
 
+  MemberTag<UnaryCall, &UnaryCall::Arrived> arrived_tag_{this};
+  MemberTag<UnaryCall, &UnaryCall::Finished> finished_tag_{this};
+  MemberTag<UnaryCall, &UnaryCall::CallDone> done_tag_{this};
+
+  // Holds: the finish and the call's end (each released by its queue
+  // event) and the oslo callback in flight.
+  std::atomic<int> holds_{2};
   // The RPC client's id of the call in flight, for cancellation. Set
-  // before gRPC has the reactor, so before OnCancel can run.
+  // before the call's end can be seen on the queue's thread.
   std::string call_id_;
   std::atomic<bool> completed_{false};
   grpc::Status status_;  // written once, by whoever completes
 };
 
-// The unary routes of a route table, as raw callback methods of one
-// service (the generated code's WithRawCallbackMethod_ mechanism).
+// The unary routes of a route table, as raw asynchronous methods of one
+// service (the generated code's WithRawMethod_ mechanism).
 class UnaryRouteService : public grpc::Service {
  public:
-  // `env` and what it points to must outlive the service.
-  explicit UnaryRouteService(const GatewayEnv& env);
+  // `env`, what it points to, and `queues` must outlive the service.
+  UnaryRouteService(const GatewayEnv& env, ServerQueues* queues);
 
   // The number of methods it serves.
-  int size() const { return size_; }
+  int size() const { return static_cast<int>(routes_.size()); }
+
+  // After BuildAndStart(): waits for calls of every method on every queue.
+  void Arm();
 
  private:
+  friend class UnaryCall;
+  // Asks gRPC for the next call of `method` on queue `queue`, for `call`.
+  void Request(int method, int queue, UnaryCall* call);
+
   const GatewayEnv env_;
-  int size_ = 0;
+  ServerQueues* const queues_;
+  std::vector<const Route*> routes_;  // by method index
 };
 
 }  // namespace amqp::gateway

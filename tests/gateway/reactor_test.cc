@@ -416,19 +416,16 @@ class ReactorTest : public ::testing::Test {
     env_.rpc_response_timeout = absl::Seconds(30);
   }
 
-  // Serves env_ as the test set it; the bridge's two services, as
-  // grpc_amqp_bridge registers them.
+  // Serves env_ as the test set it, as grpc_amqp_bridge does.
   void Start() {
-    unary_ = std::make_unique<UnaryRouteService>(env_);
-    generic_ = std::make_unique<BridgeService>(env_);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
-    builder.RegisterService(unary_.get());
-    builder.RegisterCallbackGenericService(generic_.get());
+    service_ = std::make_unique<BridgeService>(env_, /*threads=*/1, &builder);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
+    service_->Start();
     std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
     stub_ = Compute::NewStub(channel);
@@ -440,6 +437,7 @@ class ReactorTest : public ::testing::Test {
       server_->Shutdown(std::chrono::system_clock::now() +
                         std::chrono::seconds(5));
       server_->Wait();
+      service_->Stop();
     }
     // Every call ended gave its slot back: nothing leaked.
     EXPECT_TRUE(WaitNoneInFlight());
@@ -505,8 +503,7 @@ class ReactorTest : public ::testing::Test {
   FakeOsloClient fake_;
   GatewayStats stats_;
   GatewayEnv env_;
-  std::unique_ptr<UnaryRouteService> unary_;
-  std::unique_ptr<BridgeService> generic_;
+  std::unique_ptr<BridgeService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Compute::Stub> stub_;
   std::unique_ptr<gw::reactor::Events::Stub> events_;

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "bridge/gateway/generic_stream.h"
+#include "bridge/gateway/server_queues.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 
 namespace amqp::gateway {
@@ -52,22 +54,33 @@ class ReflectionServiceTest : public ::testing::Test {
                          "grpc.reflection.v1alpha.ServerReflection"});
   }
 
-  void TearDown() override {
-    if (server_ != nullptr) server_->Shutdown();
+  void TearDown() override { StopServer(); }
+
+  void StopServer() {
+    if (server_ == nullptr) return;
+    server_->Shutdown();
+    queues_->Stop();
+    server_.reset();
   }
 
+  // Serves reflection alone on the generic service, as the bridge does.
   void StartServer(const DescriptorPool* pool,
                    std::vector<std::string> services) {
-    server_.reset();
+    StopServer();
     service_ = std::make_unique<ReflectionService>(pool, std::move(services));
     int port = 0;
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
-    builder.RegisterService(service_.get());
+    queues_ = std::make_unique<ServerQueues>(&builder, 1);
+    generic_ = std::make_unique<GenericStreamService>(queues_.get());
+    service_->AddTo(generic_.get());
+    builder.RegisterAsyncGenericService(generic_->service());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port, 0);
+    generic_->Arm();
+    queues_->Start();
     stub_ = ServerReflection::NewStub(
         grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                             grpc::InsecureChannelCredentials()));
@@ -115,6 +128,8 @@ class ReflectionServiceTest : public ::testing::Test {
 
   DescriptorPool pool_;
   std::unique_ptr<ReflectionService> service_;
+  std::unique_ptr<ServerQueues> queues_;
+  std::unique_ptr<GenericStreamService> generic_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<ServerReflection::Stub> stub_;
 };
