@@ -7,6 +7,12 @@
 
 namespace amqp::gateway {
 
+void RunQueue(grpc::CompletionQueue* queue) {
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue->Next(&tag, &ok)) static_cast<QueueTag*>(tag)->Run(ok);
+}
+
 ServerQueues::ServerQueues(grpc::ServerBuilder* builder, int count) {
   for (int i = 0; i < std::max(count, 1); ++i) {
     queues_.push_back(builder->AddCompletionQueue());
@@ -20,9 +26,7 @@ void ServerQueues::Start() {
     threads_.emplace_back([queue = queues_[i].get(), i] {
       const std::string name = "grpc-cq-" + std::to_string(i);
       pthread_setname_np(pthread_self(), name.c_str());
-      void* tag = nullptr;
-      bool ok = false;
-      while (queue->Next(&tag, &ok)) static_cast<QueueTag*>(tag)->Run(ok);
+      RunQueue(queue);
     });
   }
 }
@@ -47,11 +51,7 @@ void ServerQueues::Stop() {
   for (auto& queue : queues_) queue->Shutdown();
   if (threads_.empty()) {
     // Never started: what was armed fails here.
-    for (auto& queue : queues_) {
-      void* tag = nullptr;
-      bool ok = false;
-      while (queue->Next(&tag, &ok)) static_cast<QueueTag*>(tag)->Run(ok);
-    }
+    for (auto& queue : queues_) RunQueue(queue.get());
   }
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();

@@ -52,6 +52,10 @@ class MemberTag final : public QueueTag {
   Owner* const owner_;
 };
 
+// Runs the tag of each event of `queue` until the queue is shut down and
+// drained; the loop of every completion queue thread of the bridge.
+void RunQueue(grpc::CompletionQueue* queue);
+
 class ServerQueues {
  public:
   // Adds `count` (at least 1) queues to `builder`.

@@ -60,11 +60,12 @@ std::string ContextJson(const rapidjson::Value& context) {
 BackendEndpoint::BackendEndpoint(const schema::ServiceMap& service,
                                  const gateway::RouteTable& routes,
                                  std::shared_ptr<grpc::Channel> channel,
-                                 Options options)
+                                 grpc::CompletionQueue* queue, Options options)
     : namespace_(service.namespace_),
       version_(service.EndpointVersion()),
       options_(std::move(options)),
-      stub_(std::move(channel)) {
+      stub_(std::move(channel)),
+      queue_(queue) {
   absl::flat_hash_map<std::string, int> preference;
   for (const schema::MethodMap& method : service.methods) {
     const std::string path = absl::StrCat("/", service.service->full_name(),
@@ -107,14 +108,22 @@ BackendEndpoint::BackendEndpoint(const schema::ServiceMap& service,
   }
 }
 
-struct BackendEndpoint::Call {
+struct BackendEndpoint::Call final : gateway::QueueTag {
+  // The response is in (or the call failed): the result goes out from the
+  // queue's thread, and the call is done.
+  void Run(bool) override {
+    std::unique_ptr<Call> self(this);
+    done(Result(*this));
+  }
+
   const Method* served = nullptr;
   std::string method;  // the oslo method, for error texts
   bool is_call = true;
   rpc::ResultCallback done;
   grpc::ClientContext client;
-  grpc::ByteBuffer request;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader;
   grpc::ByteBuffer response;
+  grpc::Status status;
 };
 
 absl::StatusOr<std::string> BackendEndpoint::Request(
@@ -161,8 +170,6 @@ void BackendEndpoint::InvokeAsync(absl::string_view method,
   call->served = &served;
   call->method = std::string(method);
   call->is_call = context.is_call();
-  grpc::Slice slice(*request);
-  call->request = grpc::ByteBuffer(&slice, 1);
   call->done = std::move(done);
   const rpc::Arrival& arrival = context.arrival();
   const absl::Time start =
@@ -173,23 +180,20 @@ void BackendEndpoint::InvokeAsync(absl::string_view method,
   if (std::optional<absl::string_view> id = context.GetString("request_id")) {
     call->client.AddMetadata("x-request-id", std::string(*id));
   }
-  // gRPC owns the call until its callback, which may run on any thread
-  // (this one included) and replies from there.
+  grpc::Slice slice(*request);
+  call->reader = stub_.PrepareUnaryCall(&call->client, served.route->path,
+                                        grpc::ByteBuffer(&slice, 1), queue_);
+  call->reader->StartCall();
+  // The queue's thread owns the call from here: its tag deletes it.
   Call* in_flight = call.release();
-  stub_.UnaryCall(&in_flight->client, served.route->path, grpc::StubOptions(),
-                  &in_flight->request, &in_flight->response,
-                  [in_flight](grpc::Status status) {
-                    std::unique_ptr<Call> call(in_flight);
-                    absl::StatusOr<std::string> result = Result(*call, status);
-                    call->done(std::move(result));
-                  });
+  in_flight->reader->Finish(&in_flight->response, &in_flight->status,
+                            in_flight);
 }
 
-absl::StatusOr<std::string> BackendEndpoint::Result(
-    Call& call, const grpc::Status& status) {
-  if (!status.ok()) {
+absl::StatusOr<std::string> BackendEndpoint::Result(const Call& call) {
+  if (!call.status.ok()) {
     Count(call.served->backend_error);
-    return Failed(FailureFromGrpcStatus(status));
+    return Failed(FailureFromGrpcStatus(call.status));
   }
   Count(call.served->ok);
   if (!call.is_call) return std::string("null");

@@ -4,16 +4,21 @@
 // bytes (bridge/transcode's ReadArgsToWire), the response's bytes the oslo
 // result (WriteResultFromWire), with no Message in between; a failed status
 // becomes an oslo failure (status_failure.h). The
-// call is asynchronous: RpcServer starts it on its I/O thread and gRPC's
-// callback publishes the reply, so no thread waits for the backend.
+// call is asynchronous: RpcServer starts it on its I/O thread, and the
+// thread of the client's completion queue publishes the reply when the
+// response is in, so no thread waits for the backend. (gRPC's callback API
+// would bring its own two poller threads, which cost more wake-ups per
+// call: bench/README.md.)
 //
-//   BackendEndpoint endpoint(service_map, routes, channel, options);
+//   BackendEndpoint endpoint(service_map, routes, channel, &queue, options);
+//   std::thread poller([&queue] { gateway::RunQueue(&queue); });
 //   dispatcher.AddEndpoint(&endpoint);
 
 #ifndef BRIDGE_REVERSE_BACKEND_ENDPOINT_H_
 #define BRIDGE_REVERSE_BACKEND_ENDPOINT_H_
 
 #include <grpcpp/channel.h>
+#include <grpcpp/completion_queue.h>
 #include <grpcpp/generic/generic_stub.h>
 
 #include <memory>
@@ -24,6 +29,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "bridge/gateway/route_table.h"
+#include "bridge/gateway/server_queues.h"
 #include "bridge/metrics/registry.h"
 #include "bridge/rpc/endpoint.h"
 #include "bridge/schema/service_map.h"
@@ -53,10 +59,13 @@ class BackendEndpoint : public rpc::AsyncEndpoint {
   };
 
   // `service` as mapped by schema::MapService; `routes` holds its methods'
-  // message prototypes and must outlive the endpoint.
+  // message prototypes and must outlive the endpoint. Backend calls
+  // complete on `queue`, whose events a thread runs (gateway::RunQueue)
+  // until every call has ended.
   BackendEndpoint(const schema::ServiceMap& service,
                   const gateway::RouteTable& routes,
-                  std::shared_ptr<grpc::Channel> channel, Options options);
+                  std::shared_ptr<grpc::Channel> channel,
+                  grpc::CompletionQueue* queue, Options options);
 
   std::optional<std::string> target_namespace() const override {
     return namespace_;
@@ -77,6 +86,7 @@ class BackendEndpoint : public rpc::AsyncEndpoint {
   const std::string version_;
   const Options options_;
   grpc::GenericStub stub_;
+  grpc::CompletionQueue* const queue_;
   // What an oslo method calls, and its outcomes' counters: ok, a failure
   // from the backend, arguments that fit no request.
   struct Method {
@@ -88,7 +98,7 @@ class BackendEndpoint : public rpc::AsyncEndpoint {
   static void Count(metrics::Counter* counter) {
     if (counter != nullptr) counter->Add();
   }
-  // One backend call in flight: what gRPC's callback needs.
+  // One backend call in flight, and its completion's tag.
   struct Call;
   // The backend's request bytes for `args`, or the oslo failure for
   // arguments that fit none.
@@ -97,8 +107,7 @@ class BackendEndpoint : public rpc::AsyncEndpoint {
                                       const rpc::CallContext& context,
                                       const rapidjson::Value& args) const;
   // The oslo result for what the backend answered.
-  static absl::StatusOr<std::string> Result(Call& call,
-                                            const grpc::Status& status);
+  static absl::StatusOr<std::string> Result(const Call& call);
 
   absl::flat_hash_map<std::string, Method> methods_;
   std::vector<Served> served_;

@@ -2,6 +2,7 @@
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <pthread.h>
 
 #include <map>
 #include <utility>
@@ -48,6 +49,7 @@ absl::StatusOr<std::unique_ptr<ReverseServer>> ReverseServer::Start(
     }
     auto endpoint = std::make_unique<BackendEndpoint>(
         *map, routes, grpc::CreateChannel(backend.address, credentials),
+        &server->backend_queue_,
         BackendEndpoint::Options{options.server_name,
                                  options.rpc_response_timeout,
                                  options.registry});
@@ -88,6 +90,10 @@ absl::StatusOr<std::unique_ptr<ReverseServer>> ReverseServer::Start(
     }
     server->endpoints_.push_back(std::move(endpoint));
   }
+  server->backend_thread_ = std::thread([queue = &server->backend_queue_] {
+    pthread_setname_np(pthread_self(), "grpc-backends");
+    gateway::RunQueue(queue);
+  });
   for (const rpc::Target& target : targets) {
     rpc::RpcServer::Options server_options;
     server_options.url = options.url;
@@ -113,7 +119,11 @@ std::vector<ReverseServer::Connection> ReverseServer::connections() const {
 }
 
 ReverseServer::~ReverseServer() {
+  // Stop() returns once its running backend calls replied: none is left
+  // on the queue then.
   for (auto& server : servers_) server->Stop();
+  backend_queue_.Shutdown();
+  if (backend_thread_.joinable()) backend_thread_.join();
 }
 
 bool ReverseServer::WaitReady(absl::Duration timeout) const {

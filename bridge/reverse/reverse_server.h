@@ -11,8 +11,11 @@
 #ifndef BRIDGE_REVERSE_REVERSE_SERVER_H_
 #define BRIDGE_REVERSE_REVERSE_SERVER_H_
 
+#include <grpcpp/completion_queue.h>
+
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -67,6 +70,10 @@ class ReverseServer {
  private:
   ReverseServer() = default;
 
+  // Where every backend call completes, and the thread that publishes the
+  // replies from there ("grpc-backends").
+  grpc::CompletionQueue backend_queue_;
+  std::thread backend_thread_;
   std::vector<std::unique_ptr<BackendEndpoint>> endpoints_;
   std::vector<std::unique_ptr<rpc::Dispatcher>> dispatchers_;
   std::vector<std::unique_ptr<rpc::RpcServer>> servers_;  // stop first

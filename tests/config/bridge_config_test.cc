@@ -61,6 +61,7 @@ TEST(BridgeConfigTest, Defaults) {
   EXPECT_EQ(config.error_map, "");
   EXPECT_FALSE(config.include_tracebacks);
   EXPECT_EQ(config.io_threads, 2);
+  EXPECT_EQ(config.grpc_threads, 1);
   EXPECT_EQ(config.publisher_id, "grpc_amqp_bridge");
   EXPECT_EQ(config.notification_buffer, 1000);
   EXPECT_EQ(config.config_file, "");
@@ -339,6 +340,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"grpc_amqp_bridge", "io_threads", "two", "from 1 to 64"},
         BadValue{"grpc_amqp_bridge", "io_threads", "99999999999",
                  "from 1 to 64"},
+        BadValue{"grpc_amqp_bridge", "grpc_threads", "0", "from 1 to 64"},
+        BadValue{"grpc_amqp_bridge", "grpc_threads", "65", "from 1 to 64"},
         BadValue{"grpc_amqp_bridge", "listen", "''", "must not be empty"},
         BadValue{"grpc_amqp_bridge", "listen", "$host:1", "$$"}),
     [](const ::testing::TestParamInfo<BadValue>& info) {
