@@ -11,35 +11,12 @@
 // happens-before edge it makes (__tsan_release before an unlock,
 // __tsan_acquire after a lock). Annotations only: no behaviour changes.
 
-#include <dlfcn.h>
-
-#include <cstdio>
-#include <cstdlib>
-
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-
-extern "C" void __tsan_acquire(void* addr);
-extern "C" void __tsan_release(void* addr);
+#include "bazel/sanitizers/tsan_real.h"
 
 namespace {
-
-// The real function behind `mangled`, or abort: a missing symbol means the
-// Abseil ABI changed and this file must follow.
-template <typename F>
-F Real(const char* mangled) {
-  void* f = dlsym(RTLD_NEXT, mangled);
-  if (f == nullptr) {
-    std::fprintf(stderr, "tsan_absl_sync: %s not found\n", mangled);
-    std::abort();
-  }
-  return reinterpret_cast<F>(f);
-}
-
-#define REAL(type, mangled)                     \
-  static const auto real = Real<type>(mangled); \
-  (void)0
 
 // Notification is {Mutex mutex_; std::atomic<bool> notified_yet_;}.
 static_assert(sizeof(absl::Notification) == sizeof(absl::Mutex) + 8,
