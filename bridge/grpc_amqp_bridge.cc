@@ -117,7 +117,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
 // backend and method at start-up.
 absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> StartBackends(
     const config::BridgeConfig& config, const gateway::RouteTable& routes,
-    metrics::Registry* registry) {
+    grpc::CompletionQueue* backend_queue, metrics::Registry* registry) {
   if (config.backends.empty()) return nullptr;
   absl::StatusOr<std::vector<reverse::BackendSpec>> specs =
       reverse::ParseBackendSpecs(config.backends);
@@ -135,6 +135,7 @@ absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> StartBackends(
   options.rpc_response_timeout = config.rpc_response_timeout;
   options.max_message_bytes = config.max_message_bytes;
   options.registry = registry;
+  options.backend_queue = backend_queue;
   if (!config.backend_tls_ca.empty()) {
     absl::StatusOr<std::string> ca =
         ReadPem("backend_tls_ca", config.backend_tls_ca);
@@ -164,6 +165,7 @@ class Bridge {
     if (absl::Status s = LoadRoutes(); !s.ok()) return s;
     ConnectBroker();
     if (absl::Status s = StartMetrics(); !s.ok()) return s;
+    BuildGrpcServer();
     if (absl::Status s = StartReverse(); !s.ok()) return s;
     return StartGrpcServer();
   }
@@ -178,6 +180,7 @@ class Bridge {
   void ShutDown() {
     server_->Shutdown(std::chrono::system_clock::now() +
                       std::chrono::seconds(2));
+    backends_.reset();  // its backend calls complete on the gRPC queues
     service_->Stop();
     health_->Attach(nullptr);  // the connection outlives the server
     LOG(INFO) << "stopped after " << stats_.calls.load() << " calls ("
@@ -292,10 +295,12 @@ class Bridge {
     return absl::OkStatus();
   }
 
-  // The reverse direction, on connections of its own.
+  // The reverse direction, on broker connections of its own; its backend
+  // calls complete on the gRPC server's first completion queue, whose
+  // thread polls their connections anyway.
   absl::Status StartReverse() {
     absl::StatusOr<std::unique_ptr<reverse::ReverseServer>> backends =
-        StartBackends(config_, *routes_, &registry_);
+        StartBackends(config_, *routes_, service_->queue(0), &registry_);
     if (!backends.ok()) return backends.status();
     backends_ = *std::move(backends);
     if (backends_ != nullptr) {
@@ -308,10 +313,8 @@ class Bridge {
     return absl::OkStatus();
   }
 
-  // The gRPC services on the listening port, once health has an answer that
-  // holds: the first connection attempt settled or, for a broker that does
-  // not answer, kFirstConnectWait passed (NOT_SERVING).
-  absl::Status StartGrpcServer() {
+  // The gRPC server's services and completion queues, not listening yet.
+  void BuildGrpcServer() {
     env_.routes = routes_.get();
     oslo_client_ = std::make_unique<gateway::RpcClientAdapter>(
         rpc_.get(), notifier_.get(), notifications_.get());
@@ -327,30 +330,36 @@ class Bridge {
     env_.notification_buffer = static_cast<size_t>(config_.notification_buffer);
     reflection_ = std::make_unique<gateway::ReflectionService>(
         &routes_->pool(), routes_->service_names());
+    // gRPC's own health service would bring the callback API's threads.
+    grpc::EnableDefaultHealthCheckService(false);
+    builder_ = std::make_unique<grpc::ServerBuilder>();
+    builder_->AddListeningPort(config_.listen, credentials_, &port_);
+    builder_->SetMaxReceiveMessageSize(config_.max_receive_message_bytes);
+    service_ = std::make_unique<gateway::BridgeService>(
+        env_, config_.grpc_threads, builder_.get());
+    reflection_->AddTo(service_->generic());
+    grpc_health_.AddTo(service_->generic());
+  }
+
+  // The gRPC services on the listening port, once health has an answer that
+  // holds: the first connection attempt settled or, for a broker that does
+  // not answer, kFirstConnectWait passed (NOT_SERVING).
+  absl::Status StartGrpcServer() {
     if (!health_->WaitFirstAttempt(kFirstConnectWait)) {
       LOG(WARNING) << "no answer from the broker within "
                    << absl::FormatDuration(kFirstConnectWait)
                    << ": NOT_SERVING until it connects";
     }
-    // gRPC's own health service would bring the callback API's threads.
-    grpc::EnableDefaultHealthCheckService(false);
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort(config_.listen, credentials_, &port);
-    builder.SetMaxReceiveMessageSize(config_.max_receive_message_bytes);
-    service_ = std::make_unique<gateway::BridgeService>(
-        env_, config_.grpc_threads, &builder);
-    reflection_->AddTo(service_->generic());
-    grpc_health_.AddTo(service_->generic());
-    server_ = builder.BuildAndStart();
-    if (server_ == nullptr || port == 0) {
+    server_ = builder_->BuildAndStart();
+    builder_.reset();
+    if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(
           absl::StrCat("cannot listen on ", config_.listen));
     }
     service_->Start();
     health_->Attach(&grpc_health_);
     std::string host(config_.listen.substr(0, config_.listen.rfind(':')));
-    std::cout << "listening on " << host << ":" << port << std::endl;
+    std::cout << "listening on " << host << ":" << port_ << std::endl;
     return absl::OkStatus();
   }
 
@@ -368,12 +377,15 @@ class Bridge {
   metrics::Registry registry_;
   std::unique_ptr<gateway::CallObserver> observer_;
   std::unique_ptr<metrics::MetricsServer> metrics_server_;
-  std::unique_ptr<reverse::ReverseServer> backends_;
   gateway::GatewayEnv env_;
   std::unique_ptr<gateway::ReflectionService> reflection_;
   gateway::HealthService grpc_health_;
+  std::unique_ptr<grpc::ServerBuilder> builder_;  // until the server starts
+  int port_ = 0;
   std::unique_ptr<gateway::BridgeService> service_;
   std::unique_ptr<grpc::Server> server_;
+  // After service_: destroyed before its queues, where its calls complete.
+  std::unique_ptr<reverse::ReverseServer> backends_;
 };
 
 // Exit status 2 with the first step's error; 0 after a stop signal.

@@ -35,6 +35,9 @@ class BridgeService {
 
   // Where more generic methods go, before Start().
   GenericStreamService* generic() { return &generic_; }
+  // Completion queue `index` (< threads): where other asynchronous gRPC
+  // work of the process can complete, on the thread that polls anyway.
+  grpc::CompletionQueue* queue(int index) { return queues_.queue(index); }
 
   // After BuildAndStart(): waits for calls and starts the threads.
   void Start();

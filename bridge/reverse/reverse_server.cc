@@ -2,7 +2,6 @@
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
-#include <pthread.h>
 
 #include <map>
 #include <utility>
@@ -15,6 +14,9 @@ namespace amqp::reverse {
 
 absl::StatusOr<std::unique_ptr<ReverseServer>> ReverseServer::Start(
     const Options& options, const gateway::RouteTable& routes) {
+  if (options.backend_queue == nullptr) {
+    return absl::InvalidArgumentError("the reverse direction needs a queue");
+  }
   std::unique_ptr<ReverseServer> server(new ReverseServer());
   // (exchange, topic) -> the dispatcher of its services.
   std::map<std::pair<std::string, std::string>, rpc::Dispatcher*> topics;
@@ -49,7 +51,7 @@ absl::StatusOr<std::unique_ptr<ReverseServer>> ReverseServer::Start(
     }
     auto endpoint = std::make_unique<BackendEndpoint>(
         *map, routes, grpc::CreateChannel(backend.address, credentials),
-        &server->backend_queue_,
+        options.backend_queue,
         BackendEndpoint::Options{options.server_name,
                                  options.rpc_response_timeout,
                                  options.registry});
@@ -90,10 +92,6 @@ absl::StatusOr<std::unique_ptr<ReverseServer>> ReverseServer::Start(
     }
     server->endpoints_.push_back(std::move(endpoint));
   }
-  server->backend_thread_ = std::thread([queue = &server->backend_queue_] {
-    pthread_setname_np(pthread_self(), "grpc-backends");
-    gateway::RunQueue(queue);
-  });
   for (const rpc::Target& target : targets) {
     rpc::RpcServer::Options server_options;
     server_options.url = options.url;
@@ -120,10 +118,8 @@ std::vector<ReverseServer::Connection> ReverseServer::connections() const {
 
 ReverseServer::~ReverseServer() {
   // Stop() returns once its running backend calls replied: none is left
-  // on the queue then.
+  // on the backend queue then.
   for (auto& server : servers_) server->Stop();
-  backend_queue_.Shutdown();
-  if (backend_thread_.joinable()) backend_thread_.join();
 }
 
 bool ReverseServer::WaitReady(absl::Duration timeout) const {

@@ -15,7 +15,6 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -43,6 +42,11 @@ class ReverseServer {
     uint64_t max_message_bytes = transport::kDefaultMaxMessageBytes;
     // Counts calls by method and outcome (BackendEndpoint); null: none.
     metrics::Registry* registry = nullptr;
+    // Where the backend calls complete (required): a queue a thread runs
+    // (gateway::RunQueue) until the ReverseServer is destroyed. The
+    // bridge's gRPC server queue, whose thread polls the backends'
+    // connections anyway: one thread wakes per response, not two.
+    grpc::CompletionQueue* backend_queue = nullptr;
   };
 
   // Starts consuming for every backend. INVALID_ARGUMENT naming the backend
@@ -70,10 +74,6 @@ class ReverseServer {
  private:
   ReverseServer() = default;
 
-  // Where every backend call completes, and the thread that publishes the
-  // replies from there ("grpc-backends").
-  grpc::CompletionQueue backend_queue_;
-  std::thread backend_thread_;
   std::vector<std::unique_ptr<BackendEndpoint>> endpoints_;
   std::vector<std::unique_ptr<rpc::Dispatcher>> dispatchers_;
   std::vector<std::unique_ptr<rpc::RpcServer>> servers_;  // stop first
