@@ -353,6 +353,8 @@ class Bridge {
     server_ = builder_->BuildAndStart();
     builder_.reset();
     if (server_ == nullptr || port_ == 0) {
+      // The reverse direction's calls in flight still end as it stops.
+      service_->StartWithoutServer();
       return absl::UnavailableError(
           absl::StrCat("cannot listen on ", config_.listen));
     }

@@ -41,6 +41,9 @@ class BridgeService {
 
   // After BuildAndStart(): waits for calls and starts the threads.
   void Start();
+  // When BuildAndStart() failed: starts the threads only, so that what
+  // other work completes on the queues (backend calls) still ends.
+  void StartWithoutServer() { queues_.Start(); }
   // After the server's Shutdown() returned: ends the threads once every
   // call is gone.
   void Stop();
