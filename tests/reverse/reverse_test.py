@@ -113,6 +113,27 @@ class ReverseTest(unittest.TestCase):
 
     # -- calls, casts ---------------------------------------------------------
 
+    def test_a_taken_grpc_port_ends_a_bridge_with_backends_at_once(self):
+        # The reverse direction starts before the gRPC server listens, and its
+        # backend calls complete on that server's queues: a failed listen
+        # must still end the process, with its reason.
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        try:
+            done = subprocess.run(
+                [harness.runfile("bridge/grpc_amqp_bridge"),
+                 f"--descriptor_set={self.descriptor_set}",
+                 f"--listen=127.0.0.1:{taken.getsockname()[1]}",
+                 f"--transport_url={harness.TRANSPORT_URL}",
+                 f"--backend={rh.INVENTORY}={self.backend.address}",
+                 f"--server_name={harness.unique('taken')}"],
+                capture_output=True, text=True, timeout=30)
+        finally:
+            taken.close()
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn("cannot listen on 127.0.0.1:", done.stderr)
+
     def test_call_returns_the_response_as_a_dict(self):
         result = self.client().call(CONTEXT, "get_instance", uuid="u1")
         self.assertEqual(result, {"uuid": "u1", "name": "vm-u1", "power": "SHUTDOWN",
