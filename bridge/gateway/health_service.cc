@@ -32,14 +32,13 @@ grpc::ByteBuffer ResponseBytes(HealthCheckResponse::ServingStatus status) {
 const grpc::Status kNotARequest(grpc::StatusCode::INVALID_ARGUMENT,
                                 "not a grpc.health.v1.HealthCheckRequest");
 
-// Check: one request, one answer.
-class CheckStream final : public GenericStream::Handler {
- public:
-  using Lookup = std::function<HealthCheckResponse::ServingStatus(
-      const std::string& service)>;
+}  // namespace
 
-  CheckStream(GenericStream* stream, Lookup lookup)
-      : stream_(stream), lookup_(std::move(lookup)) {
+// Check: one request, one answer.
+class HealthService::Check final : public GenericStream::Handler {
+ public:
+  Check(HealthService* health, GenericStream* stream)
+      : health_(health), stream_(stream) {
     stream_->StartRead(&bytes_);
   }
 
@@ -49,8 +48,7 @@ class CheckStream final : public GenericStream::Handler {
       stream_->Finish(kNotARequest);
       return;
     }
-    const HealthCheckResponse::ServingStatus status =
-        lookup_(request.service());
+    const ServingStatus status = health_->Status(request.service());
     if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
       stream_->Finish(
           grpc::Status(grpc::StatusCode::NOT_FOUND, "service name unknown"));
@@ -63,12 +61,10 @@ class CheckStream final : public GenericStream::Handler {
   void OnWriteDone(bool) override { stream_->Finish(grpc::Status::OK); }
 
  private:
+  HealthService* const health_;
   GenericStream* const stream_;
-  const Lookup lookup_;
   grpc::ByteBuffer bytes_;
 };
-
-}  // namespace
 
 // Watch: the status now, then each change, until the client goes. A change
 // during a write is sent when the write is done, the latest one only.
@@ -145,8 +141,7 @@ HealthService::HealthService() { statuses_[""] = HealthCheckResponse::SERVING; }
 
 void HealthService::AddTo(GenericStreamService* generic) {
   generic->AddMethod(kCheckMethod, [this](GenericStream* stream) {
-    return std::make_unique<CheckStream>(
-        stream, [this](const std::string& service) { return Status(service); });
+    return std::make_unique<Check>(this, stream);
   });
   generic->AddMethod(kWatchMethod, [this](GenericStream* stream) {
     return std::make_unique<Watch>(this, stream);
@@ -181,6 +176,11 @@ void HealthService::Shutdown() {
 
 HealthService::ServingStatus HealthService::Status(const std::string& service) {
   absl::MutexLock lock(&mu_);
+  return StatusLocked(service);
+}
+
+HealthService::ServingStatus HealthService::StatusLocked(
+    const std::string& service) const {
   auto found = statuses_.find(service);
   return found == statuses_.end() ? HealthCheckResponse::SERVICE_UNKNOWN
                                   : found->second;
@@ -198,9 +198,7 @@ void HealthService::Set(const std::string& service, ServingStatus status) {
 void HealthService::AddWatch(Watch* watch) {
   absl::MutexLock lock(&mu_);
   watches_.insert(watch);
-  auto found = statuses_.find(watch->service());
-  watch->Update(found == statuses_.end() ? HealthCheckResponse::SERVICE_UNKNOWN
-                                         : found->second);
+  watch->Update(StatusLocked(watch->service()));
 }
 
 void HealthService::RemoveWatch(Watch* watch) {

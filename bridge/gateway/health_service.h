@@ -44,13 +44,16 @@ class HealthService final : public grpc::HealthCheckServiceInterface {
   void SetServingStatus(bool serving) override;
   void Shutdown() override;
 
-  class Watch;  // one Watch stream (health_service.cc)
+  class Check;  // one Check call (health_service.cc)
+  class Watch;  // one Watch stream
 
  private:
   using ServingStatus = grpc::health::v1::HealthCheckResponse::ServingStatus;
 
   // The status of `service`; SERVICE_UNKNOWN when never set.
-  ServingStatus Status(const std::string& service);
+  ServingStatus Status(const std::string& service) ABSL_LOCKS_EXCLUDED(mu_);
+  ServingStatus StatusLocked(const std::string& service) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Set(const std::string& service, ServingStatus status)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Watch streams (un)register while they live.
