@@ -20,15 +20,13 @@ class UnimplementedMethod final : public GenericStream::Handler {
 }  // namespace
 
 GenericStream::GenericStream(GenericStreamService* service, int queue)
-    : service_(service),
-      queue_(service->queues_->queue(queue)),
-      queue_index_(queue) {
+    : service_(service), queue_(queue) {
   service_->queues_->AddCall();
   // Before the request: gRPC tells the call's end (or its cancellation)
   // only to a context that asked before the call began.
   context_.AsyncNotifyWhenDone(&done_tag_);
-  service_->service_.RequestCall(&context_, &stream_, queue_, queue_,
-                                 &arrived_tag_);
+  grpc::ServerCompletionQueue* cq = service_->queues_->queue(queue_);
+  service_->service_.RequestCall(&context_, &stream_, cq, cq, &arrived_tag_);
 }
 
 GenericStream::~GenericStream() {
@@ -41,7 +39,7 @@ void GenericStream::Arrived(bool ok) {
     delete this;
     return;
   }
-  service_->Request(queue_index_);  // the next call of this queue
+  service_->Request(queue_);  // the next call of this queue
   {
     absl::MutexLock lock(&mu_);
     operations_ = 1;  // the call's end

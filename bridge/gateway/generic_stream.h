@@ -80,8 +80,7 @@ class GenericStream {
   void OperationEnded();
 
   GenericStreamService* const service_;
-  grpc::ServerCompletionQueue* const queue_;
-  const int queue_index_;
+  const int queue_;  // its index in the service's ServerQueues
   grpc::GenericServerContext context_;
   grpc::GenericServerAsyncReaderWriter stream_{&context_};
   std::unique_ptr<Handler> handler_;
