@@ -2,13 +2,18 @@
 
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "bridge/transport/amqp_status.h"
+#include "bridge/transport/publish_frames.h"
 #include "bridge/transport/tls_socket.h"
 
 namespace amqp::transport {
@@ -68,6 +73,7 @@ Connection::Connection(amqp_connection_state_t state, const BrokerHost& host)
 
 Connection::~Connection() {
   // Best effort: a dead socket makes these return at once.
+  (void)FlushOutput();
   amqp_channel_close(state_, kChannel, AMQP_REPLY_SUCCESS);
   amqp_connection_close(state_, AMQP_REPLY_SUCCESS);
   amqp_destroy_connection(state_);
@@ -140,10 +146,13 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     return s;
   }
   connection->max_message_bytes_ = options.max_message_bytes;
+  connection->tls_ = rabbit.ssl;
+  connection->write_timeout_ = options.rpc_timeout;
   return connection;
 }
 
 absl::Status Connection::OpenChannel(amqp_channel_t channel, bool confirm) {
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   amqp_channel_open(state_, channel);
   absl::Status s = ReplyToStatus(amqp_get_rpc_reply(state_), "channel.open");
   if (!s.ok() || !confirm) return s;
@@ -154,6 +163,7 @@ absl::Status Connection::OpenChannel(amqp_channel_t channel, bool confirm) {
 absl::Status Connection::DeclareExchange(absl::string_view name,
                                          absl::string_view type, bool durable,
                                          bool auto_delete) {
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   amqp_exchange_declare(state_, kChannel, Bytes(name), Bytes(type),
                         /*passive=*/false, durable, auto_delete,
                         /*internal=*/false, amqp_empty_table);
@@ -173,6 +183,7 @@ absl::Status Connection::DeclareExchangeToPublish(absl::string_view name,
 
 absl::StatusOr<QueueStatus> Connection::DeclareQueue(
     const QueueDeclaration& queue) {
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   Table arguments(queue.arguments);
   amqp_queue_declare_ok_t* ok = amqp_queue_declare(
       state_, kChannel, Bytes(queue.name), /*passive=*/false, queue.durable,
@@ -205,6 +216,7 @@ absl::Status Connection::ProbeReplyToStatus(const amqp_rpc_reply_t& reply,
 }
 
 absl::StatusOr<QueueStatus> Connection::InspectQueue(absl::string_view name) {
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   if (absl::Status s = OpenProbeChannel(); !s.ok()) return s;
   amqp_queue_declare_ok_t* ok =
       amqp_queue_declare(state_, kProbeChannel, Bytes(name), /*passive=*/true,
@@ -217,6 +229,7 @@ absl::StatusOr<QueueStatus> Connection::InspectQueue(absl::string_view name) {
 }
 
 absl::StatusOr<uint32_t> Connection::DeleteUnusedQueue(absl::string_view name) {
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   if (absl::Status s = OpenProbeChannel(); !s.ok()) return s;
   amqp_queue_delete_ok_t* ok =
       amqp_queue_delete(state_, kProbeChannel, Bytes(name), /*if_unused=*/true,
@@ -230,6 +243,7 @@ absl::StatusOr<uint32_t> Connection::DeleteUnusedQueue(absl::string_view name) {
 absl::Status Connection::BindQueue(absl::string_view queue,
                                    absl::string_view exchange,
                                    absl::string_view routing_key) {
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   amqp_queue_bind(state_, kChannel, Bytes(queue), Bytes(exchange),
                   Bytes(routing_key), amqp_empty_table);
   return ReplyToStatus(
@@ -239,6 +253,7 @@ absl::Status Connection::BindQueue(absl::string_view queue,
 }
 
 absl::Status Connection::DeleteQueue(absl::string_view name) {
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   amqp_queue_delete(state_, kChannel, Bytes(name), /*if_unused=*/false,
                     /*if_empty=*/false);
   return ReplyToStatus(amqp_get_rpc_reply(state_),
@@ -247,6 +262,7 @@ absl::Status Connection::DeleteQueue(absl::string_view name) {
 
 absl::Status Connection::SetPrefetch(int count) {
   if (count <= 0) return absl::OkStatus();
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   amqp_basic_qos(state_, kChannel, 0, static_cast<uint16_t>(count),
                  /*global=*/false);
   return ReplyToStatus(amqp_get_rpc_reply(state_), "basic.qos");
@@ -254,6 +270,7 @@ absl::Status Connection::SetPrefetch(int count) {
 
 absl::Status Connection::Consume(absl::string_view queue,
                                  absl::string_view consumer_tag, bool no_ack) {
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   amqp_basic_consume(state_, kChannel, Bytes(queue), Bytes(consumer_tag),
                      /*no_local=*/false, no_ack,
                      /*exclusive=*/false, amqp_empty_table);
@@ -264,6 +281,7 @@ absl::Status Connection::Consume(absl::string_view queue,
 }
 
 absl::Status Connection::CancelConsumer(absl::string_view consumer_tag) {
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   no_ack_consumers_.erase(consumer_tag);
   amqp_basic_cancel(state_, kChannel, Bytes(consumer_tag));
   return ReplyToStatus(
@@ -272,6 +290,17 @@ absl::Status Connection::CancelConsumer(absl::string_view consumer_tag) {
 }
 
 absl::StatusOr<uint64_t> Connection::Publish(
+    absl::string_view exchange, absl::string_view routing_key,
+    const MessageProperties& properties, absl::string_view body, bool mandatory,
+    bool confirm) {
+  absl::StatusOr<uint64_t> sequence = BufferPublish(
+      exchange, routing_key, properties, body, mandatory, confirm);
+  if (!sequence.ok()) return sequence;
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
+  return sequence;
+}
+
+absl::StatusOr<uint64_t> Connection::BufferPublish(
     absl::string_view exchange, absl::string_view routing_key,
     const MessageProperties& properties, absl::string_view body, bool mandatory,
     bool confirm) {
@@ -296,18 +325,63 @@ absl::StatusOr<uint64_t> Connection::Publish(
     props._flags |= AMQP_BASIC_EXPIRATION_FLAG;
     props.expiration = Bytes(properties.expiration);
   }
-  int rc = amqp_basic_publish(state_, confirm ? kChannel : kUnconfirmedChannel,
-                              Bytes(exchange), Bytes(routing_key), mandatory,
-                              /*immediate=*/false, &props, Bytes(body));
-  if (rc != AMQP_STATUS_OK) {
-    return absl::UnavailableError(absl::StrCat("publishing to '", exchange,
-                                               "' with key '", routing_key,
-                                               "': ", amqp_error_string2(rc)));
+  const amqp_channel_t channel = confirm ? kChannel : kUnconfirmedChannel;
+  if (tls_) {
+    const int rc = amqp_basic_publish(state_, channel, Bytes(exchange),
+                                      Bytes(routing_key), mandatory,
+                                      /*immediate=*/false, &props, Bytes(body));
+    if (rc != AMQP_STATUS_OK) {
+      return absl::UnavailableError(
+          absl::StrCat("publishing to '", exchange, "' with key '", routing_key,
+                       "': ", amqp_error_string2(rc)));
+    }
+  } else {
+    amqp_basic_publish_t method{};
+    method.exchange = Bytes(exchange);
+    method.routing_key = Bytes(routing_key);
+    method.mandatory = mandatory;
+    if (absl::Status s = AppendPublishFrames(
+            channel, method, props, body, amqp_get_frame_max(state_), &output_);
+        !s.ok()) {
+      return s;
+    }
   }
   return confirm ? next_publish_sequence_++ : 0;
 }
 
+absl::Status Connection::FlushOutput() {
+  size_t written = 0;
+  const absl::Time deadline = absl::Now() + write_timeout_;
+  while (written < output_.size()) {
+    const ssize_t n = send(fd(), output_.data() + written,
+                           output_.size() - written, MSG_NOSIGNAL);
+    if (n > 0) {
+      written += n;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      // The broker reads slower than we write: wait, as rabbitmq-c would.
+      const absl::Duration left = deadline - absl::Now();
+      pollfd writable{fd(), POLLOUT, 0};
+      if (left > absl::ZeroDuration() &&
+          (poll(&writable, 1, absl::ToInt64Milliseconds(left) + 1) >= 0 ||
+           errno == EINTR)) {
+        continue;
+      }
+    }
+    const int error = n < 0 ? errno : EPIPE;
+    output_.clear();
+    return absl::UnavailableError(absl::StrCat(
+        "writing to ", host_.host, ":", host_.port, ": ",
+        absl::Now() >= deadline ? "timed out" : std::strerror(error)));
+  }
+  output_.clear();
+  return absl::OkStatus();
+}
+
 absl::Status Connection::Ack(uint64_t delivery_tag) {
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   held_.erase(delivery_tag);
   return LibraryStatus(amqp_basic_ack(state_, kChannel, delivery_tag, false),
                        "basic.ack");
@@ -315,6 +389,7 @@ absl::Status Connection::Ack(uint64_t delivery_tag) {
 
 absl::Status Connection::FlushAcks() {
   if (deferred_acks_.empty()) return absl::OkStatus();
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   absl::Status status;
   if (held_.empty()) {
     // Delivery tags grow on the channel: the last one covers the others.
@@ -334,6 +409,7 @@ absl::Status Connection::FlushAcks() {
 }
 
 absl::Status Connection::Reject(uint64_t delivery_tag) {
+  if (absl::Status s = FlushOutput(); !s.ok()) return s;
   held_.erase(delivery_tag);
   return LibraryStatus(
       amqp_basic_reject(state_, kChannel, delivery_tag, /*requeue=*/false),

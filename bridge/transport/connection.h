@@ -6,10 +6,18 @@
 // skip the confirm round trip: they go on a second channel without confirm
 // mode, opened on first use, and only come back if the broker returns them.
 //
-// A Connection is not thread-safe (neither is rabbitmq-c): exactly one thread,
-// the IoThread that owns it, calls it. It does no waiting of its own: the owner
-// polls fd() and calls NextEvent() when input is ready, so one thread can
-// multiplex consuming, confirms and publishes handed over by other threads.
+// Publishes may be buffered: BufferPublish() encodes a message's frames into
+// memory (publish_frames.h), and FlushOutput() writes all of them in one
+// send, one TCP segment for the broker to read instead of one per frame.
+// Every other write (acks, declares, consumes) flushes them first, so the
+// broker sees everything in call order. Over TLS, where the socket is
+// rabbitmq-c's alone, every publish is written at once.
+//
+// A Connection is not thread-safe (neither is rabbitmq-c): exactly one thread
+// at a time, under the lock of the IoThread that owns it, calls it. It does no
+// waiting of its own but for its writes: the owner polls fd() and calls
+// NextEvent() when input is ready, so one thread can multiplex consuming,
+// confirms and publishes handed over by other threads.
 
 #ifndef BRIDGE_TRANSPORT_CONNECTION_H_
 #define BRIDGE_TRANSPORT_CONNECTION_H_
@@ -166,12 +174,26 @@ class Connection {
 
   // Publishes on channel 1 and returns the publish sequence number that a
   // later PublisherConfirm refers to. With `confirm` false, publishes on the
-  // channel without confirms instead and returns 0.
+  // channel without confirms instead and returns 0. Written at once, in one
+  // send with whatever BufferPublish() left.
   absl::StatusOr<uint64_t> Publish(absl::string_view exchange,
                                    absl::string_view routing_key,
                                    const MessageProperties& properties,
                                    absl::string_view body, bool mandatory,
                                    bool confirm = true);
+  // The same, but the message waits for the next FlushOutput() or the next
+  // other write, whichever comes first, so that a burst goes out together.
+  absl::StatusOr<uint64_t> BufferPublish(absl::string_view exchange,
+                                         absl::string_view routing_key,
+                                         const MessageProperties& properties,
+                                         absl::string_view body, bool mandatory,
+                                         bool confirm = true);
+  // Writes what BufferPublish() left, all in one send when the socket takes
+  // it. Waits while the socket is full, up to the rpc_timeout; an error
+  // means the connection is unusable.
+  absl::Status FlushOutput();
+  bool HasPendingOutput() const { return !output_.empty(); }
+
   // Settle one delivery now (and forget it if it was held).
   absl::Status Ack(uint64_t delivery_tag);
   absl::Status Reject(uint64_t delivery_tag);
@@ -212,6 +234,10 @@ class Connection {
 
   amqp_connection_state_t state_;
   BrokerHost host_;
+  // Publishes encoded but not written yet; always empty over TLS.
+  std::string output_;
+  bool tls_ = false;
+  absl::Duration write_timeout_;
   uint64_t next_publish_sequence_ = 1;
   bool probe_channel_open_ = false;
   bool unconfirmed_channel_open_ = false;

@@ -14,6 +14,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "bridge/transport/log_text.h"
+#include "bridge/transport/write_batch.h"
 
 namespace amqp::transport {
 namespace {
@@ -63,6 +64,9 @@ IoThread::IoThread(Config config)
 }
 
 IoThread::~IoThread() {
+  // No batch flushes this connection from now on; what they held goes out
+  // as the connection closes.
+  WriteBatch::Forget(this);
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -87,10 +91,15 @@ void IoThread::Publish(OutgoingMessage message, PublishDone done) {
     if (direct) {
       Verdicts verdicts;
       DoPublish(message, done, &verdicts);
+      // Written now, or with the rest of the calling thread's burst.
+      WriteBatch* batch = WriteBatch::OfThisThread();
+      if (batch == nullptr && broken_.ok()) WriteOutput();
+      const bool held = batch != nullptr && connection_->HasPendingOutput();
       // The I/O thread disconnects a broken link, and reads what rabbitmq-c
       // buffered while sending (poll() no longer sees it on the socket).
       const bool wake = !broken_.ok() || connection_->HasBufferedInput();
       io_mu_.Unlock();
+      if (held) batch->Hold(this);
       Report(verdicts);
       if (wake) Wake();
       return;
@@ -115,6 +124,31 @@ bool IoThread::Enqueue(Command& command) {
   // Its own commands (a callback's reply) need none: WaitForWork looks.
   if (first && current_io_thread != this) Wake();
   return true;
+}
+
+void IoThread::WriteOutput() {
+  if (absl::Status s = connection_->FlushOutput(); !s.ok()) {
+    broken_ = std::move(s);
+  }
+}
+
+bool IoThread::KeepUnlessBroken() {
+  if (!broken_.ok()) {
+    const absl::Status why = broken_;  // Disconnect clears broken_
+    Disconnect(why);
+  }
+  return connection_ != nullptr;
+}
+
+void IoThread::FlushHeld() {
+  bool wake = false;
+  {
+    absl::MutexLock lock(&io_mu_);
+    if (connection_ == nullptr || !broken_.ok()) return;
+    WriteOutput();
+    wake = !broken_.ok();
+  }
+  if (wake) Wake();  // the I/O thread drops the connection
 }
 
 void IoThread::Report(Verdicts& verdicts) {
@@ -191,11 +225,12 @@ void IoThread::Loop() {
       continue;
     }
     RunCommands(&verdicts);
-    if (!broken_.ok()) {
-      const absl::Status why = broken_;  // Disconnect clears broken_
-      Disconnect(why);
+    bool input_ok = KeepUnlessBroken() && ProcessInput();
+    if (input_ok) {
+      // What this turn published (commands, callbacks) goes out in one write.
+      WriteOutput();
+      input_ok = KeepUnlessBroken();
     }
-    const bool input_ok = connection_ != nullptr && ProcessInput();
     const bool buffered = input_ok && connection_->HasBufferedInput();
     const int fd = input_ok ? connection_->fd() : -1;
     io_mu_.Unlock();
@@ -285,6 +320,8 @@ void IoThread::RunCommands(Verdicts* verdicts) {
     const bool usable = connection_ != nullptr && broken_.ok() && !stopping;
     if (!command.message.has_value()) {
       command.task(usable ? connection_.get() : nullptr);
+    } else if (stopping) {
+      verdicts->push_back({std::move(command.done), ShuttingDownError()});
     } else if (!usable) {
       verdicts->push_back(
           {std::move(command.done),
@@ -315,9 +352,9 @@ void IoThread::DoPublish(OutgoingMessage& message, PublishDone& done,
   if (status.ok()) {
     MessageProperties properties;
     properties.expiration = message.expiration;
-    sequence =
-        connection_->Publish(message.exchange, message.routing_key, properties,
-                             message.body, message.mandatory, message.confirm);
+    sequence = connection_->BufferPublish(message.exchange, message.routing_key,
+                                          properties, message.body,
+                                          message.mandatory, message.confirm);
     status = sequence.status();
   }
   if (!status.ok()) {

@@ -7,7 +7,11 @@
 // (an exchange declare, a consumer count), so a request or reply costs no
 // thread hand-off and a caller never waits on the broker; otherwise it
 // queues the message and wakes the thread through an eventfd, as Run()
-// always does. Only the I/O thread connects and disconnects:
+// always does. Messages go out in bursts (Connection buffers them): what
+// one turn of the I/O thread publishes is written at the turn's end, in one
+// write; a direct Publish() is written before it returns, unless the
+// calling thread holds a WriteBatch, which writes it later with the rest of
+// its burst. Only the I/O thread connects and disconnects:
 // it reconnects with oslo's backoff, walking the transport_url's hosts, and
 // calls `on_connect` after each connect so its owner re-declares what it owns
 // and resumes consuming.
@@ -142,10 +146,10 @@ class IoThread {
   ~IoThread();
 
   // Thread-safe and non-blocking. `done` runs exactly once: on the I/O
-  // thread with the broker's verdict, or on the thread that wrote the message
-  // (the caller's, before Publish() returns, or the I/O thread's) when it
-  // awaits no confirm or cannot go out (no connection, no consumer, the
-  // thread is stopping).
+  // thread with the broker's verdict, or on the thread that published the
+  // message (the caller's, before Publish() returns, or the I/O thread's)
+  // when it awaits no confirm or cannot go out (no connection, no consumer,
+  // the thread is stopping).
   void Publish(OutgoingMessage message, PublishDone done);
   // Thread-safe: runs `task` on the I/O thread.
   void Run(Task task);
@@ -162,6 +166,15 @@ class IoThread {
   bool WaitConnected(absl::Duration timeout) const;
 
  private:
+  friend class WriteBatch;
+  // Writes what a WriteBatch held back on this connection.
+  void FlushHeld();
+  // Writes the connection's buffered publishes; a failure marks it broken_
+  // for the I/O thread to drop.
+  void WriteOutput() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // Drops the connection if a write found it broken; true while connected.
+  bool KeepUnlessBroken() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+
   // A publish the broker has not confirmed yet. What basic.return needs to
   // find it (it carries no sequence number): exchange, key and the body's
   // hash, not the body.
