@@ -30,8 +30,10 @@ LAYERS = {
     "bridge/metrics": [],
     # What generated code links against.
     "bridge/stubs": ["bridge/oslo", "bridge/rpc", "bridge/transcode"],
-    # The bridge's gRPC side.
+    # The bridge's gRPC side (transport: its queue threads hold their
+    # publishes in a WriteBatch until the queue runs dry).
     "bridge/gateway": [
+        "bridge/transport",
         "bridge/metrics",
         "bridge/oslo",
         "bridge/rpc",

@@ -1,16 +1,38 @@
 #include "bridge/gateway/server_queues.h"
 
+#include <grpc/support/time.h>
 #include <pthread.h>
 
 #include <algorithm>
 #include <string>
 
+#include "bridge/transport/write_batch.h"
+
 namespace amqp::gateway {
 
 void RunQueue(grpc::CompletionQueue* queue) {
+  // The messages this thread publishes to the broker wait while events are
+  // at hand, and go out together when the queue runs dry: a burst of calls
+  // (or of replies, in the reverse direction) costs one write.
+  transport::WriteBatch batch;
+  const gpr_timespec now = gpr_time_0(GPR_CLOCK_MONOTONIC);
   void* tag = nullptr;
   bool ok = false;
-  while (queue->Next(&tag, &ok)) static_cast<QueueTag*>(tag)->Run(ok);
+  while (true) {
+    if (batch.empty()) {
+      if (!queue->Next(&tag, &ok)) break;
+    } else {
+      // Polls once without waiting: what arrived meanwhile joins the burst.
+      const grpc::CompletionQueue::NextStatus next =
+          queue->AsyncNext(&tag, &ok, now);
+      if (next == grpc::CompletionQueue::TIMEOUT) {
+        batch.Flush();
+        continue;
+      }
+      if (next == grpc::CompletionQueue::SHUTDOWN) break;
+    }
+    static_cast<QueueTag*>(tag)->Run(ok);
+  }
 }
 
 ServerQueues::ServerQueues(grpc::ServerBuilder* builder, int count) {
