@@ -2,8 +2,6 @@
 
 #include <amqp_framing.h>
 
-#include <algorithm>
-
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 
@@ -14,11 +12,9 @@ namespace {
 // frame-end octet after it (AMQP 0-9-1, 2.3.5).
 constexpr size_t kFrameHeaderBytes = 7;
 constexpr size_t kFrameFooterBytes = 1;
-// The content header's fixed part: class id, weight, body size.
-constexpr size_t kContentHeaderFixedBytes = 12;
-// Room first offered to an encoder: basic.publish's arguments and the basic
-// properties without headers take at most about 2.6 KiB (ten short strings).
-// A larger headers table gets more room, up to the limit.
+// Room first offered to an encoder, on the stack: basic.publish's arguments
+// and the basic properties without headers take at most about 2.6 KiB (ten
+// short strings). A larger headers table gets more room, up to the limit.
 constexpr size_t kFirstRoom = 4096;
 constexpr size_t kMaxRoom = 1 << 20;
 
@@ -29,42 +25,41 @@ void PutBigEndian(uint64_t value, int bytes, char* at) {
   }
 }
 
-// Writes the header and the end octet of the frame at `frame`, around its
-// `payload_bytes` of payload.
-void CloseFrame(uint8_t type, amqp_channel_t channel, size_t payload_bytes,
-                char* frame) {
-  frame[0] = static_cast<char>(type);
-  PutBigEndian(channel, 2, frame + 1);
-  PutBigEndian(payload_bytes, 4, frame + 3);
-  frame[kFrameHeaderBytes + payload_bytes] = static_cast<char>(AMQP_FRAME_END);
+// Appends one frame of `type` whose payload is `prefix` then `payload`.
+void AppendFrame(uint8_t type, amqp_channel_t channel, absl::string_view prefix,
+                 absl::string_view payload, std::string* out) {
+  char header[kFrameHeaderBytes];
+  header[0] = static_cast<char>(type);
+  PutBigEndian(channel, 2, header + 1);
+  PutBigEndian(prefix.size() + payload.size(), 4, header + 3);
+  out->append(header, sizeof(header));
+  out->append(prefix.data(), prefix.size());
+  out->append(payload.data(), payload.size());
+  out->push_back(static_cast<char>(AMQP_FRAME_END));
 }
 
-// Appends one frame of `type` whose payload is `fixed` (prefix bytes the
-// caller fills in `fill`'s first argument) followed by what `encode` writes
-// into the room it is given (returning the bytes written, or a negative
-// rabbitmq-c status when they do not fit). Retries with more room while
-// the encoder fails, up to kMaxRoom; returns its last status on failure,
+// Appends one frame of `type` whose payload is `prefix` then what `encode`
+// writes into the room it is given (the bytes written, or a negative
+// rabbitmq-c status when they do not fit). Retries with more room while the
+// encoder fails, up to kMaxRoom; returns its last status on failure,
 // leaving `out` as it was.
-int AppendEncodedFrame(uint8_t type, amqp_channel_t channel, size_t fixed,
-                       absl::FunctionRef<void(char*)> fill,
+int AppendEncodedFrame(uint8_t type, amqp_channel_t channel,
+                       absl::string_view prefix,
                        absl::FunctionRef<int(amqp_bytes_t)> encode,
                        std::string* out) {
-  const size_t start = out->size();
-  int encoded = AMQP_STATUS_BAD_AMQP_DATA;
-  for (size_t room = kFirstRoom; room <= kMaxRoom; room *= 4) {
-    out->resize(start + kFrameHeaderBytes + fixed + room + kFrameFooterBytes);
-    char* payload = out->data() + start + kFrameHeaderBytes;
-    fill(payload);
-    encoded = encode(amqp_bytes_t{room, payload + fixed});
-    if (encoded >= 0) break;
+  char first_room[kFirstRoom];
+  std::string larger_room;
+  char* room = first_room;
+  int encoded = encode(amqp_bytes_t{kFirstRoom, room});
+  for (size_t size = kFirstRoom * 4; encoded < 0 && size <= kMaxRoom;
+       size *= 4) {
+    larger_room.resize(size);
+    room = larger_room.data();
+    encoded = encode(amqp_bytes_t{size, room});
   }
-  if (encoded < 0) {
-    out->resize(start);
-    return encoded;
+  if (encoded >= 0) {
+    AppendFrame(type, channel, prefix, absl::string_view(room, encoded), out);
   }
-  const size_t payload_bytes = fixed + encoded;
-  CloseFrame(type, channel, payload_bytes, out->data() + start);
-  out->resize(start + kFrameHeaderBytes + payload_bytes + kFrameFooterBytes);
   return encoded;
 }
 
@@ -78,17 +73,13 @@ absl::Status AppendPublishFrames(amqp_channel_t channel,
   const size_t start = out->size();
   const size_t body_per_frame =
       frame_max - kFrameHeaderBytes - kFrameFooterBytes;
-  const size_t body_frames =
-      (body.size() + body_per_frame - 1) / body_per_frame;
-  out->reserve(start + kFirstRoom + body.size() +
-               (2 + body_frames) * (kFrameHeaderBytes + kFrameFooterBytes));
 
   // Method frame: the method's number (class and method id), its arguments.
+  char method_number[4];
+  PutBigEndian(AMQP_BASIC_PUBLISH_METHOD, 4, method_number);
   int rc = AppendEncodedFrame(
-      AMQP_FRAME_METHOD, channel, 4,
-      [](char* payload) {
-        PutBigEndian(AMQP_BASIC_PUBLISH_METHOD, 4, payload);
-      },
+      AMQP_FRAME_METHOD, channel,
+      absl::string_view(method_number, sizeof(method_number)),
       [&method](amqp_bytes_t room) {
         return amqp_encode_method(AMQP_BASIC_PUBLISH_METHOD,
                                   const_cast<amqp_basic_publish_t*>(&method),
@@ -97,13 +88,13 @@ absl::Status AppendPublishFrames(amqp_channel_t channel,
       out);
   // Content header: class, weight 0, body size, then the properties.
   if (rc >= 0) {
+    char header_start[12];
+    PutBigEndian(AMQP_BASIC_CLASS, 2, header_start);
+    PutBigEndian(0, 2, header_start + 2);
+    PutBigEndian(body.size(), 8, header_start + 4);
     rc = AppendEncodedFrame(
-        AMQP_FRAME_HEADER, channel, kContentHeaderFixedBytes,
-        [&body](char* payload) {
-          PutBigEndian(AMQP_BASIC_CLASS, 2, payload);
-          PutBigEndian(0, 2, payload + 2);
-          PutBigEndian(body.size(), 8, payload + 4);
-        },
+        AMQP_FRAME_HEADER, channel,
+        absl::string_view(header_start, sizeof(header_start)),
         [&properties](amqp_bytes_t room) {
           return amqp_encode_properties(
               AMQP_BASIC_CLASS,
@@ -119,12 +110,8 @@ absl::Status AppendPublishFrames(amqp_channel_t channel,
   }
   // Body frames, each as full as frame_max allows; none for an empty body.
   for (size_t offset = 0; offset < body.size(); offset += body_per_frame) {
-    const size_t chunk = std::min(body_per_frame, body.size() - offset);
-    const size_t frame_at = out->size();
-    out->resize(frame_at + kFrameHeaderBytes + chunk + kFrameFooterBytes);
-    char* frame = out->data() + frame_at;
-    std::copy_n(body.data() + offset, chunk, frame + kFrameHeaderBytes);
-    CloseFrame(AMQP_FRAME_BODY, channel, chunk, frame);
+    AppendFrame(AMQP_FRAME_BODY, channel, {},
+                body.substr(offset, body_per_frame), out);
   }
   return absl::OkStatus();
 }
